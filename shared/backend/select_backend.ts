@@ -1,0 +1,138 @@
+/**
+ * Chooses and initialises the TensorFlow.js backend (DESIGN.md, "Backends").
+ *
+ * `auto` walks the ladder tfjs-node-gpu → WebGPU (a real adapter, not a software fallback) →
+ * tfjs-node → WASM → pure-JS CPU and says why it took each step. tfjs-node(-gpu) download
+ * libtensorflow when installed, so they are optional: they load only when the project's
+ * import map names them, and asking for one that is absent is a one-line error.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
+
+/** Every value `--backend` accepts. */
+export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
+/** A value of `--backend`. */
+export type BackendName = typeof BACKEND_NAMES[number];
+
+/** What {@linkcode selectBackend} chose, and the reasons for each rung it skipped. */
+export interface BackendChoice {
+  /** The backend the user asked for. */
+  requested: BackendName;
+  /** The backend now active. */
+  name: Exclude<BackendName, "auto">;
+  /** tfjs's own name for it (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
+  tfjsName: string;
+  /** One line per rung tried, ending with the one chosen. */
+  reasons: string[];
+}
+
+/** A backend that was asked for explicitly and cannot run here. */
+export class BackendUnavailableError extends Error {
+  override name = "BackendUnavailableError";
+}
+
+const NODE_PACKAGES = {
+  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
+  "tensorflow": "@tensorflow/tfjs-node",
+} as const;
+
+async function tryNode(kind: "tensorflow-gpu" | "tensorflow"): Promise<string | null> {
+  const pkg = NODE_PACKAGES[kind];
+  let specifier: string;
+  try {
+    specifier = import.meta.resolve(pkg);
+  } catch {
+    return `${pkg} is not installed; on a machine that can download libtensorflow add ` +
+      `"${pkg}": "npm:${pkg}@4.22.0" to deno.json imports and run ` +
+      `\`deno install --allow-scripts=npm:${pkg}\``;
+  }
+  try {
+    await import(specifier);
+    if (!(await tf.setBackend("tensorflow"))) return `${pkg} loaded but its backend failed to start`;
+    return null;
+  } catch (error) {
+    return `${pkg} failed to load (${(error as Error).message.split("\n")[0]})`;
+  }
+}
+
+async function tryWebgpu(requireRealAdapter: boolean): Promise<string | null> {
+  // deno-lint-ignore no-explicit-any
+  const gpu = (globalThis.navigator as any)?.gpu;
+  if (!gpu) return "this runtime has no navigator.gpu";
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) return "navigator.gpu offers no adapter";
+  const info = adapter.info ?? {};
+  if (requireRealAdapter && info.isFallbackAdapter) {
+    return `the only WebGPU adapter is a software fallback (${info.description || "unnamed"})`;
+  }
+  await import("@tensorflow/tfjs-backend-webgpu");
+  if (!(await tf.setBackend("webgpu"))) return "the WebGPU backend failed to initialise";
+  return null;
+}
+
+let wasmPathsSet = false;
+async function tryWasm(): Promise<string | null> {
+  if (!wasmPathsSet) {
+    // The .wasm binaries sit beside the package's entry file; Deno's fetch reads file: URLs.
+    setWasmPaths(new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).href);
+    wasmPathsSet = true;
+  }
+  if (!(await tf.setBackend("wasm"))) return "the WASM backend failed to initialise";
+  registerWasmTrainingKernels();
+  return null;
+}
+
+async function tryCpu(): Promise<string | null> {
+  return (await tf.setBackend("cpu")) ? null : "the CPU backend failed to initialise";
+}
+
+async function attempt(name: Exclude<BackendName, "auto">, auto: boolean): Promise<string | null> {
+  switch (name) {
+    case "tensorflow-gpu":
+    case "tensorflow":
+      return await tryNode(name);
+    case "webgpu":
+      return await tryWebgpu(auto);
+    case "wasm":
+      return await tryWasm();
+    case "cpu":
+      return await tryCpu();
+  }
+}
+
+const AUTO_LADDER: Exclude<BackendName, "auto">[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
+
+/**
+ * Activates the requested backend. `auto` takes the first rung that works.
+ *
+ * @example
+ * ```ts
+ * const choice = await selectBackend("auto");
+ * console.error(`backend: ${choice.name} (${choice.reasons.at(-1)})`);
+ * ```
+ */
+export async function selectBackend(requested: BackendName): Promise<BackendChoice> {
+  const reasons: string[] = [];
+  const rungs = requested === "auto" ? AUTO_LADDER : [requested];
+  for (const rung of rungs) {
+    const failure = await attempt(rung, requested === "auto");
+    if (failure === null) {
+      reasons.push(`${rung}: chosen`);
+      await tf.ready();
+      return { requested, name: rung, tfjsName: tf.getBackend(), reasons };
+    }
+    if (requested !== "auto") throw new BackendUnavailableError(`backend ${rung} is unavailable: ${failure}`);
+    reasons.push(`${rung}: skipped, ${failure}`);
+  }
+  throw new BackendUnavailableError(`no backend could start: ${reasons.join("; ")}`);
+}
+
+/** One log line describing a choice, e.g. `backend wasm (auto: tensorflow-gpu: skipped, …)`. */
+export function describeBackendChoice(choice: BackendChoice): string {
+  return choice.requested === "auto"
+    ? `backend ${choice.name} (auto: ${choice.reasons.join("; ")})`
+    : `backend ${choice.name} (requested)`;
+}
