@@ -1,0 +1,119 @@
+/**
+ * A loaded AlexNet with a small question-asking surface, in the manner of tfjs-models'
+ * mobilenet: `classify`, `embed`, `logits`. Callers pass an input batch they own and get
+ * plain arrays back; every tensor made inside is disposed inside.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import {
+  type AlexNetSpec,
+  buildAlexNet,
+  defaultInputSize,
+  EMBEDDING_LAYERS,
+  type EmbeddingLayer,
+} from "./build_alexnet.ts";
+
+/** One class score. */
+export interface Prediction {
+  index: number;
+  probability: number;
+}
+
+/** A batch whose shape does not fit the network. */
+export class InputShapeError extends Error {
+  override name = "InputShapeError";
+}
+
+/**
+ * @example
+ * ```ts
+ * const net = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 128 });
+ * const batch = tf.zeros([1, 128, 128, 3]) as tf.Tensor4D;
+ * const [top] = await net.classify(batch, 1);
+ * batch.dispose();
+ * net.dispose();
+ * ```
+ */
+export class AlexNet {
+  readonly network: tf.LayersModel;
+  readonly spec: Required<AlexNetSpec>;
+  #taps = new Map<EmbeddingLayer, tf.LayersModel>();
+
+  constructor(network: tf.LayersModel, spec: AlexNetSpec) {
+    this.network = network;
+    this.spec = {
+      arch: spec.arch,
+      numClasses: spec.numClasses,
+      inputSize: spec.inputSize ?? defaultInputSize(spec.arch),
+      groups: spec.groups ?? 1,
+      seed: spec.seed ?? 0,
+    };
+  }
+
+  /** Builds a freshly initialised network. */
+  static create(spec: AlexNetSpec): AlexNet {
+    return new AlexNet(buildAlexNet(spec), spec);
+  }
+
+  get inputSize(): number {
+    return this.spec.inputSize;
+  }
+
+  #check(batch: tf.Tensor): void {
+    const s = this.inputSize;
+    const [, h, w, c] = batch.shape;
+    if (batch.rank !== 4 || h !== s || w !== s || c !== 3) {
+      throw new InputShapeError(`expected a batch of shape [n, ${s}, ${s}, 3] (NHWC), got [${batch.shape}]`);
+    }
+  }
+
+  /**
+   * Logits as a tensor, for training loops that run inside `tf.tidy` or an optimiser.
+   * `training: true` turns dropout on.
+   */
+  logitsTensor(batch: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    this.#check(batch);
+    return this.network.apply(batch, { training }) as tf.Tensor2D;
+  }
+
+  /** Raw class scores, one row per image. */
+  async logits(batch: tf.Tensor4D): Promise<Float32Array[]> {
+    const out = tf.tidy(() => this.logitsTensor(batch, false));
+    return await rows(out);
+  }
+
+  /** The `topk` most probable classes per image, best first. */
+  async classify(batch: tf.Tensor4D, topk = 5): Promise<Prediction[][]> {
+    const k = Math.min(topk, this.spec.numClasses);
+    const { values, indices } = tf.tidy(() => tf.topk(tf.softmax(this.logitsTensor(batch, false)), k));
+    const [v, i] = await Promise.all([values.array(), indices.array()]);
+    tf.dispose([values, indices]);
+    return v.map((row, n) => row.map((probability, j) => ({ index: i[n][j], probability })));
+  }
+
+  /** Hidden-layer features per image: fc6/fc7 after ReLU (4096-d) or pool5 (9216-d). */
+  async embed(batch: tf.Tensor4D, layer: EmbeddingLayer = "fc7"): Promise<Float32Array[]> {
+    this.#check(batch);
+    let tap = this.#taps.get(layer);
+    if (!tap) {
+      tap = tf.model({ inputs: this.network.inputs, outputs: this.network.getLayer(EMBEDDING_LAYERS[layer]).output });
+      this.#taps.set(layer, tap);
+    }
+    const out = tf.tidy(() => tap.predict(batch) as tf.Tensor2D);
+    return await rows(out);
+  }
+
+  /** Releases the weights. */
+  dispose(): void {
+    this.network.dispose();
+    this.#taps.clear();
+  }
+}
+
+async function rows(t: tf.Tensor2D): Promise<Float32Array[]> {
+  const [n, d] = t.shape;
+  const data = (await t.data()) as Float32Array;
+  t.dispose();
+  return Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
+}

@@ -1,0 +1,210 @@
+/**
+ * The two AlexNet variants as tfjs-layers models, each readable on one screen like
+ * torchvision's `alexnet.py`, with the paper's numbers written out.
+ *
+ * - `alexnet`: Krizhevsky, Sutskever & Hinton 2012 — 96-256-384-384-256 channels, LRN after
+ *   conv1 and conv2 (§3.3), overlapping 3×3/2 max pooling (§3.4), dropout 0.5 on the two
+ *   hidden FC layers (§4.2), N(0, 0.01) weights and biases of 1 in conv2, conv4, conv5, fc6,
+ *   fc7 (§5), optional two-tower grouping of conv2, conv4, conv5 (Fig. 2). Input 227×227.
+ *   Pooling rounds up like the reference Caffe model (identical at 227, and it keeps inputs
+ *   down to 63 px valid).
+ * - `alexnet-owt`: torchvision's "one weird trick" layout — 64-192-384-256-256, conv1
+ *   padding 2, no LRN, dropout before fc6 and fc7, PyTorch's default initialisation. Input
+ *   224×224. Layer kernels map one-to-one onto torchvision's `state_dict` keys
+ *   ({@linkcode TORCHVISION_KEYS}).
+ *
+ * Both end in 6×6 adaptive average pooling, so any input size ≥ 63 works. The model outputs
+ * logits; fc6/fc7 are taken after their ReLU, pool5 after the average pool, flattened NHWC.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { AdaptiveAvgPool2D } from "./adaptive_avg_pool2d.ts";
+import { GroupedConv2D } from "./grouped_conv2d.ts";
+import { LocalResponseNorm } from "./local_response_norm.ts";
+
+/** The architectures this project builds. */
+export const ARCHITECTURES = ["alexnet", "alexnet-owt"] as const;
+/** One of {@linkcode ARCHITECTURES}. */
+export type Architecture = typeof ARCHITECTURES[number];
+
+/** The smallest input edge both variants accept (torchvision's AlexNet minimum). */
+export const MIN_INPUT_SIZE = 63;
+
+/** What to build. */
+export interface AlexNetSpec {
+  arch: Architecture;
+  numClasses: number;
+  /** Square input edge in pixels; defaults to 227 (`alexnet`) or 224 (`alexnet-owt`). */
+  inputSize?: number;
+  /** 2 splits conv2, conv4, conv5 into the paper's two towers (`alexnet` only). */
+  groups?: 1 | 2;
+  /** Seed for the weight initialisers, for reproducible runs. */
+  seed?: number;
+}
+
+/** The layer whose output is each embedding. */
+export const EMBEDDING_LAYERS = { pool5: "pool5_flat", fc6: "fc6_relu", fc7: "fc7_relu" } as const;
+/** An embedding tap name. */
+export type EmbeddingLayer = keyof typeof EMBEDDING_LAYERS;
+
+/** torchvision `state_dict` prefix of each of our weight layers (`alexnet-owt`). */
+export const TORCHVISION_KEYS: Record<string, string> = {
+  conv1: "features.0",
+  conv2: "features.3",
+  conv3: "features.6",
+  conv4: "features.8",
+  conv5: "features.10",
+  fc6: "classifier.1",
+  fc7: "classifier.4",
+  fc8: "classifier.6",
+};
+
+/** The default input edge of an architecture. */
+export function defaultInputSize(arch: Architecture): number {
+  return arch === "alexnet" ? 227 : 224;
+}
+
+/** Thrown for a spec that cannot be built, with what to change. */
+export class AlexNetSpecError extends Error {
+  override name = "AlexNetSpecError";
+}
+
+type Initialisers = {
+  kernel: (seed: number) => ReturnType<typeof tf.initializers.zeros>;
+  bias: (fanIn: number, one: boolean, seed: number) => ReturnType<typeof tf.initializers.zeros>;
+};
+
+// §5: weights from N(0, 0.01); biases 1 in conv2, conv4, conv5 and the hidden FC layers, else 0.
+const PAPER_INIT: Initialisers = {
+  kernel: (seed) => tf.initializers.randomNormal({ mean: 0, stddev: 0.01, seed }),
+  bias: (_fanIn, one) => tf.initializers.constant({ value: one ? 1 : 0 }),
+};
+
+// PyTorch's default for Conv2d/Linear: kaiming_uniform(a=√5) ⇒ U(±1/√fan_in), bias the same.
+const TORCH_INIT: Initialisers = {
+  kernel: (seed) => tf.initializers.varianceScaling({ scale: 1 / 3, mode: "fanIn", distribution: "uniform", seed }),
+  bias: (fanIn, _one, seed) =>
+    tf.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed }),
+};
+
+/** Caffe-style (ceil) pooling needs this much zero padding at the bottom/right. */
+function ceilPoolPadding(size: number, window = 3, stride = 2): number {
+  const out = Math.ceil((size - window) / stride) + 1;
+  return (out - 1) * stride + window - size;
+}
+
+/**
+ * Builds the network as a tfjs-layers functional model named after the architecture.
+ *
+ * @example
+ * ```ts
+ * const net = buildAlexNet({ arch: "alexnet-owt", numClasses: 1000 });
+ * net.countParams(); // 61_100_840
+ * ```
+ */
+export function buildAlexNet(spec: AlexNetSpec): tf.LayersModel {
+  const inputSize = spec.inputSize ?? defaultInputSize(spec.arch);
+  const groups = spec.groups ?? 1;
+  if (!Number.isInteger(inputSize) || inputSize < MIN_INPUT_SIZE) {
+    throw new AlexNetSpecError(`input size must be an integer ≥ ${MIN_INPUT_SIZE}, got ${inputSize}`);
+  }
+  if (!Number.isInteger(spec.numClasses) || spec.numClasses < 2) {
+    throw new AlexNetSpecError(`a classifier needs at least 2 classes, got ${spec.numClasses}`);
+  }
+  if (groups !== 1 && spec.arch !== "alexnet") {
+    throw new AlexNetSpecError(`groups: 2 is the paper's two-tower layout; use it with --arch alexnet`);
+  }
+  let seed = spec.seed ?? 0;
+  const nextSeed = () => seed++;
+  const init = spec.arch === "alexnet" ? PAPER_INIT : TORCH_INIT;
+
+  const conv = (name: string, filters: number, kernelSize: number, strides: number, inChannels: number, biasOne: boolean) =>
+    tf.layers.conv2d({
+      name,
+      filters,
+      kernelSize,
+      strides,
+      padding: kernelSize === 11 ? "valid" : "same",
+      kernelInitializer: init.kernel(nextSeed()),
+      biasInitializer: init.bias(inChannels * kernelSize * kernelSize, biasOne, nextSeed()),
+    });
+  const dense = (name: string, units: number, inUnits: number, biasOne: boolean) =>
+    tf.layers.dense({
+      name,
+      units,
+      kernelInitializer: init.kernel(nextSeed()),
+      biasInitializer: init.bias(inUnits, biasOne, nextSeed()),
+    });
+  // conv2/4/5 in the paper's two-tower layout (§3.2): each tower sees half the channels.
+  const towerConv = (name: string, filters: number, kernelSize: number, inChannels: number) =>
+    groups === 1
+      ? conv(name, filters, kernelSize, 1, inChannels, true)
+      : new GroupedConv2D({ name, filters, kernelSize, groups, kernelStddev: 0.01, biasValue: 1, seed: nextSeed() });
+  const relu = (name: string) => tf.layers.reLU({ name });
+  const maxPool = (name: string) => tf.layers.maxPooling2d({ name, poolSize: 3, strides: 2, padding: "valid" });
+
+  const input = tf.input({ shape: [inputSize, inputSize, 3], name: "image" });
+  let x: tf.SymbolicTensor;
+  const apply = (layer: tf.layers.Layer) => (x = layer.apply(x) as tf.SymbolicTensor);
+  x = input;
+
+  if (spec.arch === "alexnet") {
+    // Caffe rounds pooling up; after ReLU (≥ 0) zero padding leaves every window's max unchanged.
+    const ceilPool = (name: string) => {
+      const size = x.shape[1] as number;
+      const pad = ceilPoolPadding(size);
+      if (pad > 0) apply(tf.layers.zeroPadding2d({ name: `${name}_ceil_pad`, padding: [[0, pad], [0, pad]] }));
+      apply(maxPool(name));
+    };
+    apply(conv("conv1", 96, 11, 4, 3, false)); // 227 → 55
+    apply(relu("conv1_relu"));
+    apply(new LocalResponseNorm({ name: "lrn1" }));
+    ceilPool("pool1"); // 55 → 27
+    apply(towerConv("conv2", 256, 5, 96));
+    apply(relu("conv2_relu"));
+    apply(new LocalResponseNorm({ name: "lrn2" }));
+    ceilPool("pool2"); // 27 → 13
+    apply(conv("conv3", 384, 3, 1, 256, false));
+    apply(relu("conv3_relu"));
+    apply(towerConv("conv4", 384, 3, 384));
+    apply(relu("conv4_relu"));
+    apply(towerConv("conv5", 256, 3, 384));
+    apply(relu("conv5_relu"));
+    ceilPool("pool5"); // 13 → 6
+    apply(new AdaptiveAvgPool2D({ name: "avgpool", outputSize: 6 }));
+    apply(tf.layers.flatten({ name: "pool5_flat" }));
+    apply(dense("fc6", 4096, 9216, true));
+    apply(relu("fc6_relu"));
+    apply(tf.layers.dropout({ name: "dropout6", rate: 0.5 }));
+    apply(dense("fc7", 4096, 4096, true));
+    apply(relu("fc7_relu"));
+    apply(tf.layers.dropout({ name: "dropout7", rate: 0.5 }));
+    apply(dense("fc8", spec.numClasses, 4096, false));
+  } else {
+    apply(tf.layers.zeroPadding2d({ name: "conv1_pad", padding: 2 }));
+    apply(conv("conv1", 64, 11, 4, 3, false)); // 224 → 55
+    apply(relu("conv1_relu"));
+    apply(maxPool("pool1")); // 55 → 27
+    apply(conv("conv2", 192, 5, 1, 64, false));
+    apply(relu("conv2_relu"));
+    apply(maxPool("pool2")); // 27 → 13
+    apply(conv("conv3", 384, 3, 1, 192, false));
+    apply(relu("conv3_relu"));
+    apply(conv("conv4", 256, 3, 1, 384, false));
+    apply(relu("conv4_relu"));
+    apply(conv("conv5", 256, 3, 1, 256, false));
+    apply(relu("conv5_relu"));
+    apply(maxPool("pool5")); // 13 → 6
+    apply(new AdaptiveAvgPool2D({ name: "avgpool", outputSize: 6 }));
+    apply(tf.layers.flatten({ name: "pool5_flat" }));
+    apply(tf.layers.dropout({ name: "dropout6", rate: 0.5 }));
+    apply(dense("fc6", 4096, 9216, false));
+    apply(relu("fc6_relu"));
+    apply(tf.layers.dropout({ name: "dropout7", rate: 0.5 }));
+    apply(dense("fc7", 4096, 4096, false));
+    apply(relu("fc7_relu"));
+    apply(dense("fc8", spec.numClasses, 4096, false));
+  }
+  return tf.model({ inputs: input, outputs: x, name: spec.arch });
+}
