@@ -1,0 +1,186 @@
+/**
+ * Turns an {@linkcode AlexNet} into checkpoint files and back, verifying every digest.
+ * A checkpoint is `model.json` (tfjs LayersModel topology + weight manifest, loadable by
+ * `tf.loadLayersModel`), 4 MiB weight shards, and `manifest.json`. The same file map is
+ * written to a directory or to the NATS object store.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { AlexNet } from "../model/alexnet.ts";
+import "../model/build_alexnet.ts"; // registers the custom layer classes for deserialisation
+import { type CheckpointManifest, CheckpointManifestSchema } from "./checkpoint_manifest.ts";
+
+/** File name → bytes. */
+export type CheckpointFiles = Map<string, Uint8Array>;
+
+/** A checkpoint whose files do not match the digests in its manifest. */
+export class CheckpointDigestError extends Error {
+  override name = "CheckpointDigestError";
+}
+
+/** A checkpoint with missing or malformed files. */
+export class CheckpointFormatError extends Error {
+  override name = "CheckpointFormatError";
+}
+
+const SHARD_BYTES = 4 * 1024 * 1024;
+
+/** Lower-case hex sha256. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Manifest fields the caller provides; digests, schema and model shape are filled in. */
+export type ManifestInput = Omit<CheckpointManifest, "schema" | "files" | "arch" | "inputSize" | "groups">;
+
+/**
+ * Serialises `model` and `info` into checkpoint files.
+ *
+ * @example
+ * ```ts
+ * const files = await encodeCheckpoint(model, info);
+ * await writeCheckpointDir("runs/x/last", files);
+ * ```
+ */
+export async function encodeCheckpoint(model: AlexNet, info: ManifestInput): Promise<CheckpointFiles> {
+  if (info.classNames.length !== model.spec.numClasses) {
+    throw new CheckpointFormatError(`${info.classNames.length} class names for ${model.spec.numClasses} outputs`);
+  }
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.network.save(tf.io.withSaveHandler((a) => {
+    artifacts = a;
+    return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
+  }));
+  if (!artifacts?.weightData || !artifacts.weightSpecs) throw new CheckpointFormatError("model produced no weights");
+  const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
+  const shardCount = Math.max(1, Math.ceil(weights.byteLength / SHARD_BYTES));
+  const paths = Array.from({ length: shardCount }, (_, i) => `group1-shard${i + 1}of${shardCount}.bin`);
+  const files: CheckpointFiles = new Map();
+  paths.forEach((path, i) => files.set(path, weights.slice(i * SHARD_BYTES, (i + 1) * SHARD_BYTES)));
+  const modelJson = {
+    format: "layers-model",
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+    convertedBy: null,
+    modelTopology: artifacts.modelTopology,
+    weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
+  };
+  files.set("model.json", new TextEncoder().encode(JSON.stringify(modelJson)));
+  const digests: Record<string, string> = {};
+  for (const [path, bytes] of files) digests[path] = await sha256Hex(bytes);
+  const manifest: CheckpointManifest = CheckpointManifestSchema.parse({
+    ...info,
+    schema: "alexnet-edge/checkpoint@1",
+    arch: model.spec.arch,
+    inputSize: model.spec.inputSize,
+    groups: model.spec.groups,
+    files: digests,
+  });
+  files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2)));
+  return files;
+}
+
+/** Parses and checks `manifest.json`, then checks every listed file's sha256. */
+export async function verifyCheckpoint(files: CheckpointFiles): Promise<CheckpointManifest> {
+  const raw = files.get("manifest.json");
+  if (!raw) throw new CheckpointFormatError("checkpoint has no manifest.json");
+  let manifest: CheckpointManifest;
+  try {
+    manifest = CheckpointManifestSchema.parse(JSON.parse(new TextDecoder().decode(raw)));
+  } catch (error) {
+    throw new CheckpointFormatError(`manifest.json is invalid: ${(error as Error).message}`);
+  }
+  if (!("model.json" in manifest.files)) throw new CheckpointFormatError("manifest.json does not list model.json");
+  for (const [path, expected] of Object.entries(manifest.files)) {
+    const bytes = files.get(path);
+    if (!bytes) throw new CheckpointFormatError(`checkpoint file ${path} is missing`);
+    const actual = await sha256Hex(bytes);
+    if (actual !== expected) {
+      throw new CheckpointDigestError(
+        `checkpoint file ${path} has sha256 ${actual.slice(0, 12)}…, manifest says ${expected.slice(0, 12)}…; ` +
+          `the checkpoint is corrupt or was modified — re-download or re-export it`,
+      );
+    }
+  }
+  return manifest;
+}
+
+/** A verified, loaded checkpoint. */
+export interface LoadedCheckpoint {
+  manifest: CheckpointManifest;
+  model: AlexNet;
+}
+
+/** Verifies digests, then builds the model from `model.json` and its shards. */
+export async function decodeCheckpoint(files: CheckpointFiles): Promise<LoadedCheckpoint> {
+  const manifest = await verifyCheckpoint(files);
+  const modelJson = JSON.parse(new TextDecoder().decode(files.get("model.json")));
+  const groups: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] = modelJson.weightsManifest ?? [];
+  const weightSpecs = groups.flatMap((g) => g.weights);
+  const shards = groups.flatMap((g) => g.paths).map((path) => {
+    if (!(path in manifest.files)) throw new CheckpointFormatError(`weight shard ${path} is not covered by the manifest`);
+    return files.get(path)!;
+  });
+  const total = shards.reduce((n, s) => n + s.byteLength, 0);
+  const weightData = new Uint8Array(total);
+  let offset = 0;
+  for (const shard of shards) {
+    weightData.set(shard, offset);
+    offset += shard.byteLength;
+  }
+  const network = await tf.loadLayersModel(tf.io.fromMemory({
+    modelTopology: modelJson.modelTopology,
+    weightSpecs,
+    weightData: weightData.buffer,
+  }));
+  const model = new AlexNet(network, {
+    arch: manifest.arch,
+    numClasses: manifest.classNames.length,
+    inputSize: manifest.inputSize,
+    groups: manifest.groups,
+  });
+  return { manifest, model };
+}
+
+/** Writes checkpoint files into `dir` (created if needed), manifest last. */
+export async function writeCheckpointDir(dir: string, files: CheckpointFiles): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const [path, bytes] of files) {
+    if (path !== "manifest.json") await Deno.writeFile(`${dir}/${path}`, bytes);
+  }
+  await Deno.writeFile(`${dir}/manifest.json`, files.get("manifest.json")!);
+}
+
+/** Reads `manifest.json` and every file it lists from `dir` (not yet verified). */
+export async function readCheckpointDir(dir: string): Promise<CheckpointFiles> {
+  let raw: Uint8Array;
+  try {
+    raw = await Deno.readFile(`${dir}/manifest.json`);
+  } catch {
+    throw new CheckpointFormatError(`${dir} is not a checkpoint: it has no readable manifest.json`);
+  }
+  const files: CheckpointFiles = new Map([["manifest.json", raw]]);
+  let listed: Record<string, string>;
+  try {
+    listed = JSON.parse(new TextDecoder().decode(raw)).files ?? {};
+  } catch {
+    throw new CheckpointFormatError(`${dir}/manifest.json is not valid JSON`);
+  }
+  for (const path of Object.keys(listed)) {
+    if (path.includes("/") || path.includes("\\") || path.startsWith(".")) {
+      throw new CheckpointFormatError(`manifest lists an unsafe file name: ${path}`);
+    }
+    try {
+      files.set(path, await Deno.readFile(`${dir}/${path}`));
+    } catch {
+      throw new CheckpointFormatError(`checkpoint file ${dir}/${path} is missing`);
+    }
+  }
+  return files;
+}
+
+/** Reads, verifies and loads the checkpoint in `dir`. */
+export async function loadCheckpointDir(dir: string): Promise<LoadedCheckpoint> {
+  return await decodeCheckpoint(await readCheckpointDir(dir));
+}

@@ -1,0 +1,33 @@
+/**
+ * `manifest.json`: everything needed to use a checkpoint besides the weights (DESIGN.md,
+ * "Checkpoint format"), validated with zod at every read.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ARCHITECTURES } from "../model/build_alexnet.ts";
+
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+
+/** Schema of `manifest.json`. */
+export const CheckpointManifestSchema = z.object({
+  schema: z.literal("alexnet-edge/checkpoint@1"),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  arch: z.enum(ARCHITECTURES),
+  inputSize: z.number().int().min(63),
+  groups: z.union([z.literal(1), z.literal(2)]),
+  classNames: z.array(z.string()).min(2),
+  normalization: z.object({ mean: triple, std: triple }),
+  /** Resize the short side to this before cropping `inputSize` (training and evaluation). */
+  resizeSize: z.number().int().positive(),
+  colourPca: z.object({ eigenvalues: triple, eigenvectors: z.tuple([triple, triple, triple]) }).nullable(),
+  training: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.unknown()),
+  createdAt: z.string().datetime(),
+  /** sha256 (hex) of every other file in the checkpoint. */
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+});
+
+/** A parsed `manifest.json`. */
+export type CheckpointManifest = z.infer<typeof CheckpointManifestSchema>;
