@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   type AlexNetSpec,
   buildAlexNet,
+  defaultInit,
   defaultInputSize,
   EMBEDDING_LAYERS,
   type EmbeddingLayer,
@@ -48,6 +49,7 @@ export class AlexNet {
       inputSize: spec.inputSize ?? defaultInputSize(spec.arch),
       groups: spec.groups ?? 1,
       seed: spec.seed ?? 0,
+      init: spec.init ?? defaultInit(spec.arch),
     };
   }
 

@@ -21,7 +21,7 @@ export interface GroupedConv2DConfig {
 }
 
 /**
- * Stride-1 'same' grouped convolution with bias, as used by conv2/conv4/conv5.
+ * Stride-1 'same' grouped convolution with bias and ReLU, as used by conv2/conv4/conv5.
  *
  * @example
  * ```ts
@@ -68,7 +68,7 @@ export class GroupedConv2D extends tf.layers.Layer {
       const xs = tf.split(x, groups, 3) as tf.Tensor4D[];
       const ws = tf.split(this.kernel.read(), groups, 3) as tf.Tensor4D[];
       const ys = xs.map((xi, i) => tf.conv2d(xi, ws[i], 1, "same"));
-      return tf.add(tf.concat(ys, 3), this.bias.read());
+      return tf.relu(tf.add(tf.concat(ys, 3), this.bias.read()));
     });
   }
 

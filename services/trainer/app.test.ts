@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { selectBackend } from "../../shared/backend/select_backend.ts";
+import { EpochMetricsSchema } from "../../shared/bus/messages.ts";
+import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import { DEFAULT_TRAIN_CONFIG, runTraining, splitIndices } from "./app.ts";
+import { generateShapeDataset } from "./generated_dataset.ts";
+
+await selectBackend("wasm");
+
+Deno.test("a short run on generated shapes reaches ≥ 95% validation accuracy", async () => {
+  const out = await Deno.makeTempDir({ prefix: "alexnet-train-" });
+  const lines: string[] = [];
+  const result = await runTraining({
+    ...DEFAULT_TRAIN_CONFIG,
+    inputSize: 63,
+    limit: 40,
+    batchSize: 16,
+    epochs: 12,
+    patience: 3,
+    out,
+    name: "shapes",
+    quiet: true,
+  }, { log: () => {}, stdout: (line) => lines.push(line) });
+  const best = Math.max(...result.epochs.map((e) => e.valTop1 ?? 0));
+  assert.ok(best >= 0.95, `best validation top-1 ${best}; epochs:\n${lines.join("\n")}`);
+  assert.equal(lines.length, 12);
+
+  // Per-epoch artefacts next to the checkpoints.
+  const metrics = (await Deno.readTextFile(`${out}/metrics.jsonl`)).trim().split("\n").map((l) => EpochMetricsSchema.parse(JSON.parse(l)));
+  assert.equal(metrics.length, 12);
+  assert.ok(metrics.every((m) => m.imagesPerSec > 0));
+  const svg = await Deno.readTextFile(`${out}/curves.svg`);
+  assert.match(svg, /<svg[^>]*>/);
+  assert.equal((svg.match(/<polyline/g) ?? []).length, 4, "train/val loss and accuracy curves");
+
+  // best/ holds the epoch with the best validation accuracy, last/ the final one.
+  const bestCheckpoint = await loadCheckpointDir(`${out}/best`);
+  assert.equal(bestCheckpoint.manifest.metrics.epoch, result.bestEpoch);
+  assert.deepEqual(bestCheckpoint.manifest.classNames, ["disc", "square", "triangle", "cross"]);
+  assert.ok(bestCheckpoint.manifest.colourPca !== null, "colour PCA is stored in the checkpoint");
+  bestCheckpoint.model.dispose();
+  const last = await loadCheckpointDir(`${out}/last`);
+  assert.equal(last.manifest.metrics.epoch, 12);
+  last.model.dispose();
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("the validation split is stratified and the same for the same seed", () => {
+  const labels = [...Array(50).fill(0), ...Array(30).fill(1)];
+  const a = splitIndices(labels, 0.2, 7);
+  assert.deepEqual(a, splitIndices(labels, 0.2, 7));
+  assert.notDeepEqual(a.val, splitIndices(labels, 0.2, 8).val);
+  assert.equal(a.val.filter((i) => labels[i] === 0).length, 10);
+  assert.equal(a.val.filter((i) => labels[i] === 1).length, 6);
+  assert.equal(new Set([...a.train, ...a.val]).size, 80);
+});
+
+Deno.test("the generated dataset is deterministic for a seed and balanced", () => {
+  const a = generateShapeDataset(3, 32, 5);
+  const b = generateShapeDataset(3, 32, 5);
+  assert.deepEqual(a.images[7].data, b.images[7].data);
+  assert.notDeepEqual(a.images[7].data, generateShapeDataset(3, 32, 6).images[7].data);
+  assert.deepEqual(a.labels, [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]);
+});

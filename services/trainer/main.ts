@@ -1,0 +1,177 @@
+/**
+ * `deno task train`: parses flags into a {@linkcode TrainConfig}, picks the backend,
+ * connects to NATS when asked, runs the training and prints a summary.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { BACKEND_NAMES, type BackendName, describeBackendChoice, selectBackend } from "../../shared/backend/select_backend.ts";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import {
+  ARCHITECTURES,
+  type Architecture,
+  INIT_SCHEMES,
+  type InitScheme,
+  MIN_INPUT_SIZE,
+} from "../../shared/model/build_alexnet.ts";
+import { DEFAULT_TRAIN_CONFIG, runTraining, type TrainConfig } from "./app.ts";
+
+const HELP = `Train AlexNet on a folder of images (or on generated shapes when --data is omitted).
+
+Usage: deno task train [--data DIR] [options]
+
+Data
+  --data DIR            Kaggle layout (cat.123.jpg) or one folder per class; detected automatically
+  --val DIR             validation folder (same classes); default: split off --val-split
+  --val-split F         fraction held out for validation, per class (default 0.2)
+  --limit N             at most N images per class (generated data: N per class, default 60)
+  --seed N              seeds the split, shuffling, augmentation and initialisation (default 1)
+Model
+  --arch NAME           alexnet | alexnet-owt (default alexnet-owt)
+  --groups 1|2          two-tower grouping of conv2/4/5 (alexnet only; default 1)
+  --init NAME           paper | torch | lecun (default paper for alexnet, lecun for alexnet-owt)
+  --input-size N        square input edge, ≥ ${MIN_INPUT_SIZE} (default 227 alexnet, 224 alexnet-owt)
+Optimisation (defaults from the paper, §5)
+  --epochs N            (default 10)
+  --batch-size N        (default 32)
+  --lr F                learning rate (default 0.01), ÷10 when validation loss stops improving
+  --patience N          epochs without improvement before the drop (default 2)
+  --momentum F          (default 0.9)
+  --weight-decay F      (default 5e-4)
+  --augment LIST        any of crop,flip,pca, or none (default crop,flip,pca)
+Output
+  --out DIR             run folder (default runs/NAME/RUN_ID): last/, best/, metrics.jsonl, curves.svg
+  --resume DIR          continue from a checkpoint folder
+  --name NAME           model name in checkpoints and on NATS (default alexnet)
+  --nats URL            publish checkpoints and metrics to NATS (off by default)
+  --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
+  --json                one JSON object per epoch on stdout
+  --quiet               no progress bars
+  --help                this text
+`;
+
+function number(flag: string, value: string | undefined, fallback: number, check: (n: number) => boolean, what: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${flag} must be ${what}, got "${value}"`);
+  return n;
+}
+
+/** Parses command-line flags; user mistakes throw {@linkcode UsageError}. */
+export function parseTrainArgs(args: string[]): TrainConfig | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        data: { type: "string" },
+        val: { type: "string" },
+        "val-split": { type: "string" },
+        limit: { type: "string" },
+        seed: { type: "string" },
+        arch: { type: "string" },
+        groups: { type: "string" },
+        init: { type: "string" },
+        "input-size": { type: "string" },
+        epochs: { type: "string" },
+        "batch-size": { type: "string" },
+        lr: { type: "string" },
+        patience: { type: "string" },
+        momentum: { type: "string" },
+        "weight-decay": { type: "string" },
+        augment: { type: "string" },
+        out: { type: "string" },
+        resume: { type: "string" },
+        name: { type: "string" },
+        nats: { type: "string" },
+        backend: { type: "string" },
+        json: { type: "boolean" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (see --help)`);
+  }
+  if (parsed.help) return "help";
+  const d = DEFAULT_TRAIN_CONFIG;
+  const int = (n: number) => Number.isInteger(n) && n > 0;
+  const arch = (parsed.arch ?? d.arch) as Architecture;
+  if (!ARCHITECTURES.includes(arch)) throw new UsageError(`--arch must be one of ${ARCHITECTURES.join(", ")}, got "${parsed.arch}"`);
+  const backend = (parsed.backend ?? d.backend) as BackendName;
+  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}, got "${parsed.backend}"`);
+  const groups = number("groups", parsed.groups, d.groups, (n) => n === 1 || n === 2, "1 or 2") as 1 | 2;
+  if (groups === 2 && arch !== "alexnet") throw new UsageError("--groups 2 is the paper's two-tower layout; use it with --arch alexnet");
+  const init = (parsed.init ?? null) as InitScheme | null;
+  if (init !== null && !INIT_SCHEMES.includes(init)) {
+    throw new UsageError(`--init must be one of ${INIT_SCHEMES.join(", ")}, got "${parsed.init}"`);
+  }
+  const augmentList = (parsed.augment ?? "crop,flip,pca").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const a of augmentList) {
+    if (!["crop", "flip", "pca", "none"].includes(a)) throw new UsageError(`--augment takes crop, flip, pca or none, got "${a}"`);
+  }
+  const name = parsed.name ?? d.name;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) throw new UsageError(`--name may hold letters, digits, - and _ only, got "${name}"`);
+  const inputSize = parsed["input-size"] === undefined
+    ? null
+    : number("input-size", parsed["input-size"], 0, (n) => Number.isInteger(n) && n >= MIN_INPUT_SIZE, `an integer ≥ ${MIN_INPUT_SIZE}`);
+  return {
+    data: parsed.data ?? null,
+    val: parsed.val ?? null,
+    valSplit: number("val-split", parsed["val-split"], d.valSplit, (n) => n >= 0 && n < 1, "in [0, 1)"),
+    seed: number("seed", parsed.seed, d.seed, Number.isInteger, "an integer"),
+    limit: parsed.limit === undefined ? null : number("limit", parsed.limit, 0, int, "a positive integer"),
+    generatedPerClass: d.generatedPerClass,
+    arch,
+    groups,
+    init,
+    inputSize,
+    epochs: number("epochs", parsed.epochs, d.epochs, int, "a positive integer"),
+    batchSize: number("batch-size", parsed["batch-size"], d.batchSize, int, "a positive integer"),
+    lr: number("lr", parsed.lr, d.lr, (n) => n > 0, "a positive number"),
+    patience: number("patience", parsed.patience, d.patience, int, "a positive integer"),
+    momentum: number("momentum", parsed.momentum, d.momentum, (n) => n >= 0 && n < 1, "in [0, 1)"),
+    weightDecay: number("weight-decay", parsed["weight-decay"], d.weightDecay, (n) => n >= 0, "≥ 0"),
+    augment: { crop: augmentList.includes("crop"), flip: augmentList.includes("flip"), pca: augmentList.includes("pca") },
+    backend,
+    out: parsed.out ?? null,
+    resume: parsed.resume ?? null,
+    nats: parsed.nats ?? null,
+    name,
+    json: parsed.json ?? false,
+    quiet: parsed.quiet ?? false,
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  const config = parseTrainArgs(args);
+  if (config === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const log = (line: string) => console.error(line);
+  log(describeBackendChoice(await selectBackend(config.backend)));
+  const nats = config.nats ? await connectBus(config.nats, `trainer-${config.name}`) : undefined;
+  try {
+    const result = await runTraining(config, { log, stdout: (line) => console.log(line), nats });
+    const last = result.epochs.at(-1);
+    const best = result.epochs.find((e) => e.epoch === result.bestEpoch);
+    for (const s of result.skipped) log(`skipped ${s.path}: ${s.reason}`);
+    log(
+      `done: ${result.epochs.length} epochs, ${result.trainCount} train / ${result.valCount} val images; ` +
+        `final val top-1 ${last?.valTop1 === null || !last ? "n/a" : (last.valTop1 * 100).toFixed(1) + "%"}, ` +
+        `best epoch ${result.bestEpoch}${best?.valTop1 != null ? ` (${(best.valTop1 * 100).toFixed(1)}%)` : ""}; ` +
+        `skipped ${result.skipped.length} unreadable, ignored ${result.ignored.length} non-image files; ` +
+        `checkpoints in ${result.outDir}/{last,best}` +
+        (result.publishedVersions.length ? `; published ${result.publishedVersions.length} to NATS` : ""),
+    );
+  } finally {
+    await nats?.drain();
+  }
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

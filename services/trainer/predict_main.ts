@@ -1,0 +1,66 @@
+/**
+ * Entry of `deno task predict`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { BACKEND_NAMES, type BackendName, describeBackendChoice, selectBackend } from "../../shared/backend/select_backend.ts";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import { predictImages, predictNpy, resolveCheckpoint } from "./predict.ts";
+
+const HELP = `Classify images with a checkpoint.
+
+Usage: deno task predict --checkpoint DIR|NAME[@VERSION] [--nats URL] [--topk 5] IMAGE…
+       deno task predict --checkpoint … --npy FILE      raw logits for an exact float32 input
+                                                        (NCHW [n,3,H,W] like torchvision, or NHWC)
+Options: --backend ${BACKEND_NAMES.join("|")} (default auto), --help
+Prints one JSON object per image (or per --npy row) on stdout.`;
+
+async function main(args: string[]): Promise<number> {
+  let values, positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        checkpoint: { type: "string" },
+        nats: { type: "string" },
+        topk: { type: "string" },
+        npy: { type: "string" },
+        backend: { type: "string" },
+        help: { type: "boolean" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (see --help)`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!values.checkpoint) throw new UsageError("--checkpoint DIR|NAME[@VERSION] is required (see --help)");
+  if (!values.npy && positionals.length === 0) throw new UsageError("give at least one IMAGE, or --npy FILE");
+  const topk = Number(values.topk ?? 5);
+  if (!Number.isInteger(topk) || topk < 1) throw new UsageError(`--topk must be a positive integer, got "${values.topk}"`);
+  const backend = (values.backend ?? "auto") as BackendName;
+  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}`);
+  console.error(describeBackendChoice(await selectBackend(backend)));
+  const nats = values.nats ? await connectBus(values.nats, "predict") : undefined;
+  try {
+    const checkpoint = await resolveCheckpoint(values.checkpoint, nats);
+    const { manifest } = checkpoint;
+    console.error(`model ${manifest.name}@${manifest.version} (${manifest.arch}, ${manifest.inputSize}px, ${manifest.classNames.length} classes)`);
+    if (values.npy) {
+      const rows = await predictNpy(checkpoint, values.npy);
+      rows.forEach((logits, row) => console.log(JSON.stringify({ row, logits: Array.from(logits) })));
+    }
+    for (const line of await predictImages(checkpoint, positionals, topk)) console.log(JSON.stringify(line));
+    checkpoint.model.dispose();
+  } finally {
+    await nats?.close();
+  }
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

@@ -1,0 +1,115 @@
+/**
+ * Checkpoints in the JetStream object store: upload all files, then announce them on
+ * `alexnet.checkpoint.published`; download by `name` and optional `version` (default: the
+ * newest — versions sort by time).
+ *
+ * @module
+ */
+import type { NatsConnection, ObjectStore } from "nats";
+import { type CheckpointFiles, verifyCheckpoint } from "../checkpoint/checkpoint_files.ts";
+import { type CheckpointPublished, CheckpointPublishedSchema } from "./messages.ts";
+import {
+  CHECKPOINT_BUCKET,
+  CHECKPOINT_PUBLISHED,
+  checkpointObjectName,
+  EVENTS_STREAM,
+  EVENTS_SUBJECTS,
+} from "./subjects.ts";
+
+/** A requested checkpoint that is not in the store. */
+export class CheckpointNotFoundError extends Error {
+  override name = "CheckpointNotFoundError";
+}
+
+/** Creates the events stream if it is missing (idempotent). */
+export async function ensureEventsStream(nc: NatsConnection): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  try {
+    await jsm.streams.info(EVENTS_STREAM);
+  } catch {
+    await jsm.streams.add({ name: EVENTS_STREAM, subjects: EVENTS_SUBJECTS });
+  }
+}
+
+async function checkpointBucket(nc: NatsConnection): Promise<ObjectStore> {
+  return await nc.jetstream().views.os(CHECKPOINT_BUCKET);
+}
+
+/** What the trainer knows about a checkpoint beyond its files. */
+export interface PublishInfo {
+  runId: string;
+  epoch: number;
+  best: boolean;
+}
+
+/**
+ * Uploads `files` (after checking their digests) and then publishes the event.
+ *
+ * @example
+ * ```ts
+ * await publishCheckpoint(nc, files, { runId, epoch: 3, best: true });
+ * ```
+ */
+export async function publishCheckpoint(
+  nc: NatsConnection,
+  files: CheckpointFiles,
+  info: PublishInfo,
+): Promise<CheckpointPublished> {
+  const manifest = await verifyCheckpoint(files);
+  await ensureEventsStream(nc);
+  const bucket = await checkpointBucket(nc);
+  // manifest.json last: a reader that finds it finds every file it lists.
+  const order = [...files.keys()].filter((f) => f !== "manifest.json").concat("manifest.json");
+  for (const file of order) {
+    await bucket.putBlob({ name: checkpointObjectName(manifest.name, manifest.version, file) }, files.get(file)!);
+  }
+  const event = CheckpointPublishedSchema.parse({
+    schema: "alexnet.checkpoint.published/v1",
+    name: manifest.name,
+    version: manifest.version,
+    arch: manifest.arch,
+    runId: info.runId,
+    epoch: info.epoch,
+    best: info.best,
+    files: manifest.files,
+    metrics: manifest.metrics,
+    createdAt: manifest.createdAt,
+  });
+  await nc.jetstream().publish(CHECKPOINT_PUBLISHED, JSON.stringify(event));
+  return event;
+}
+
+/** Every stored version of `name`, oldest first. */
+export async function listCheckpointVersions(nc: NatsConnection, name: string): Promise<string[]> {
+  const bucket = await checkpointBucket(nc);
+  const suffix = "/manifest.json";
+  const versions = (await bucket.list())
+    .filter((o) => !o.deleted && o.name.startsWith(`${name}/`) && o.name.endsWith(suffix))
+    .map((o) => o.name.slice(name.length + 1, -suffix.length));
+  return versions.sort();
+}
+
+/**
+ * Downloads and verifies a checkpoint; `version` omitted means the newest.
+ *
+ * @example
+ * ```ts
+ * const files = await fetchCheckpoint(nc, "cats-dogs");
+ * const { model, manifest } = await decodeCheckpoint(files);
+ * ```
+ */
+export async function fetchCheckpoint(nc: NatsConnection, name: string, version?: string): Promise<CheckpointFiles> {
+  const bucket = await checkpointBucket(nc);
+  const chosen = version ?? (await listCheckpointVersions(nc, name)).at(-1);
+  if (!chosen) throw new CheckpointNotFoundError(`no checkpoint named ${name} in ${CHECKPOINT_BUCKET}`);
+  const manifestBytes = await bucket.getBlob(checkpointObjectName(name, chosen, "manifest.json"));
+  if (!manifestBytes) throw new CheckpointNotFoundError(`no checkpoint ${name}@${chosen} in ${CHECKPOINT_BUCKET}`);
+  const files: CheckpointFiles = new Map([["manifest.json", manifestBytes]]);
+  const listed = Object.keys(JSON.parse(new TextDecoder().decode(manifestBytes)).files ?? {});
+  for (const file of listed) {
+    const bytes = await bucket.getBlob(checkpointObjectName(name, chosen, file));
+    if (bytes) files.set(file, bytes);
+  }
+  await verifyCheckpoint(files);
+  return files;
+}

@@ -1,0 +1,51 @@
+/**
+ * Schemas of every JSON message on the bus, versioned by their `schema` field.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** Announces a checkpoint whose files are all in the object store. */
+export const CheckpointPublishedSchema = z.object({
+  schema: z.literal("alexnet.checkpoint.published/v1"),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  arch: z.string(),
+  runId: z.string(),
+  epoch: z.number().int().nonnegative(),
+  /** True when this epoch is the run's best so far on validation. */
+  best: z.boolean(),
+  /** File name → sha256, the same as in the checkpoint's manifest.json. */
+  files: z.record(z.string(), z.string()),
+  metrics: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+export type CheckpointPublished = z.infer<typeof CheckpointPublishedSchema>;
+
+/** Periodic training progress. */
+export const TrainProgressSchema = z.object({
+  schema: z.literal("alexnet.train.progress/v1"),
+  runId: z.string(),
+  epoch: z.number().int(),
+  seen: z.number().int(),
+  total: z.number().int(),
+  imagesPerSec: z.number(),
+  loss: z.number(),
+});
+export type TrainProgress = z.infer<typeof TrainProgressSchema>;
+
+/** Metrics of one finished epoch (also one line of metrics.jsonl). */
+export const EpochMetricsSchema = z.object({
+  schema: z.literal("alexnet.train.epoch/v1"),
+  runId: z.string(),
+  epoch: z.number().int().positive(),
+  trainLoss: z.number(),
+  trainAccuracy: z.number(),
+  valLoss: z.number().nullable(),
+  valTop1: z.number().nullable(),
+  valTop5: z.number().nullable(),
+  learningRate: z.number(),
+  seconds: z.number(),
+  imagesPerSec: z.number(),
+});
+export type EpochMetrics = z.infer<typeof EpochMetricsSchema>;

@@ -1,0 +1,39 @@
+/**
+ * Every NATS name the services share (DESIGN.md, "NATS contract"). Nothing else in the
+ * code base spells a subject, stream or bucket.
+ *
+ * @module
+ */
+
+/** JetStream object store holding checkpoint files as `<name>/<version>/<file>`. */
+export const CHECKPOINT_BUCKET = "alexnet-checkpoints";
+/** KV bucket: which version each model name serves. */
+export const MODELS_BUCKET = "alexnet-models";
+/** Stream carrying checkpoint and training events. */
+export const EVENTS_STREAM = "ALEXNET_EVENTS";
+/** Subjects captured by {@linkcode EVENTS_STREAM}. */
+export const EVENTS_SUBJECTS = ["alexnet.checkpoint.>", "alexnet.train.>"];
+/** A checkpoint finished uploading. */
+export const CHECKPOINT_PUBLISHED = "alexnet.checkpoint.published";
+/** Classification over the bus (request-reply, queue group). */
+export const INFERENCE_CLASSIFY = "alexnet.inference.classify";
+/** Retrieval over the bus (request-reply, queue group). */
+export const RETRIEVAL_EMBED = "alexnet.retrieval.embed";
+export const RETRIEVAL_SEARCH = "alexnet.retrieval.search";
+/** Stream of retrieval embeddings, one subject per model version. */
+export const EMBEDDINGS_STREAM = "ALEXNET_EMBEDDINGS";
+
+/** Progress events of a training run. */
+export function trainProgressSubject(runId: string): string {
+  return `alexnet.train.${runId}.progress`;
+}
+
+/** End-of-epoch metrics of a training run. */
+export function trainEpochSubject(runId: string): string {
+  return `alexnet.train.${runId}.epoch`;
+}
+
+/** Object name of one checkpoint file in {@linkcode CHECKPOINT_BUCKET}. */
+export function checkpointObjectName(name: string, version: string, file: string): string {
+  return `${name}/${version}/${file}`;
+}
