@@ -26,7 +26,9 @@ Deno.test("a short run on generated shapes reaches ≥ 95% validation accuracy",
   assert.equal(lines.length, 12);
 
   // Per-epoch artefacts next to the checkpoints.
-  const metrics = (await Deno.readTextFile(`${out}/metrics.jsonl`)).trim().split("\n").map((l) => EpochMetricsSchema.parse(JSON.parse(l)));
+  const metrics = (await Deno.readTextFile(`${out}/metrics.jsonl`)).trim().split("\n").map((l) =>
+    EpochMetricsSchema.parse(JSON.parse(l))
+  );
   assert.equal(metrics.length, 12);
   assert.ok(metrics.every((m) => m.imagesPerSec > 0));
   const svg = await Deno.readTextFile(`${out}/curves.svg`);

@@ -156,7 +156,9 @@ async function loadData(config: TrainConfig, resizeSize: number, io: TrainIo) {
   }
   const folder = await scanImageFolder(config.data);
   const files = config.limit === null ? folder.files : limitPerClass(folder.files, config.limit);
-  io.log(`data: ${config.data} (${folder.layout} layout, classes ${folder.classNames.join(", ")}, ${files.length} files)`);
+  io.log(
+    `data: ${config.data} (${folder.layout} layout, classes ${folder.classNames.join(", ")}, ${files.length} files)`,
+  );
   const loaded = await loadImages(files, resizeSize, config.quiet);
   let train: Split, val: Split;
   const skipped = [...loaded.skipped];
@@ -280,7 +282,12 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
       });
       const shifts = pca ? idx.map(() => drawColourShift(pca, rng)) : undefined;
       const labels = idx.map((i) => data.train.labels[i]);
-      const x = tf.tensor4d(normalizeBatch(crops, IMAGENET_NORMALIZATION, shifts), [idx.length, inputSize, inputSize, 3]);
+      const x = tf.tensor4d(normalizeBatch(crops, IMAGENET_NORMALIZATION, shifts), [
+        idx.length,
+        inputSize,
+        inputSize,
+        3,
+      ]);
       const y = tf.oneHot(tf.tensor1d(labels, "int32"), data.classNames.length);
       let predicted: tf.Tensor | null = null;
       const { value, grads } = tf.variableGrads(() => {
@@ -328,7 +335,8 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     history.push(metrics);
     await Deno.writeTextFile(`${outDir}/metrics.jsonl`, JSON.stringify(metrics) + "\n", { append: true });
     await Deno.writeTextFile(`${outDir}/curves.svg`, renderCurvesSvg(history, `${config.name} — run ${runId}`));
-    const line = `epoch ${epoch}: train loss ${metrics.trainLoss.toFixed(4)} acc ${(metrics.trainAccuracy * 100).toFixed(1)}%` +
+    const line =
+      `epoch ${epoch}: train loss ${metrics.trainLoss.toFixed(4)} acc ${(metrics.trainAccuracy * 100).toFixed(1)}%` +
       (val
         ? ` | val loss ${val.loss.toFixed(4)} top-1 ${(val.top1 * 100).toFixed(1)}%` +
           (metrics.valTop5 !== null ? ` top-5 ${(val.top5 * 100).toFixed(1)}%` : "")

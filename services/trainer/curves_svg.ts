@@ -47,7 +47,9 @@ function panel(title: string, x0: number, series: Series[], yMax: number, epochs
     }
     const ly = top + 14 + k * 16;
     parts.push(
-      `<line x1="${x0 + left + w - 120}" x2="${x0 + left + w - 100}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${dash}/>`,
+      `<line x1="${x0 + left + w - 120}" x2="${
+        x0 + left + w - 100
+      }" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${dash}/>`,
       `<text x="${x0 + left + w - 95}" y="${ly + 4}" font-size="11">${s.label}</text>`,
     );
   });
@@ -64,14 +66,26 @@ export function renderCurvesSvg(epochs: EpochMetrics[], title: string): string {
   const n = Math.max(1, epochs.length);
   const losses = epochs.flatMap((e) => [e.trainLoss, e.valLoss ?? 0]);
   const lossMax = Math.max(0.1, ...losses.filter(Number.isFinite)) * 1.1;
-  const loss = panel("loss", 0, [
-    { label: "train loss", colour: "#1f77b4", values: epochs.map((e) => e.trainLoss) },
-    { label: "val loss", colour: "#d62728", dashed: true, values: epochs.map((e) => e.valLoss) },
-  ], lossMax, n);
-  const accuracy = panel("accuracy", 440, [
-    { label: "train acc", colour: "#1f77b4", values: epochs.map((e) => e.trainAccuracy) },
-    { label: "val top-1", colour: "#d62728", dashed: true, values: epochs.map((e) => e.valTop1) },
-  ], 1, n);
+  const loss = panel(
+    "loss",
+    0,
+    [
+      { label: "train loss", colour: "#1f77b4", values: epochs.map((e) => e.trainLoss) },
+      { label: "val loss", colour: "#d62728", dashed: true, values: epochs.map((e) => e.valLoss) },
+    ],
+    lossMax,
+    n,
+  );
+  const accuracy = panel(
+    "accuracy",
+    440,
+    [
+      { label: "train acc", colour: "#1f77b4", values: epochs.map((e) => e.trainAccuracy) },
+      { label: "val top-1", colour: "#d62728", dashed: true, values: epochs.map((e) => e.valTop1) },
+    ],
+    1,
+    n,
+  );
   const escaped = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="880" height="360" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>

@@ -20,7 +20,8 @@ const SHAPES: Record<typeof GENERATED_CLASSES[number], Inside> = {
   disc: (dx, dy, r) => dx * dx + dy * dy <= r * r,
   square: (dx, dy, r) => Math.abs(dx) <= r * 0.8 && Math.abs(dy) <= r * 0.8,
   triangle: (dx, dy, r) => dy <= r * 0.8 && dy >= -r && Math.abs(dx) <= (dy + r) * 0.55,
-  cross: (dx, dy, r) => (Math.abs(dx) <= r * 0.25 || Math.abs(dy) <= r * 0.25) && Math.max(Math.abs(dx), Math.abs(dy)) <= r,
+  cross: (dx, dy, r) =>
+    (Math.abs(dx) <= r * 0.25 || Math.abs(dy) <= r * 0.25) && Math.max(Math.abs(dx), Math.abs(dy)) <= r,
 };
 
 /** One picture of class `label` (an index into {@linkcode GENERATED_CLASSES}). */

@@ -10,7 +10,9 @@ function tinyPng(value: number): Uint8Array {
 
 Deno.test("the Kaggle layout takes the label from the file name before the first dot", async () => {
   const dir = await Deno.makeTempDir();
-  for (const name of ["dog.2.png", "cat.1.png", "cat.10.png", "dog.1.PNG"]) await Deno.writeFile(`${dir}/${name}`, tinyPng(9));
+  for (const name of ["dog.2.png", "cat.1.png", "cat.10.png", "dog.1.PNG"]) {
+    await Deno.writeFile(`${dir}/${name}`, tinyPng(9));
+  }
   await Deno.writeTextFile(`${dir}/notes.txt`, "not an image");
   const folder = await scanImageFolder(dir);
   assert.equal(folder.layout, "kaggle");
@@ -23,7 +25,11 @@ Deno.test("the Kaggle layout takes the label from the file name before the first
   ]);
   assert.deepEqual(folder.ignored, [`${dir}/notes.txt`]);
   assert.equal(limitPerClass(folder.files, 1).length, 2);
-  await Deno.remove(dir, { recursive: true });
+  // Kaggle's archive unpacks into train/: the parent folder works too.
+  const parent = await Deno.makeTempDir();
+  await Deno.rename(dir, `${parent}/train`);
+  assert.deepEqual((await scanImageFolder(parent)).files.length, 4);
+  await Deno.remove(parent, { recursive: true });
 });
 
 Deno.test("one folder per class is detected and labelled by folder name", async () => {
@@ -41,9 +47,15 @@ Deno.test("one folder per class is detected and labelled by folder name", async 
 });
 
 Deno.test("a missing, empty or single-class folder is a usage error naming the problem", async () => {
-  await assert.rejects(scanImageFolder("/no/such/folder"), (e) => e instanceof UsageError && /does not exist/.test(e.message));
+  await assert.rejects(
+    scanImageFolder("/no/such/folder"),
+    (e) => e instanceof UsageError && /does not exist/.test(e.message),
+  );
   const dir = await Deno.makeTempDir();
-  await assert.rejects(scanImageFolder(dir), (e) => e instanceof UsageError && /no \.jpg\/\.jpeg\/\.png images/.test(e.message));
+  await assert.rejects(
+    scanImageFolder(dir),
+    (e) => e instanceof UsageError && /no \.jpg\/\.jpeg\/\.png images/.test(e.message),
+  );
   await Deno.writeFile(`${dir}/cat.1.png`, tinyPng(3));
   await assert.rejects(scanImageFolder(dir), /only one class/);
   await Deno.remove(dir, { recursive: true });

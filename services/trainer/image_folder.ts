@@ -2,6 +2,8 @@
  * Finds labelled images in a folder, in either layout, detected automatically:
  * - Kaggle: `cat.123.jpg` — the label is the file name before the first dot;
  * - one folder per class: `cat/xyz.jpg`.
+ * A folder whose only content is one subfolder (Kaggle's archive unpacks to `train/`) is
+ * looked into.
  *
  * @module
  */
@@ -48,6 +50,9 @@ async function listDir(dir: string): Promise<Deno.DirEntry[]> {
 export async function scanImageFolder(dir: string): Promise<ImageFolder> {
   const entries = await listDir(dir);
   const subdirs = entries.filter((e) => e.isDirectory && !e.name.startsWith("."));
+  if (subdirs.length === 1 && !entries.some((e) => e.isFile && IMAGE_EXTENSION.test(e.name))) {
+    return await scanImageFolder(`${dir}/${subdirs[0].name}`);
+  }
   const ignored: string[] = [];
   const byClass = new Map<string, string[]>();
   let layout: ImageFolder["layout"];
@@ -76,7 +81,9 @@ export async function scanImageFolder(dir: string): Promise<ImageFolder> {
   }
   const classNames = [...byClass.keys()].sort();
   if (classNames.length === 0) {
-    throw new UsageError(`no .jpg/.jpeg/.png images in ${dir} (expected cat.1.jpg-style names or one folder per class)`);
+    throw new UsageError(
+      `no .jpg/.jpeg/.png images in ${dir} (expected cat.1.jpg-style names or one folder per class)`,
+    );
   }
   if (classNames.length < 2) {
     throw new UsageError(`${dir} has images of only one class (${classNames[0]}); a classifier needs at least two`);

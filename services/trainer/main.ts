@@ -5,12 +5,17 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BACKEND_NAMES, type BackendName, describeBackendChoice, selectBackend } from "../../shared/backend/select_backend.ts";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  describeBackendChoice,
+  selectBackend,
+} from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import {
-  ARCHITECTURES,
   type Architecture,
+  ARCHITECTURES,
   INIT_SCHEMES,
   type InitScheme,
   MIN_INPUT_SIZE,
@@ -22,7 +27,8 @@ const HELP = `Train AlexNet on a folder of images (or on generated shapes when -
 Usage: deno task train [--data DIR] [options]
 
 Data
-  --data DIR            Kaggle layout (cat.123.jpg) or one folder per class; detected automatically
+  --data DIR            Kaggle layout (cat.123.jpg) or one folder per class; detected automatically.
+                        Without it: generated shapes (4 classes, 60 per class), input 63 px, batch 16
   --val DIR             validation folder (same classes); default: split off --val-split
   --val-split F         fraction held out for validation, per class (default 0.2)
   --limit N             at most N images per class (generated data: N per class, default 60)
@@ -31,10 +37,11 @@ Model
   --arch NAME           alexnet | alexnet-owt (default alexnet-owt)
   --groups 1|2          two-tower grouping of conv2/4/5 (alexnet only; default 1)
   --init NAME           paper | torch | lecun (default paper for alexnet, lecun for alexnet-owt)
-  --input-size N        square input edge, ≥ ${MIN_INPUT_SIZE} (default 227 alexnet, 224 alexnet-owt)
+  --input-size N        square input edge, ≥ ${MIN_INPUT_SIZE} (default 227 alexnet, 224 alexnet-owt,
+                        ${MIN_INPUT_SIZE} on generated shapes)
 Optimisation (defaults from the paper, §5)
   --epochs N            (default 10)
-  --batch-size N        (default 32)
+  --batch-size N        (default 32; 16 on generated shapes)
   --lr F                learning rate (default 0.01), ÷10 when validation loss stops improving
   --patience N          epochs without improvement before the drop (default 2)
   --momentum F          (default 0.9)
@@ -51,10 +58,18 @@ Output
   --help                this text
 `;
 
-function number(flag: string, value: string | undefined, fallback: number, check: (n: number) => boolean, what: string): number {
+function number(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  check: (n: number) => boolean,
+  what: string,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${flag} must be ${what}, got "${value}"`);
+  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) {
+    throw new UsageError(`--${flag} must be ${what}, got "${value}"`);
+  }
   return n;
 }
 
@@ -100,24 +115,37 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
   const d = DEFAULT_TRAIN_CONFIG;
   const int = (n: number) => Number.isInteger(n) && n > 0;
   const arch = (parsed.arch ?? d.arch) as Architecture;
-  if (!ARCHITECTURES.includes(arch)) throw new UsageError(`--arch must be one of ${ARCHITECTURES.join(", ")}, got "${parsed.arch}"`);
+  if (!ARCHITECTURES.includes(arch)) {
+    throw new UsageError(`--arch must be one of ${ARCHITECTURES.join(", ")}, got "${parsed.arch}"`);
+  }
   const backend = (parsed.backend ?? d.backend) as BackendName;
-  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}, got "${parsed.backend}"`);
+  if (!BACKEND_NAMES.includes(backend)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}, got "${parsed.backend}"`);
+  }
   const groups = number("groups", parsed.groups, d.groups, (n) => n === 1 || n === 2, "1 or 2") as 1 | 2;
-  if (groups === 2 && arch !== "alexnet") throw new UsageError("--groups 2 is the paper's two-tower layout; use it with --arch alexnet");
+  if (groups === 2 && arch !== "alexnet") {
+    throw new UsageError("--groups 2 is the paper's two-tower layout; use it with --arch alexnet");
+  }
   const init = (parsed.init ?? null) as InitScheme | null;
   if (init !== null && !INIT_SCHEMES.includes(init)) {
     throw new UsageError(`--init must be one of ${INIT_SCHEMES.join(", ")}, got "${parsed.init}"`);
   }
   const augmentList = (parsed.augment ?? "crop,flip,pca").split(",").map((s) => s.trim()).filter(Boolean);
   for (const a of augmentList) {
-    if (!["crop", "flip", "pca", "none"].includes(a)) throw new UsageError(`--augment takes crop, flip, pca or none, got "${a}"`);
+    if (!["crop", "flip", "pca", "none"].includes(a)) {
+      throw new UsageError(`--augment takes crop, flip, pca or none, got "${a}"`);
+    }
   }
   const name = parsed.name ?? d.name;
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) throw new UsageError(`--name may hold letters, digits, - and _ only, got "${name}"`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) {
+    throw new UsageError(`--name may hold letters, digits, - and _ only, got "${name}"`);
+  }
+  // The generated shapes are small pictures: train them small and fast unless told otherwise.
+  const generated = parsed.data === undefined;
   const inputSize = parsed["input-size"] === undefined
-    ? null
-    : number("input-size", parsed["input-size"], 0, (n) => Number.isInteger(n) && n >= MIN_INPUT_SIZE, `an integer ≥ ${MIN_INPUT_SIZE}`);
+    ? (generated ? MIN_INPUT_SIZE : null)
+    : number("input-size", parsed["input-size"], 0, (n) =>
+      Number.isInteger(n) && n >= MIN_INPUT_SIZE, `an integer ≥ ${MIN_INPUT_SIZE}`);
   return {
     data: parsed.data ?? null,
     val: parsed.val ?? null,
@@ -130,12 +158,16 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
     init,
     inputSize,
     epochs: number("epochs", parsed.epochs, d.epochs, int, "a positive integer"),
-    batchSize: number("batch-size", parsed["batch-size"], d.batchSize, int, "a positive integer"),
+    batchSize: number("batch-size", parsed["batch-size"], generated ? 16 : d.batchSize, int, "a positive integer"),
     lr: number("lr", parsed.lr, d.lr, (n) => n > 0, "a positive number"),
     patience: number("patience", parsed.patience, d.patience, int, "a positive integer"),
     momentum: number("momentum", parsed.momentum, d.momentum, (n) => n >= 0 && n < 1, "in [0, 1)"),
     weightDecay: number("weight-decay", parsed["weight-decay"], d.weightDecay, (n) => n >= 0, "≥ 0"),
-    augment: { crop: augmentList.includes("crop"), flip: augmentList.includes("flip"), pca: augmentList.includes("pca") },
+    augment: {
+      crop: augmentList.includes("crop"),
+      flip: augmentList.includes("flip"),
+      pca: augmentList.includes("pca"),
+    },
     backend,
     out: parsed.out ?? null,
     resume: parsed.resume ?? null,

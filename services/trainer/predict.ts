@@ -7,7 +7,11 @@
 import * as tf from "@tensorflow/tfjs";
 import type { NatsConnection } from "nats";
 import { fetchCheckpoint } from "../../shared/bus/checkpoint_store.ts";
-import { decodeCheckpoint, type LoadedCheckpoint, loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import {
+  decodeCheckpoint,
+  loadCheckpointDir,
+  type LoadedCheckpoint,
+} from "../../shared/checkpoint/checkpoint_files.ts";
 import { readNpy } from "../../shared/checkpoint/read_npy.ts";
 import { UsageError } from "../../shared/cli/usage_error.ts";
 import { centerCrop } from "../../shared/image/crop_image.ts";
@@ -19,7 +23,9 @@ import { resizeShortSide } from "../../shared/image/resize_short_side.ts";
 export async function resolveCheckpoint(ref: string, nats?: NatsConnection): Promise<LoadedCheckpoint> {
   const isDir = await Deno.stat(ref).then((s) => s.isDirectory, () => false);
   if (isDir) return await loadCheckpointDir(ref);
-  if (!nats) throw new UsageError(`${ref} is not a checkpoint folder; to fetch NAME[@VERSION] from NATS add --nats URL`);
+  if (!nats) {
+    throw new UsageError(`${ref} is not a checkpoint folder; to fetch NAME[@VERSION] from NATS add --nats URL`);
+  }
   const [name, version] = ref.split("@");
   return await decodeCheckpoint(await fetchCheckpoint(nats, name, version || undefined));
 }
@@ -86,7 +92,9 @@ export async function predictNpy(checkpoint: LoadedCheckpoint, path: string): Pr
     if (shape.length === 4 && shape[1] === size && shape[2] === size && shape[3] === 3) {
       return tf.tensor4d(data, [n, size, size, 3]);
     }
-    throw new UsageError(`--npy shape (${shape}) is neither [n, 3, ${size}, ${size}] (NCHW) nor [n, ${size}, ${size}, 3] (NHWC)`);
+    throw new UsageError(
+      `--npy shape (${shape}) is neither [n, 3, ${size}, ${size}] (NCHW) nor [n, ${size}, ${size}, 3] (NHWC)`,
+    );
   });
   try {
     return await checkpoint.model.logits(batch);

@@ -4,7 +4,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BACKEND_NAMES, type BackendName, describeBackendChoice, selectBackend } from "../../shared/backend/select_backend.ts";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  describeBackendChoice,
+  selectBackend,
+} from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { predictImages, predictNpy, resolveCheckpoint } from "./predict.ts";
@@ -42,7 +47,9 @@ async function main(args: string[]): Promise<number> {
   if (!values.checkpoint) throw new UsageError("--checkpoint DIR|NAME[@VERSION] is required (see --help)");
   if (!values.npy && positionals.length === 0) throw new UsageError("give at least one IMAGE, or --npy FILE");
   const topk = Number(values.topk ?? 5);
-  if (!Number.isInteger(topk) || topk < 1) throw new UsageError(`--topk must be a positive integer, got "${values.topk}"`);
+  if (!Number.isInteger(topk) || topk < 1) {
+    throw new UsageError(`--topk must be a positive integer, got "${values.topk}"`);
+  }
   const backend = (values.backend ?? "auto") as BackendName;
   if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}`);
   console.error(describeBackendChoice(await selectBackend(backend)));
@@ -50,7 +57,9 @@ async function main(args: string[]): Promise<number> {
   try {
     const checkpoint = await resolveCheckpoint(values.checkpoint, nats);
     const { manifest } = checkpoint;
-    console.error(`model ${manifest.name}@${manifest.version} (${manifest.arch}, ${manifest.inputSize}px, ${manifest.classNames.length} classes)`);
+    console.error(
+      `model ${manifest.name}@${manifest.version} (${manifest.arch}, ${manifest.inputSize}px, ${manifest.classNames.length} classes)`,
+    );
     if (values.npy) {
       const rows = await predictNpy(checkpoint, values.npy);
       rows.forEach((logits, row) => console.log(JSON.stringify({ row, logits: Array.from(logits) })));

@@ -38,7 +38,11 @@ export function batchMatMulWasmConfig(original: WasmKernelFunc): KernelConfig {
     const plainB = transposeB ? swapLastTwo(backend, b) : b;
     if (transposeA) owned.push(plainA);
     if (transposeB) owned.push(plainB);
-    const out = original({ inputs: { a: plainA, b: plainB }, backend, attrs: { transposeA: false, transposeB: false } });
+    const out = original({
+      inputs: { a: plainA, b: plainB },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    });
     releaseInfos(backend, ...owned);
     return out;
   }
@@ -54,7 +58,10 @@ export function batchMatMulWasmConfig(original: WasmKernelFunc): KernelConfig {
     const rankB = b.shape.length;
     const rows = transposeA ? a.shape[rankA - 1] : a.shape[rankA - 2];
     const cols = transposeB ? b.shape[rankB - 2] : b.shape[rankB - 1];
-    const batch = Math.max(size(a) / (a.shape[rankA - 1] * a.shape[rankA - 2]), size(b) / (b.shape[rankB - 1] * b.shape[rankB - 2]));
+    const batch = Math.max(
+      size(a) / (a.shape[rankA - 1] * a.shape[rankA - 2]),
+      size(b) / (b.shape[rankB - 1] * b.shape[rankB - 2]),
+    );
     // Elements copied: transposed inputs, the packed second operand, and (form 2) the output.
     const direct = (transposeA ? size(a) : 0) + (transposeB ? size(b) : 0) + size(b);
     const swapped = (transposeA ? 0 : size(a)) + (transposeB ? 0 : size(b)) + size(a) + batch * rows * cols;

@@ -28,8 +28,12 @@ export async function ensureNatsServer(): Promise<string> {
     console.error("nats-server is missing; installing Debian's package (apt-get install -y nats-server)…");
     const env = { DEBIAN_FRONTEND: "noninteractive" };
     Deno.env.set("DEBIAN_FRONTEND", env.DEBIAN_FRONTEND);
-    if (!(await run("apt-get", ["update", "-qq"])) || !(await run("apt-get", ["install", "-y", "-qq", "nats-server"]))) {
-      throw new NatsServerMissingError(`apt-get could not install nats-server; ${error.message.split("; ").slice(1).join("; ")}`);
+    if (
+      !(await run("apt-get", ["update", "-qq"])) || !(await run("apt-get", ["install", "-y", "-qq", "nats-server"]))
+    ) {
+      throw new NatsServerMissingError(
+        `apt-get could not install nats-server; ${error.message.split("; ").slice(1).join("; ")}`,
+      );
     }
     return findNatsServer();
   }

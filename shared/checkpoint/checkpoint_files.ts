@@ -119,7 +119,9 @@ export async function decodeCheckpoint(files: CheckpointFiles): Promise<LoadedCh
   const groups: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] = modelJson.weightsManifest ?? [];
   const weightSpecs = groups.flatMap((g) => g.weights);
   const shards = groups.flatMap((g) => g.paths).map((path) => {
-    if (!(path in manifest.files)) throw new CheckpointFormatError(`weight shard ${path} is not covered by the manifest`);
+    if (!(path in manifest.files)) {
+      throw new CheckpointFormatError(`weight shard ${path} is not covered by the manifest`);
+    }
     return files.get(path)!;
   });
   const total = shards.reduce((n, s) => n + s.byteLength, 0);

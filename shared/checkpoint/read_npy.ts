@@ -24,7 +24,9 @@ export interface NpyArray {
  */
 export function readNpy(bytes: Uint8Array): NpyArray {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (bytes.length < 10 || !magic.every((b, i) => bytes[i] === b)) throw new NpyFormatError("not a .npy file (bad magic)");
+  if (bytes.length < 10 || !magic.every((b, i) => bytes[i] === b)) {
+    throw new NpyFormatError("not a .npy file (bad magic)");
+  }
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
@@ -36,8 +38,12 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
     throw new NpyFormatError("malformed .npy header");
   }
-  if (descr !== "<f4") throw new NpyFormatError(`.npy dtype ${descr} is not little-endian float32 (<f4); save with np.float32`);
-  if (fortran === "True") throw new NpyFormatError(".npy is in Fortran order; save a C-ordered array (np.ascontiguousarray)");
+  if (descr !== "<f4") {
+    throw new NpyFormatError(`.npy dtype ${descr} is not little-endian float32 (<f4); save with np.float32`);
+  }
+  if (fortran === "True") {
+    throw new NpyFormatError(".npy is in Fortran order; save a C-ordered array (np.ascontiguousarray)");
+  }
   const shape = shapeText.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = headerStart + headerLength;
@@ -51,7 +57,9 @@ export function readNpy(bytes: Uint8Array): NpyArray {
 
 /** Writes a C-ordered float32 `.npy` (version 1.0), the inverse of {@linkcode readNpy}. */
 export function writeNpy(shape: number[], data: Float32Array): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${
+    shape.length === 1 ? "," : ""
+  }), }`;
   const unpadded = 10 + header.length + 1;
   header += " ".repeat((64 - (unpadded % 64)) % 64) + "\n";
   const out = new Uint8Array(10 + header.length + data.length * 4);

@@ -42,7 +42,11 @@ Deno.test("greyscale, 16-bit and alpha PNGs decode to RGB", async () => {
 });
 
 Deno.test("a JPEG decodes to its size with colours close to the original", async () => {
-  const flat: RgbImage = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 3).map((_, i) => [200, 40, 90][i % 3]) };
+  const flat: RgbImage = {
+    width: 40,
+    height: 30,
+    data: new Uint8Array(40 * 30 * 3).map((_, i) => [200, 40, 90][i % 3]),
+  };
   const decoded = await decodeImage(await toImagescript(flat).encodeJPEG(95));
   assert.equal(decoded.width, 40);
   assert.equal(decoded.height, 30);

@@ -153,7 +153,14 @@ export function buildAlexNet(spec: AlexNetSpec): tf.LayersModel {
   const nextSeed = () => seed++;
   const init = INITIALISERS[spec.init ?? defaultInit(spec.arch)];
 
-  const conv = (name: string, filters: number, kernelSize: number, strides: number, inChannels: number, biasOne: boolean) =>
+  const conv = (
+    name: string,
+    filters: number,
+    kernelSize: number,
+    strides: number,
+    inChannels: number,
+    biasOne: boolean,
+  ) =>
     tf.layers.conv2d({
       name,
       filters,
