@@ -64,3 +64,23 @@ Deno.test("the generated dataset is deterministic for a seed and balanced", () =
   assert.notDeepEqual(a.images[7].data, generateShapeDataset(3, 32, 6).images[7].data);
   assert.deepEqual(a.labels, [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]);
 });
+
+Deno.test("--resume continues from a checkpoint's weights, epoch count and learning rate", async () => {
+  const first = await Deno.makeTempDir({ prefix: "alexnet-resume-" });
+  const config = { ...DEFAULT_TRAIN_CONFIG, inputSize: 63, limit: 6, batchSize: 8, epochs: 1, quiet: true, lr: 0.003 };
+  const io = { log: () => {}, stdout: () => {} };
+  await runTraining({ ...config, out: first }, io);
+  const second = await Deno.makeTempDir({ prefix: "alexnet-resume-" });
+  const resumed = await runTraining({ ...config, lr: 0.5, out: second, resume: `${first}/last` }, io);
+  assert.deepEqual(resumed.epochs.map((e) => e.epoch), [2]);
+  assert.equal(resumed.epochs[0].learningRate, 0.003);
+  const { manifest, model } = await loadCheckpointDir(`${second}/last`);
+  assert.equal(manifest.metrics.epoch, 2);
+  model.dispose();
+  await assert.rejects(
+    runTraining({ ...config, data: "/no/such/folder", out: second, resume: `${first}/last` }, io),
+    /does not exist/,
+  );
+  await Deno.remove(first, { recursive: true });
+  await Deno.remove(second, { recursive: true });
+});

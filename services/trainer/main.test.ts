@@ -47,6 +47,13 @@ Deno.test("train exits 2 with a one-line message for a missing folder or a bad f
   const unknown = await run(TRAIN, ["--colour"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /Unknown option '--colour'/);
+  const noBackend = await run(TRAIN, ["--backend", "tensorflow-gpu", "--epochs", "1"]);
+  assert.equal(noBackend.code, 2);
+  const lastLine = noBackend.stderr.trim().split("\n").at(-1)!;
+  assert.match(
+    lastLine,
+    /^error: backend tensorflow-gpu is unavailable: .*not installed.*deno install --allow-scripts/,
+  );
   const help = await run(TRAIN, ["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--augment LIST/);

@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { UsageError } from "../cli/usage_error.ts";
 import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
 
 /** Every value `--backend` accepts. */
@@ -29,8 +30,8 @@ export interface BackendChoice {
   reasons: string[];
 }
 
-/** A backend that was asked for explicitly and cannot run here. */
-export class BackendUnavailableError extends Error {
+/** A backend that was asked for explicitly and cannot run here (a CLI prints it on one line, exit 2). */
+export class BackendUnavailableError extends UsageError {
   override name = "BackendUnavailableError";
 }
 
