@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { NatsConnection } from "nats";
 import type { BackendName } from "../../shared/backend/select_backend.ts";
-import { publishCheckpoint } from "../../shared/bus/checkpoint_store.ts";
+import { ensureEventsStream, publishCheckpoint } from "../../shared/bus/checkpoint_store.ts";
 import { type EpochMetrics, EpochMetricsSchema, type TrainProgress } from "../../shared/bus/messages.ts";
 import { trainEpochSubject, trainProgressSubject } from "../../shared/bus/subjects.ts";
 import {
@@ -265,6 +265,8 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
       `${data.val.images.length} val images, batch ${config.batchSize}, lr ${learningRate}, out ${outDir}`,
   );
   await Deno.writeTextFile(`${outDir}/metrics.jsonl`, "");
+  // Progress events are kept only once the stream that captures them exists.
+  if (io.nats) await ensureEventsStream(io.nats);
 
   for (let epoch = startEpoch + 1; epoch <= startEpoch + config.epochs; epoch++) {
     const started = performance.now();
@@ -342,8 +344,10 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
           (metrics.valTop5 !== null ? ` top-5 ${(val.top5 * 100).toFixed(1)}%` : "")
         : "") +
       ` | lr ${sgd.learningRate} | ${metrics.seconds.toFixed(1)}s, ${metrics.imagesPerSec.toFixed(1)} img/s`;
-    if (config.json) io.stdout(JSON.stringify(metrics));
-    else io.stdout(line);
+    if (config.json) {
+      io.stdout(JSON.stringify(metrics));
+      io.log(line);
+    } else io.stdout(line);
 
     const score = val ? val.top1 - val.loss * 1e-6 : -metrics.trainLoss;
     const best = score > bestScore;
