@@ -154,3 +154,14 @@ Deno.test("normalisation maps pixels to (x/255 + shift − mean)/std in NHWC ord
   assert.ok(Math.abs(out[5] - (0.2 - mean[2]) / std[2]) < 1e-6);
   assert.ok(Math.abs(out[6] - (1.1 - mean[0]) / std[0]) < 1e-6);
 });
+
+Deno.test("image size is read from the JPEG and PNG headers without decoding", async () => {
+  const { readImageSize } = await import("./read_image_size.ts");
+  const jpeg = await toImagescript(noiseImage(37, 21, 11)).encodeJPEG(80);
+  assert.deepEqual(readImageSize(jpeg), { type: "jpeg", width: 37, height: 21 });
+  const png = encodePng({ width: 5000, height: 9000, data: new Uint8Array((5000 * 9000) / 8), channels: 1, depth: 1 });
+  assert.deepEqual(readImageSize(png), { type: "png", width: 5000, height: 9000 });
+  assert.throws(() => readImageSize(jpeg.slice(0, 12)), ImageDecodeError);
+  assert.throws(() => readImageSize(png.slice(0, 20)), ImageDecodeError);
+  assert.throws(() => readImageSize(new Uint8Array([1, 2, 3])), UnsupportedImageError);
+});

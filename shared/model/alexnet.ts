@@ -85,6 +85,12 @@ export class AlexNet {
     return await rows(out);
   }
 
+  /** Softmax probabilities over all classes, one row per image. */
+  async probabilities(batch: tf.Tensor4D): Promise<Float32Array[]> {
+    const out = tf.tidy(() => tf.softmax(this.logitsTensor(batch, false)));
+    return await rows(out);
+  }
+
   /** The `topk` most probable classes per image, best first. */
   async classify(batch: tf.Tensor4D, topk = 5): Promise<Prediction[][]> {
     const k = Math.min(topk, this.spec.numClasses);
