@@ -10,6 +10,8 @@ import { DEFAULT_TRAIN_CONFIG, runTraining } from "../trainer/app.ts";
 import { generateShapeImage } from "../trainer/generated_dataset.ts";
 import { createInferenceApp, type InferenceLimits } from "./app.ts";
 import { classifyImage } from "./classify_image.ts";
+import { InferenceEngine } from "./inference_engine.ts";
+import { createInferenceMetrics } from "./inference_metrics.ts";
 import { ModelSlot, serve } from "./model_slot.ts";
 import { WorkQueue } from "./work_queue.ts";
 
@@ -53,15 +55,13 @@ interface Server {
 }
 
 async function startServer(
-  options: { load?: boolean; limits?: Partial<InferenceLimits>; maxQueued?: number } = {},
+  options: { load?: boolean; limits?: Partial<InferenceLimits>; maxPixels?: number; maxQueued?: number } = {},
 ): Promise<Server> {
   const slot = new ModelSlot();
   if (options.load !== false) slot.swap(serve(await loadCheckpointDir(checkpointDir)));
-  const app = createInferenceApp({
-    slot,
-    queue: new WorkQueue({ concurrency: 1, maxQueued: options.maxQueued ?? 16 }),
-    limits: options.limits,
-  });
+  const queue = new WorkQueue({ concurrency: 1, maxQueued: options.maxQueued ?? 16 });
+  const engine = new InferenceEngine(slot, queue, options.maxPixels ?? 40e6, createInferenceMetrics());
+  const app = createInferenceApp({ engine, limits: options.limits });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
@@ -140,7 +140,7 @@ Deno.test("POST /v1/classify/batch gives one result per image, errors in place",
 });
 
 Deno.test("bad input gets a 4xx JSON error and the service keeps answering correctly", async () => {
-  const server = await startServer({ limits: { maxBodyBytes: 200_000, maxPixels: 1_000_000 } });
+  const server = await startServer({ limits: { maxBodyBytes: 200_000 }, maxPixels: 1_000_000 });
   try {
     const good = await jpeg(shape(0, 5));
     await assertError(post(`${server.url}/v1/classify`, new Uint8Array(0)), 400, "empty_body");

@@ -9,34 +9,31 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ImageDecodeError, UnsupportedImageError } from "../../shared/image/decode_image.ts";
-import { classifyImage, type ClassifyResult, PixelLimitError } from "./classify_image.ts";
-import { createInferenceMetrics, type InferenceMetrics } from "./inference_metrics.ts";
-import { ModelSlot, NoModelError } from "./model_slot.ts";
-import { QueueFullError, WorkQueue } from "./work_queue.ts";
+import { PixelLimitError } from "./classify_image.ts";
+import { createInferenceMetrics } from "./inference_metrics.ts";
+import type { InferenceEngine } from "./inference_engine.ts";
+import { NoModelError } from "./model_slot.ts";
+import { QueueFullError } from "./work_queue.ts";
 
-/** Limits of the service. */
+/** Limits of the service (the pixel limit lives in the engine, shared with NATS). */
 export interface InferenceLimits {
   maxBodyBytes: number;
-  maxPixels: number;
   defaultTopk: number;
   /** Seconds a client is told to wait when the queue is full. */
   retryAfterSeconds: number;
 }
 
-/** Defaults: 20 MB bodies, 40 MP images, top-5. */
+/** Defaults: 20 MB bodies, top-5. */
 export const DEFAULT_LIMITS: InferenceLimits = {
   maxBodyBytes: 20 * 1024 * 1024,
-  maxPixels: 40_000_000,
   defaultTopk: 5,
   retryAfterSeconds: 1,
 };
 
 /** What the app needs. */
 export interface InferenceAppDeps {
-  slot: ModelSlot;
-  queue: WorkQueue;
-  limits?: Partial<InferenceLimits>;
-  metrics?: InferenceMetrics;
+  engine: InferenceEngine;
+  limits?: Partial<Omit<InferenceLimits, "maxPixels">>;
   /** Versions that exist for the served model name (from NATS), for `GET /v1/models`. */
   listVersions?: () => Promise<string[]>;
 }
@@ -250,14 +247,16 @@ function renderDocsPage(doc: { info: { title: string; version: string }; paths: 
 /**
  * @example
  * ```ts
- * const app = createInferenceApp({ slot, queue: new WorkQueue({ concurrency: 1, maxQueued: 64 }) });
+ * const queue = new WorkQueue({ concurrency: 1, maxQueued: 64 });
+ * const app = createInferenceApp({ engine: new InferenceEngine(slot, queue, 40e6, createInferenceMetrics()) });
  * Deno.serve({ port: 8080 }, app.fetch);
  * ```
  */
 export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
-  const metrics = deps.metrics ?? createInferenceMetrics();
-  const { slot, queue } = deps;
+  const { engine } = deps;
+  const { slot, queue } = engine;
+  const metrics = engine.metrics ?? createInferenceMetrics();
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -281,14 +280,8 @@ export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
   app.use("/v1/classify", limitBody);
   app.use("/v1/classify/batch", limitBody);
 
-  const classifyQueued = (bytes: Uint8Array, topk: number, tta: "center" | "ten-crop"): Promise<ClassifyResult> =>
-    queue.run(async () => {
-      metrics.queueDepth.set(queue.depth);
-      // Inference is synchronous CPU work: give the event loop a turn first, so requests that
-      // arrived meanwhile are accepted into the queue (or refused with 503) rather than stalled.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      return await slot.use((served) => classifyImage(served, bytes, { topk, tta, maxPixels: limits.maxPixels }));
-    }).finally(() => metrics.queueDepth.set(queue.depth));
+  const classifyQueued = (bytes: Uint8Array, topk: number, tta: "center" | "ten-crop") =>
+    engine.classify(bytes, { topk, tta });
 
   // Image bodies are read and checked by hand (raw or multipart); the routes are still
   // documented from the same schemas, and the query is validated by ClassifyQuerySchema.

@@ -46,6 +46,8 @@ export interface TrainConfig {
   groups: 1 | 2;
   /** null: the architecture's default (paper for alexnet, lecun for alexnet-owt). */
   init: InitScheme | null;
+  /** Channel/unit multiplier; 1 is the paper's network. */
+  width: number;
   inputSize: number | null;
   epochs: number;
   batchSize: number;
@@ -75,6 +77,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   arch: "alexnet-owt",
   groups: 1,
   init: null,
+  width: 1,
   inputSize: null,
   epochs: 10,
   batchSize: 32,
@@ -250,6 +253,7 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     groups: config.groups,
     seed: config.seed,
     init: config.init ?? undefined,
+    width: config.width,
   });
   const outDir = config.out ?? `runs/${config.name}/${runId}`;
   await Deno.mkdir(outDir, { recursive: true });

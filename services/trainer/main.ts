@@ -36,6 +36,7 @@ Data
 Model
   --arch NAME           alexnet | alexnet-owt (default alexnet-owt)
   --groups 1|2          two-tower grouping of conv2/4/5 (alexnet only; default 1)
+  --width F             scale every layer's channels and units (default 1, the paper's network)
   --init NAME           paper | torch | lecun (default paper for alexnet, lecun for alexnet-owt)
   --input-size N        square input edge, ≥ ${MIN_INPUT_SIZE} (default 227 alexnet, 224 alexnet-owt,
                         ${MIN_INPUT_SIZE} on generated shapes)
@@ -90,6 +91,7 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
         arch: { type: "string" },
         groups: { type: "string" },
         init: { type: "string" },
+        width: { type: "string" },
         "input-size": { type: "string" },
         epochs: { type: "string" },
         "batch-size": { type: "string" },
@@ -156,6 +158,7 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
     arch,
     groups,
     init,
+    width: number("width", parsed.width, d.width, (n) => n > 0 && n <= 4, "in (0, 4]"),
     inputSize,
     epochs: number("epochs", parsed.epochs, d.epochs, int, "a positive integer"),
     batchSize: number("batch-size", parsed["batch-size"], generated ? 16 : d.batchSize, int, "a positive integer"),

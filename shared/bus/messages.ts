@@ -49,3 +49,13 @@ export const EpochMetricsSchema = z.object({
   imagesPerSec: z.number(),
 });
 export type EpochMetrics = z.infer<typeof EpochMetricsSchema>;
+
+/** A classify request over NATS (`alexnet.inference.classify`). */
+export const ClassifyRequestSchema = z.object({
+  schema: z.literal("alexnet.inference.classify/v1"),
+  /** The JPEG or PNG file, base64. */
+  image: z.string().min(1),
+  topk: z.number().int().min(1).max(1000).optional(),
+  tta: z.enum(["center", "ten-crop"]).optional(),
+});
+export type ClassifyRequest = z.infer<typeof ClassifyRequestSchema>;

@@ -37,3 +37,6 @@ export function trainEpochSubject(runId: string): string {
 export function checkpointObjectName(name: string, version: string, file: string): string {
   return `${name}/${version}/${file}`;
 }
+
+/** Queue group the inference replicas share on {@linkcode INFERENCE_CLASSIFY}. */
+export const INFERENCE_QUEUE_GROUP = "alexnet-inference";

@@ -33,7 +33,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 /** Manifest fields the caller provides; digests, schema and model shape are filled in. */
-export type ManifestInput = Omit<CheckpointManifest, "schema" | "files" | "arch" | "inputSize" | "groups">;
+export type ManifestInput = Omit<CheckpointManifest, "schema" | "files" | "arch" | "inputSize" | "groups" | "width">;
 
 /**
  * Serialises `model` and `info` into checkpoint files.
@@ -75,6 +75,7 @@ export async function encodeCheckpoint(model: AlexNet, info: ManifestInput): Pro
     arch: model.spec.arch,
     inputSize: model.spec.inputSize,
     groups: model.spec.groups,
+    width: model.spec.width,
     files: digests,
   });
   files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2)));
@@ -141,6 +142,7 @@ export async function decodeCheckpoint(files: CheckpointFiles): Promise<LoadedCh
     numClasses: manifest.classNames.length,
     inputSize: manifest.inputSize,
     groups: manifest.groups,
+    width: manifest.width,
   });
   return { manifest, model };
 }

@@ -17,6 +17,8 @@ export const CheckpointManifestSchema = z.object({
   arch: z.enum(ARCHITECTURES),
   inputSize: z.number().int().min(63),
   groups: z.union([z.literal(1), z.literal(2)]),
+  /** Channel/unit multiplier (1 = the paper's widths). */
+  width: z.number().positive().default(1),
   classNames: z.array(z.string()).min(2),
   normalization: z.object({ mean: triple, std: triple }),
   /** Resize the short side to this before cropping `inputSize` (training and evaluation). */

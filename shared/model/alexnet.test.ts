@@ -28,6 +28,12 @@ Deno.test("alexnet-owt has torchvision's 61,100,840 parameters", () => {
   assert.equal(paramCount({ arch: "alexnet-owt", numClasses: 1000 }), 61_100_840);
 });
 
+Deno.test("width 0.25 scales every layer: alexnet-owt with 10 classes has 3,579,098 parameters", () => {
+  // conv 16-48-96-64-64, fc 1024-1024-10: hand-counted weights + biases.
+  assert.equal(paramCount({ arch: "alexnet-owt", numClasses: 10, width: 0.25 }), 3_579_098);
+  assert.equal(paramCount({ arch: "alexnet", numClasses: 10, width: 0.25, groups: 2 }) > 0, true);
+});
+
 Deno.test("alexnet feature maps follow the paper at 227: 55, 27, 13, 6", () => {
   const net = buildAlexNet({ arch: "alexnet", numClasses: 10 });
   const side = (name: string) => (net.getLayer(name).outputShape as number[])[1];

@@ -50,6 +50,7 @@ export class AlexNet {
       groups: spec.groups ?? 1,
       seed: spec.seed ?? 0,
       init: spec.init ?? defaultInit(spec.arch),
+      width: spec.width ?? 1,
     };
   }
 

@@ -55,6 +55,11 @@ export interface AlexNetSpec {
    * He's N(0, 2/fan_in) diverges within three steps (loss 2.3 → 21), `lecun` learns at once.
    */
   init?: InitScheme;
+  /**
+   * Scales every layer's channels and hidden units (1 = the paper's network). Small widths
+   * make fast test fixtures and quick experiments; the layer structure is unchanged.
+   */
+  width?: number;
 }
 
 /** The weight initialisations {@linkcode buildAlexNet} knows. */
@@ -149,6 +154,10 @@ export function buildAlexNet(spec: AlexNetSpec): tf.LayersModel {
   if (groups !== 1 && spec.arch !== "alexnet") {
     throw new AlexNetSpecError(`groups: 2 is the paper's two-tower layout; use it with --arch alexnet`);
   }
+  const width = spec.width ?? 1;
+  if (!(width > 0 && width <= 4)) throw new AlexNetSpecError(`width must be in (0, 4], got ${width}`);
+  // Channel and unit counts below are the paper's; w() applies the width multiplier.
+  const w = (n: number) => Math.max(1, Math.round(n * width));
   let seed = spec.seed ?? 0;
   const nextSeed = () => seed++;
   const init = INITIALISERS[spec.init ?? defaultInit(spec.arch)];
@@ -199,40 +208,40 @@ export function buildAlexNet(spec: AlexNetSpec): tf.LayersModel {
       if (pad > 0) apply(tf.layers.zeroPadding2d({ name: `${name}_ceil_pad`, padding: [[0, pad], [0, pad]] }));
       apply(maxPool(name));
     };
-    apply(conv("conv1", 96, 11, 4, 3, false)); // 227 → 55
+    apply(conv("conv1", w(96), 11, 4, 3, false)); // 227 → 55
     apply(new LocalResponseNorm({ name: "lrn1" }));
     ceilPool("pool1"); // 55 → 27
-    apply(towerConv("conv2", 256, 5, 96));
+    apply(towerConv("conv2", w(256), 5, w(96)));
     apply(new LocalResponseNorm({ name: "lrn2" }));
     ceilPool("pool2"); // 27 → 13
-    apply(conv("conv3", 384, 3, 1, 256, false));
-    apply(towerConv("conv4", 384, 3, 384));
-    apply(towerConv("conv5", 256, 3, 384));
+    apply(conv("conv3", w(384), 3, 1, w(256), false));
+    apply(towerConv("conv4", w(384), 3, w(384)));
+    apply(towerConv("conv5", w(256), 3, w(384)));
     ceilPool("pool5"); // 13 → 6
     apply(new AdaptiveAvgPool2D({ name: "avgpool", outputSize: 6 }));
     apply(tf.layers.flatten({ name: "pool5_flat" }));
-    apply(dense("fc6", 4096, 9216, true));
+    apply(dense("fc6", w(4096), w(256) * 36, true));
     apply(tf.layers.dropout({ name: "dropout6", rate: 0.5 }));
-    apply(dense("fc7", 4096, 4096, true));
+    apply(dense("fc7", w(4096), w(4096), true));
     apply(tf.layers.dropout({ name: "dropout7", rate: 0.5 }));
-    apply(dense("fc8", spec.numClasses, 4096, false, false));
+    apply(dense("fc8", spec.numClasses, w(4096), false, false));
   } else {
     apply(tf.layers.zeroPadding2d({ name: "conv1_pad", padding: 2 }));
-    apply(conv("conv1", 64, 11, 4, 3, false)); // 224 → 55
+    apply(conv("conv1", w(64), 11, 4, 3, false)); // 224 → 55
     apply(maxPool("pool1")); // 55 → 27
-    apply(conv("conv2", 192, 5, 1, 64, false));
+    apply(conv("conv2", w(192), 5, 1, w(64), false));
     apply(maxPool("pool2")); // 27 → 13
-    apply(conv("conv3", 384, 3, 1, 192, false));
-    apply(conv("conv4", 256, 3, 1, 384, false));
-    apply(conv("conv5", 256, 3, 1, 256, false));
+    apply(conv("conv3", w(384), 3, 1, w(192), false));
+    apply(conv("conv4", w(256), 3, 1, w(384), false));
+    apply(conv("conv5", w(256), 3, 1, w(256), false));
     apply(maxPool("pool5")); // 13 → 6
     apply(new AdaptiveAvgPool2D({ name: "avgpool", outputSize: 6 }));
     apply(tf.layers.flatten({ name: "pool5_flat" }));
     apply(tf.layers.dropout({ name: "dropout6", rate: 0.5 }));
-    apply(dense("fc6", 4096, 9216, false));
+    apply(dense("fc6", w(4096), w(256) * 36, false));
     apply(tf.layers.dropout({ name: "dropout7", rate: 0.5 }));
-    apply(dense("fc7", 4096, 4096, false));
-    apply(dense("fc8", spec.numClasses, 4096, false, false));
+    apply(dense("fc7", w(4096), w(4096), false));
+    apply(dense("fc8", spec.numClasses, w(4096), false, false));
   }
   return tf.model({ inputs: input, outputs: x, name: spec.arch });
 }

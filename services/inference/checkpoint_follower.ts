@@ -1,0 +1,158 @@
+/**
+ * Keeps the served model current from NATS. On start it loads the version the KV bucket
+ * pins for the model name, else the newest published one. Then it follows a durable
+ * JetStream consumer on `alexnet.checkpoint.published` (a restarted service resumes where it
+ * stopped) and a KV watch on the pin. Each new version is downloaded, digest-verified and
+ * warmed up in the background, then swapped in; one that fails is logged and never served.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, type KV, type NatsConnection } from "nats";
+import { ensureEventsStream, fetchCheckpoint, listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
+import { CheckpointPublishedSchema } from "../../shared/bus/messages.ts";
+import { modelPins, pinnedVersion } from "../../shared/bus/model_pins.ts";
+import { CHECKPOINT_PUBLISHED, EVENTS_STREAM } from "../../shared/bus/subjects.ts";
+import { decodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
+import { type ModelSlot, serve } from "./model_slot.ts";
+
+/** Settings of {@linkcode CheckpointFollower}. */
+export interface FollowerOptions {
+  modelName: string;
+  /** Durable consumer name; one per replica so every replica sees every event. */
+  consumerName: string;
+  log: (line: string) => void;
+}
+
+/**
+ * @example
+ * ```ts
+ * const follower = new CheckpointFollower(nc, slot, { modelName: "cats-dogs", consumerName: "inference-a", log });
+ * await follower.start();
+ * ```
+ */
+export class CheckpointFollower {
+  readonly #nc: NatsConnection;
+  readonly #slot: ModelSlot;
+  readonly #options: FollowerOptions;
+  #kv: KV | null = null;
+  #pin: string | null = null;
+  #chain: Promise<void> = Promise.resolve();
+  #messages: ConsumerMessages | null = null;
+  #stopWatch: (() => void) | null = null;
+  /** Versions that failed verification or loading; never retried. */
+  readonly refused = new Set<string>();
+
+  constructor(nc: NatsConnection, slot: ModelSlot, options: FollowerOptions) {
+    this.#nc = nc;
+    this.#slot = slot;
+    this.#options = options;
+  }
+
+  /** Loads the initial model (if any exists) and starts following. */
+  async start(): Promise<void> {
+    const { modelName, consumerName } = this.#options;
+    await ensureEventsStream(this.#nc);
+    const jsm = await this.#nc.jetstreamManager();
+    try {
+      await jsm.consumers.info(EVENTS_STREAM, consumerName);
+    } catch {
+      await jsm.consumers.add(EVENTS_STREAM, {
+        durable_name: consumerName,
+        filter_subject: CHECKPOINT_PUBLISHED,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.New,
+      });
+    }
+    this.#kv = await modelPins(this.#nc);
+    this.#pin = await pinnedVersion(this.#kv, modelName);
+    const initial = this.#pin ?? (await listCheckpointVersions(this.#nc, modelName)).at(-1);
+    if (initial) await this.#enqueue(initial, this.#pin ? "pinned" : "newest");
+    else this.#options.log(`no checkpoint named ${modelName} yet; waiting for one to be published`);
+    this.#consumeEvents(await (await this.#nc.jetstream().consumers.get(EVENTS_STREAM, consumerName)).consume());
+    this.#watchPin();
+  }
+
+  /** Waits until every queued load has finished (for tests and shutdown). */
+  async settled(): Promise<void> {
+    let current: Promise<void>;
+    do {
+      current = this.#chain;
+      await current;
+    } while (current !== this.#chain);
+  }
+
+  /** Stops following (the current model stays). */
+  async stop(): Promise<void> {
+    await this.#messages?.close();
+    this.#stopWatch?.();
+    await this.settled();
+  }
+
+  #consumeEvents(messages: ConsumerMessages): void {
+    this.#messages = messages;
+    (async () => {
+      for await (const message of messages) {
+        try {
+          const event = CheckpointPublishedSchema.parse(message.json());
+          // A pin wins over "newest": only the pinned version is served while one is set.
+          if (event.name === this.#options.modelName && this.#pin === null) {
+            await this.#enqueue(event.version, "published");
+          }
+        } catch (error) {
+          this.#options.log(`ignored a malformed checkpoint event: ${(error as Error).message}`);
+        }
+        message.ack();
+      }
+    })();
+  }
+
+  #watchPin(): void {
+    const kv = this.#kv!;
+    (async () => {
+      const watch = await kv.watch({ key: this.#options.modelName });
+      this.#stopWatch = () => watch.stop();
+      for await (const entry of watch) {
+        const pin = entry.operation === "PUT" && entry.value.length > 0 ? entry.string() : null;
+        if (pin === this.#pin) continue;
+        this.#pin = pin;
+        if (pin) await this.#enqueue(pin, "pin changed");
+        else {
+          const newest = (await listCheckpointVersions(this.#nc, this.#options.modelName)).at(-1);
+          if (newest) await this.#enqueue(newest, "pin removed, newest");
+        }
+      }
+    })();
+  }
+
+  /** Queues a load of `version`; loads run one at a time, in order. */
+  #enqueue(version: string, why: string): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#load(version, why));
+    return this.#chain;
+  }
+
+  async #load(version: string, why: string): Promise<void> {
+    const { modelName, log } = this.#options;
+    const current = this.#slot.current?.checkpoint.manifest;
+    if (current?.name === modelName && current.version === version) return;
+    if (this.refused.has(version)) return;
+    const started = performance.now();
+    try {
+      const checkpoint = await decodeCheckpoint(await fetchCheckpoint(this.#nc, modelName, version));
+      // Warm up: the first call builds kernels and packs weights; do it before serving.
+      const size = checkpoint.manifest.inputSize;
+      const probe = tf.zeros([1, size, size, 3]) as tf.Tensor4D;
+      await checkpoint.model.logits(probe);
+      probe.dispose();
+      this.#slot.swap(serve(checkpoint));
+      log(`serving ${modelName}@${version} (${why}; loaded in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      this.refused.add(version);
+      log(
+        `refused ${modelName}@${version} (${why}): ${(error as Error).message}; still serving ${
+          current?.version ?? "nothing"
+        }`,
+      );
+    }
+  }
+}

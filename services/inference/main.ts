@@ -1,0 +1,165 @@
+/**
+ * `deno task serve:inference`: parses flags, picks the backend, loads the model (from a
+ * folder, or from NATS following checkpoints and the KV pin), answers HTTP and NATS.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  describeBackendChoice,
+  selectBackend,
+} from "../../shared/backend/select_backend.ts";
+import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import { createInferenceApp, DEFAULT_LIMITS } from "./app.ts";
+import { CheckpointFollower } from "./checkpoint_follower.ts";
+import { InferenceEngine } from "./inference_engine.ts";
+import { createInferenceMetrics } from "./inference_metrics.ts";
+import { ModelSlot, serve } from "./model_slot.ts";
+import { serveClassifyOverNats } from "./nats_classify.ts";
+import { WorkQueue } from "./work_queue.ts";
+
+const HELP = `Serve AlexNet classification over HTTP (and NATS).
+
+Usage: deno task serve:inference (--checkpoint DIR | --nats URL --model NAME) [options]
+
+  --port N              HTTP port (default 8080; 0 picks a free one)
+  --hostname H          (default 0.0.0.0)
+  --checkpoint DIR      serve this checkpoint folder, no NATS
+  --nats URL            follow checkpoints published on NATS and answer alexnet.inference.classify
+  --model NAME          model name to serve from NATS (default alexnet)
+  --instance ID         durable consumer suffix, one per replica (default: the hostname)
+  --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
+  --topk N              default top-k (default 5)
+  --max-body-mb N       request body limit (default 20)
+  --max-megapixels N    image size limit, from the header (default 40)
+  --max-queued N        waiting requests before 503 (default 64)
+  --help
+`;
+
+interface InferenceConfig {
+  port: number;
+  hostname: string;
+  checkpoint: string | null;
+  nats: string | null;
+  model: string;
+  instance: string;
+  backend: BackendName;
+  topk: number;
+  maxBodyBytes: number;
+  maxPixels: number;
+  maxQueued: number;
+}
+
+function positive(flag: string, value: string | undefined, fallback: number, integer = true): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${flag} must be a non-negative ${integer ? "integer" : "number"}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Parses flags into the service's config. */
+export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
+  let v;
+  try {
+    v = parseArgs({
+      args,
+      options: {
+        port: { type: "string" },
+        hostname: { type: "string" },
+        checkpoint: { type: "string" },
+        nats: { type: "string" },
+        model: { type: "string" },
+        instance: { type: "string" },
+        backend: { type: "string" },
+        topk: { type: "string" },
+        "max-body-mb": { type: "string" },
+        "max-megapixels": { type: "string" },
+        "max-queued": { type: "string" },
+        help: { type: "boolean" },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (see --help)`);
+  }
+  if (v.help) return "help";
+  if (!v.checkpoint && !v.nats) throw new UsageError("give --checkpoint DIR, or --nats URL (with --model NAME)");
+  const backend = (v.backend ?? "auto") as BackendName;
+  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}`);
+  return {
+    port: positive("port", v.port, 8080),
+    hostname: v.hostname ?? "0.0.0.0",
+    checkpoint: v.checkpoint ?? null,
+    nats: v.nats ?? null,
+    model: v.model ?? "alexnet",
+    instance: (v.instance ?? Deno.hostname()).replace(/[^A-Za-z0-9_-]/g, "_"),
+    backend,
+    topk: Math.max(1, positive("topk", v.topk, DEFAULT_LIMITS.defaultTopk)),
+    maxBodyBytes: Math.round(positive("max-body-mb", v["max-body-mb"], 20, false) * 1024 * 1024),
+    maxPixels: Math.round(positive("max-megapixels", v["max-megapixels"], 40, false) * 1e6),
+    maxQueued: positive("max-queued", v["max-queued"], 64),
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  const config = parseInferenceArgs(args);
+  if (config === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const log = (line: string) => console.error(`[inference] ${line}`);
+  log(describeBackendChoice(await selectBackend(config.backend)));
+  const slot = new ModelSlot();
+  const metrics = createInferenceMetrics();
+  const engine = new InferenceEngine(
+    slot,
+    new WorkQueue({ concurrency: 1, maxQueued: config.maxQueued }),
+    config.maxPixels,
+    metrics,
+  );
+  const nc = config.nats ? await connectBus(config.nats, `inference-${config.model}-${config.instance}`) : null;
+  let follower: CheckpointFollower | null = null;
+  if (config.checkpoint) {
+    const checkpoint = await loadCheckpointDir(config.checkpoint);
+    slot.swap(serve(checkpoint));
+    log(`serving ${checkpoint.manifest.name}@${checkpoint.manifest.version} from ${config.checkpoint}`);
+  } else if (nc) {
+    follower = new CheckpointFollower(nc, slot, {
+      modelName: config.model,
+      consumerName: `inference-${config.model}-${config.instance}`,
+      log,
+    });
+    await follower.start();
+  }
+  if (nc) serveClassifyOverNats(nc, engine, config.topk);
+  const app = createInferenceApp({
+    engine,
+    limits: { maxBodyBytes: config.maxBodyBytes, defaultTopk: config.topk },
+    listVersions: nc ? () => listCheckpointVersions(nc, config.model) : undefined,
+  });
+  const server = Deno.serve({
+    hostname: config.hostname,
+    port: config.port,
+    onListen: ({ hostname, port }) => log(`listening on http://${hostname}:${port}`),
+  }, app.fetch);
+  const shutdown = async () => {
+    log("shutting down");
+    await server.shutdown();
+    await follower?.stop();
+    await nc?.drain();
+    slot.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
+  await server.finished;
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));
