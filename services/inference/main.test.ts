@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { encode as encodePng } from "fast-png";
+import { selectBackend } from "../../shared/backend/select_backend.ts";
+import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import { IMAGENET_NORMALIZATION } from "../../shared/image/normalize_batch.ts";
+import { SeededRandom } from "../../shared/image/seeded_random.ts";
+import { AlexNet } from "../../shared/model/alexnet.ts";
+import { generateShapeImage } from "../trainer/generated_dataset.ts";
+
+await selectBackend("wasm");
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
+
+Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alexnet-serve-" });
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25 });
+  await writeCheckpointDir(
+    dir,
+    await encodeCheckpoint(model, {
+      name: "cats-dogs",
+      version: "v7",
+      classNames: ["cat", "dog"],
+      normalization: IMAGENET_NORMALIZATION,
+      resizeSize: 72,
+      colourPca: null,
+      training: {},
+      metrics: {},
+      createdAt: new Date().toISOString(),
+    }),
+  );
+  model.dispose();
+
+  const bad = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", MAIN, "--checkpoint", dir, "--port", "x"], stderr: "piped" })
+    .output();
+  assert.equal(bad.code, 2);
+  assert.match(new TextDecoder().decode(bad.stderr), /--port must be a non-negative integer/);
+
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--checkpoint", dir, "--port", "0", "--hostname", "127.0.0.1", "--backend", "wasm"],
+    stderr: "piped",
+    stdout: "null",
+  }).spawn();
+  try {
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!/listening on (http:\S+)/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`service exited: ${text}`);
+      text += value;
+    }
+    const base = /listening on (http:\S+)/.exec(text)![1];
+    const image = encodePng({ ...generateShapeImage(0, 80, new SeededRandom(2)), channels: 3, depth: 8 });
+    const res = await fetch(`${base}/v1/classify`, {
+      method: "POST",
+      body: image as BodyInit,
+      headers: { "content-type": "image/png" },
+    });
+    const body = await res.json();
+    assert.equal(res.status, 200);
+    assert.equal(body.model.version, "v7");
+    assert.deepEqual(body.predictions.map((p: { labels: { zh: string } }) => p.labels.zh).sort(), ["狗", "猫"]);
+    assert.equal((await fetch(`${base}/readyz`).then((r) => r.json())).status, "ready");
+    reader.releaseLock();
+  } finally {
+    child.kill("SIGTERM");
+    const status = await child.status;
+    assert.equal(status.code, 0, "SIGTERM shuts down cleanly");
+    await child.stderr.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { encode as encodePng } from "fast-png";
+import { selectBackend } from "../../shared/backend/select_backend.ts";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
+import { INFERENCE_CLASSIFY } from "../../shared/bus/subjects.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
+import { IMAGENET_NORMALIZATION } from "../../shared/image/normalize_batch.ts";
+import { SeededRandom } from "../../shared/image/seeded_random.ts";
+import { AlexNet } from "../../shared/model/alexnet.ts";
+import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { InferenceEngine } from "./inference_engine.ts";
+import { ModelSlot, serve } from "./model_slot.ts";
+import { serveClassifyOverNats } from "./nats_classify.ts";
+import { WorkQueue } from "./work_queue.ts";
+
+await selectBackend("wasm");
+
+async function replica(): Promise<{ engine: InferenceEngine; slot: ModelSlot }> {
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25, seed: 3 });
+  const files = await encodeCheckpoint(model, {
+    name: "bus",
+    version: "v1",
+    classNames: ["cat", "dog"],
+    normalization: IMAGENET_NORMALIZATION,
+    resizeSize: 72,
+    colourPca: null,
+    training: {},
+    metrics: {},
+    createdAt: new Date().toISOString(),
+  });
+  model.dispose();
+  const slot = new ModelSlot();
+  slot.swap(serve(await decodeCheckpoint(files)));
+  return { slot, engine: new InferenceEngine(slot, new WorkQueue({ concurrency: 1, maxQueued: 64 }), 40e6) };
+}
+
+Deno.test("classify over NATS: replicas in the queue group share requests, bad requests get JSON errors", async () => {
+  const nats = await NatsServerProcess.start();
+  const nc = await connectBus(nats.url);
+  const replicas = [await replica(), await replica()];
+  const counts = [0, 0];
+  const subs = replicas.map((r, i) => {
+    const original = r.engine.classify.bind(r.engine);
+    r.engine.classify = (bytes, options) => {
+      counts[i]++;
+      return original(bytes, options);
+    };
+    return serveClassifyOverNats(nc, r.engine, 5);
+  });
+  try {
+    const image = encodePng({ ...generateShapeImage(0, 70, new SeededRandom(1)), channels: 3, depth: 8 });
+    const base64 = btoa(String.fromCharCode(...image));
+    const request = JSON.stringify({ schema: "alexnet.inference.classify/v1", image: base64, topk: 2 });
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => nc.request(INFERENCE_CLASSIFY, request, { timeout: 20_000 })),
+    );
+    for (const reply of replies) {
+      const body = reply.json<{ model: { name: string }; predictions: { labels: { zh: string } }[] }>();
+      assert.equal(body.model.name, "bus");
+      assert.deepEqual(body.predictions.map((p) => p.labels.zh).sort(), ["狗", "猫"]);
+    }
+    assert.equal(counts[0] + counts[1], 20);
+    assert.ok(counts[0] > 0 && counts[1] > 0, `both replicas answered: ${counts}`);
+
+    const bad = await nc.request(
+      INFERENCE_CLASSIFY,
+      JSON.stringify({ schema: "alexnet.inference.classify/v1", image: btoa("text") }),
+    );
+    assert.equal(bad.json<{ error: { code: string } }>().error.code, "unsupported_media_type");
+    const malformed = await nc.request(INFERENCE_CLASSIFY, JSON.stringify({ image: 3 }));
+    assert.equal(malformed.json<{ error: { code: string } }>().error.code, "invalid_request");
+  } finally {
+    subs.forEach((s) => s.unsubscribe());
+    replicas.forEach((r) => r.slot.close());
+    await nc.close();
+    await nats.stop({ removeStore: true });
+  }
+});
