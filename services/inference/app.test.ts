@@ -6,7 +6,7 @@ import { selectBackend } from "../../shared/backend/select_backend.ts";
 import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import type { RgbImage } from "../../shared/image/rgb_image.ts";
-import { DEFAULT_TRAIN_CONFIG, runTraining } from "../trainer/app.ts";
+import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
 import { generateShapeImage } from "../trainer/generated_dataset.ts";
 import { createInferenceApp, type InferenceLimits } from "./app.ts";
 import { classifyImage } from "./classify_image.ts";
@@ -18,20 +18,7 @@ import { WorkQueue } from "./work_queue.ts";
 await selectBackend("wasm");
 
 // A small real checkpoint made by the trainer (generated shapes, 63 px, one epoch).
-const runDir = await Deno.makeTempDir({ prefix: "alexnet-inference-" });
-await runTraining(
-  {
-    ...DEFAULT_TRAIN_CONFIG,
-    inputSize: 63,
-    limit: 4,
-    batchSize: 8,
-    epochs: 1,
-    out: runDir,
-    name: "shapes",
-    quiet: true,
-  },
-  { log: () => {}, stdout: () => {} },
-);
+const runDir = await trainTinyCheckpoint({ name: "shapes" });
 const checkpointDir = `${runDir}/last`;
 
 function png(image: RgbImage): Uint8Array {

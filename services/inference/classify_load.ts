@@ -30,9 +30,11 @@ async function main(args: string[]): Promise<number> {
     throw new UsageError("--requests and --concurrency must be positive integers");
   }
   if (positionals.length === 0) throw new UsageError("give one or more IMAGE files to send");
-  const images = await Promise.all(positionals.map((p) => Deno.readFile(p).catch(() => {
-    throw new UsageError(`cannot read ${p}`);
-  })));
+  const images = await Promise.all(positionals.map((p) =>
+    Deno.readFile(p).catch(() => {
+      throw new UsageError(`cannot read ${p}`);
+    })
+  ));
   const send = async (i: number) => {
     const started = performance.now();
     const res = await fetch(values.url!, {

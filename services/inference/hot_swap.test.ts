@@ -14,7 +14,7 @@ import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
 import { CHECKPOINT_BUCKET, CHECKPOINT_PUBLISHED, checkpointObjectName } from "../../shared/bus/subjects.ts";
 import { type CheckpointFiles, encodeCheckpoint, loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
-import { DEFAULT_TRAIN_CONFIG, runTraining } from "../trainer/app.ts";
+import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
 import { generateShapeImage } from "../trainer/generated_dataset.ts";
 import { createInferenceApp } from "./app.ts";
 import { CheckpointFollower } from "./checkpoint_follower.ts";
@@ -26,21 +26,7 @@ import { WorkQueue } from "./work_queue.ts";
 await selectBackend("wasm");
 
 // One small trained checkpoint, re-encoded under several versions.
-const runDir = await Deno.makeTempDir({ prefix: "alexnet-hotswap-" });
-await runTraining(
-  {
-    ...DEFAULT_TRAIN_CONFIG,
-    inputSize: 63,
-    width: 0.25,
-    limit: 4,
-    batchSize: 8,
-    epochs: 1,
-    out: runDir,
-    name: "swap",
-    quiet: true,
-  },
-  { log: () => {}, stdout: () => {} },
-);
+const runDir = await trainTinyCheckpoint({ name: "swap", width: 0.25 });
 const trained = await loadCheckpointDir(`${runDir}/last`);
 
 function versionFiles(version: string): Promise<CheckpointFiles> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
 import { selectBackend } from "../../shared/backend/select_backend.ts";
 import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
-import { IMAGENET_NORMALIZATION } from "../../shared/image/normalize_batch.ts";
+import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
 import { generateShapeImage } from "../trainer/generated_dataset.ts";
@@ -15,21 +15,14 @@ Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags",
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25 });
   await writeCheckpointDir(
     dir,
-    await encodeCheckpoint(model, {
-      name: "cats-dogs",
-      version: "v7",
-      classNames: ["cat", "dog"],
-      normalization: IMAGENET_NORMALIZATION,
-      resizeSize: 72,
-      colourPca: null,
-      training: {},
-      metrics: {},
-      createdAt: new Date().toISOString(),
-    }),
+    await encodeCheckpoint(model, sampleManifestInfo({ name: "cats-dogs", version: "v7", classNames: ["cat", "dog"] })),
   );
   model.dispose();
 
-  const bad = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", MAIN, "--checkpoint", dir, "--port", "x"], stderr: "piped" })
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--checkpoint", dir, "--port", "x"],
+    stderr: "piped",
+  })
     .output();
   assert.equal(bad.code, 2);
   assert.match(new TextDecoder().decode(bad.stderr), /--port must be a non-negative integer/);

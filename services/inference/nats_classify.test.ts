@@ -5,7 +5,7 @@ import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
 import { INFERENCE_CLASSIFY } from "../../shared/bus/subjects.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
-import { IMAGENET_NORMALIZATION } from "../../shared/image/normalize_batch.ts";
+import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
 import { generateShapeImage } from "../trainer/generated_dataset.ts";
@@ -18,17 +18,7 @@ await selectBackend("wasm");
 
 async function replica(): Promise<{ engine: InferenceEngine; slot: ModelSlot }> {
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25, seed: 3 });
-  const files = await encodeCheckpoint(model, {
-    name: "bus",
-    version: "v1",
-    classNames: ["cat", "dog"],
-    normalization: IMAGENET_NORMALIZATION,
-    resizeSize: 72,
-    colourPca: null,
-    training: {},
-    metrics: {},
-    createdAt: new Date().toISOString(),
-  });
+  const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "bus", classNames: ["cat", "dog"] }));
   model.dispose();
   const slot = new ModelSlot();
   slot.swap(serve(await decodeCheckpoint(files)));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../backend/select_backend.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../checkpoint/checkpoint_files.ts";
-import { IMAGENET_NORMALIZATION } from "../image/normalize_batch.ts";
+import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";
 import { AlexNet } from "../model/alexnet.ts";
 import { fetchCheckpoint, listCheckpointVersions, publishCheckpoint } from "./checkpoint_store.ts";
 import { connectBus } from "./connect_bus.ts";
@@ -18,17 +18,15 @@ Deno.test("a published checkpoint survives a server restart and loads back to id
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 64, seed: 2 });
   const batch = tf.randomUniform([3, 64, 64, 3], -2, 2, "float32", 1) as tf.Tensor4D;
   try {
-    const files = await encodeCheckpoint(model, {
-      name: "bus-test",
-      version: "20261129T000000Z-abcd-e001",
-      classNames: ["cat", "dog"],
-      normalization: IMAGENET_NORMALIZATION,
-      resizeSize: 73,
-      colourPca: null,
-      training: {},
-      metrics: { epoch: 1 },
-      createdAt: new Date().toISOString(),
-    });
+    const files = await encodeCheckpoint(
+      model,
+      sampleManifestInfo({
+        name: "bus-test",
+        version: "20261129T000000Z-abcd-e001",
+        classNames: ["cat", "dog"],
+        metrics: { epoch: 1 },
+      }),
+    );
     const event = await publishCheckpoint(nc, files, { runId: "run", epoch: 1, best: true });
     assert.equal(event.version, "20261129T000000Z-abcd-e001");
 

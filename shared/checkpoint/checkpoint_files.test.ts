@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../backend/select_backend.ts";
 import { AlexNet } from "../model/alexnet.ts";
-import { IMAGENET_NORMALIZATION } from "../image/normalize_batch.ts";
+import { sampleManifestInfo } from "./sample_manifest_info.ts";
 import {
   CheckpointDigestError,
   CheckpointFormatError,
@@ -15,17 +15,11 @@ import {
 
 await selectBackend("wasm");
 
-const info: ManifestInput = {
+const info: ManifestInput = sampleManifestInfo({
   name: "roundtrip",
-  version: "v1",
   classNames: ["circle", "square", "triangle"],
-  normalization: IMAGENET_NORMALIZATION,
-  resizeSize: 73,
-  colourPca: null,
   training: { epochs: 0 },
-  metrics: {},
-  createdAt: new Date().toISOString(),
-};
+});
 
 async function savedModel(dir: string): Promise<AlexNet> {
   const model = AlexNet.create({ arch: "alexnet", numClasses: 3, inputSize: 64, groups: 2, seed: 4 });
