@@ -32,7 +32,7 @@ Usage: deno task serve:inference (--checkpoint DIR | --nats URL --model NAME) [o
   --checkpoint DIR      serve this checkpoint folder, no NATS
   --nats URL            follow checkpoints published on NATS and answer alexnet.inference.classify
   --model NAME          model name to serve from NATS (default alexnet)
-  --instance ID         durable consumer suffix, one per replica (default: the hostname)
+  --instance ID         durable consumer suffix, one per replica (default: HOSTNAME-PORT)
   --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
   --topk N              default top-k (default 5)
   --max-body-mb N       request body limit (default 20)
@@ -92,13 +92,15 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
   if (!v.checkpoint && !v.nats) throw new UsageError("give --checkpoint DIR, or --nats URL (with --model NAME)");
   const backend = (v.backend ?? "auto") as BackendName;
   if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}`);
+  const port = positive("port", v.port, 8080);
   return {
-    port: positive("port", v.port, 8080),
+    port,
     hostname: v.hostname ?? "0.0.0.0",
     checkpoint: v.checkpoint ?? null,
     nats: v.nats ?? null,
     model: v.model ?? "alexnet",
-    instance: (v.instance ?? Deno.hostname()).replace(/[^A-Za-z0-9_-]/g, "_"),
+    // Every replica needs its own durable consumer to see every checkpoint event.
+    instance: (v.instance ?? `${Deno.hostname()}-${port}`).replace(/[^A-Za-z0-9_-]/g, "_"),
     backend,
     topk: Math.max(1, positive("topk", v.topk, DEFAULT_LIMITS.defaultTopk)),
     maxBodyBytes: Math.round(positive("max-body-mb", v["max-body-mb"], 20, false) * 1024 * 1024),
