@@ -17,7 +17,8 @@ import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
 import { generateShapeImage } from "../trainer/generated_dataset.ts";
 import { createInferenceApp } from "./app.ts";
-import { CheckpointFollower } from "./checkpoint_follower.ts";
+import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
+import { servingAdopter } from "./adopt_for_serving.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { ModelSlot } from "./model_slot.ts";
 import { runModelsCommand } from "./models_main.ts";
@@ -51,7 +52,12 @@ Deno.test("new versions swap in under load, tampered ones are refused, restarts 
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
   let slot = new ModelSlot();
-  let follower = new CheckpointFollower(nc, slot, { modelName: "swap", consumerName: "inference-swap-a", log });
+  let follower = new CheckpointFollower(nc, {
+    modelName: "swap",
+    consumerName: "inference-swap-a",
+    ...servingAdopter(slot),
+    log,
+  });
   const server = { close: async () => {} };
   try {
     await publishCheckpoint(nc, await versionFiles("v1"), { runId: "r", epoch: 1, best: true });
@@ -125,7 +131,12 @@ Deno.test("new versions swap in under load, tampered ones are refused, restarts 
     await server.close();
     slot.close();
     slot = new ModelSlot();
-    follower = new CheckpointFollower(nc, slot, { modelName: "swap", consumerName: "inference-swap-a", log });
+    follower = new CheckpointFollower(nc, {
+      modelName: "swap",
+      consumerName: "inference-swap-a",
+      ...servingAdopter(slot),
+      log,
+    });
     await follower.start();
     await follower.settled();
     assert.equal(slot.current?.checkpoint.manifest.version, "v4");

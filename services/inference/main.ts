@@ -16,7 +16,8 @@ import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { createInferenceApp, DEFAULT_LIMITS } from "./app.ts";
-import { CheckpointFollower } from "./checkpoint_follower.ts";
+import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
+import { servingAdopter } from "./adopt_for_serving.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
 import { ModelSlot, serve } from "./model_slot.ts";
@@ -132,9 +133,10 @@ async function main(args: string[]): Promise<number> {
     slot.swap(serve(checkpoint));
     log(`serving ${checkpoint.manifest.name}@${checkpoint.manifest.version} from ${config.checkpoint}`);
   } else if (nc) {
-    follower = new CheckpointFollower(nc, slot, {
+    follower = new CheckpointFollower(nc, {
       modelName: config.model,
       consumerName: `inference-${config.model}-${config.instance}`,
+      ...servingAdopter(slot),
       log,
     });
     await follower.start();

@@ -27,8 +27,8 @@ import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
 import { type Architecture, defaultInputSize, type InitScheme } from "../../shared/model/build_alexnet.ts";
 import { generateShapeDataset } from "./generated_dataset.ts";
-import { limitPerClass, scanImageFolder } from "./image_folder.ts";
-import { loadImages } from "./load_images.ts";
+import { limitPerClass, scanImageFolder } from "../../shared/image/image_folder.ts";
+import { loadImages } from "../../shared/image/load_images.ts";
 import { renderCurvesSvg } from "./curves_svg.ts";
 import { SgdMomentum } from "./sgd_momentum.ts";
 

@@ -5,8 +5,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { NatsConnection } from "nats";
-import { fetchCheckpoint } from "../../shared/bus/checkpoint_store.ts";
 import {
   decodeCheckpoint,
   loadCheckpointDir,
@@ -14,21 +12,9 @@ import {
 } from "../../shared/checkpoint/checkpoint_files.ts";
 import { readNpy } from "../../shared/checkpoint/read_npy.ts";
 import { UsageError } from "../../shared/cli/usage_error.ts";
-import { centerCrop } from "../../shared/image/crop_image.ts";
 import { decodeImage } from "../../shared/image/decode_image.ts";
 import { normalizeBatch } from "../../shared/image/normalize_batch.ts";
-import { resizeShortSide } from "../../shared/image/resize_short_side.ts";
-
-/** Loads `ref`: a checkpoint folder, or `NAME[@VERSION]` from the object store when `nats` is given. */
-export async function resolveCheckpoint(ref: string, nats?: NatsConnection): Promise<LoadedCheckpoint> {
-  const isDir = await Deno.stat(ref).then((s) => s.isDirectory, () => false);
-  if (isDir) return await loadCheckpointDir(ref);
-  if (!nats) {
-    throw new UsageError(`${ref} is not a checkpoint folder; to fetch NAME[@VERSION] from NATS add --nats URL`);
-  }
-  const [name, version] = ref.split("@");
-  return await decodeCheckpoint(await fetchCheckpoint(nats, name, version || undefined));
-}
+import { centerCropForModel } from "../../shared/image/model_input.ts";
 
 /** One line of `predict` output for an image. */
 export interface ImagePrediction {
@@ -54,7 +40,7 @@ export async function predictImages(
     }
     let image;
     try {
-      image = centerCrop(resizeShortSide(await decodeImage(bytes), manifest.resizeSize), manifest.inputSize);
+      image = centerCropForModel(await decodeImage(bytes), manifest);
     } catch (error) {
       throw new UsageError(`${path}: ${(error as Error).message}`);
     }

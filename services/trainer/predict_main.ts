@@ -12,7 +12,8 @@ import {
 } from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
-import { predictImages, predictNpy, resolveCheckpoint } from "./predict.ts";
+import { resolveCheckpoint } from "../../shared/bus/resolve_checkpoint.ts";
+import { predictImages, predictNpy } from "./predict.ts";
 
 const HELP = `Classify images with a checkpoint.
 

@@ -39,7 +39,7 @@ export class InputShapeError extends Error {
 export class AlexNet {
   readonly network: tf.LayersModel;
   readonly spec: Required<AlexNetSpec>;
-  #taps = new Map<EmbeddingLayer, tf.LayersModel>();
+  #taps = new Map<string, tf.LayersModel>();
 
   constructor(network: tf.LayersModel, spec: AlexNetSpec) {
     this.network = network;
@@ -103,14 +103,30 @@ export class AlexNet {
 
   /** Hidden-layer features per image: fc6/fc7 after ReLU (4096-d) or pool5 (9216-d). */
   async embed(batch: tf.Tensor4D, layer: EmbeddingLayer = "fc7"): Promise<Float32Array[]> {
+    return (await this.embedLayers(batch, [layer]))[layer]!;
+  }
+
+  /** Several embeddings from one forward pass, keyed by layer. */
+  async embedLayers(
+    batch: tf.Tensor4D,
+    layers: readonly EmbeddingLayer[],
+  ): Promise<Partial<Record<EmbeddingLayer, Float32Array[]>>> {
     this.#check(batch);
-    let tap = this.#taps.get(layer);
+    const key = layers.join(",");
+    let tap = this.#taps.get(key);
     if (!tap) {
-      tap = tf.model({ inputs: this.network.inputs, outputs: this.network.getLayer(EMBEDDING_LAYERS[layer]).output });
-      this.#taps.set(layer, tap);
+      const outputs = layers.map((l) => this.network.getLayer(EMBEDDING_LAYERS[l]).output as tf.SymbolicTensor);
+      tap = tf.model({ inputs: this.network.inputs, outputs });
+      this.#taps.set(key, tap);
     }
-    const out = tf.tidy(() => tap.predict(batch) as tf.Tensor2D);
-    return await rows(out);
+    const model = tap;
+    const outs = tf.tidy(() => {
+      const out = model.predict(batch);
+      return (Array.isArray(out) ? out : [out]) as tf.Tensor2D[];
+    });
+    const result: Partial<Record<EmbeddingLayer, Float32Array[]>> = {};
+    for (const [i, layer] of layers.entries()) result[layer] = await rows(outs[i]);
+    return result;
   }
 
   /** Releases the weights. */

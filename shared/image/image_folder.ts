@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { UsageError } from "../../shared/cli/usage_error.ts";
+import { UsageError } from "../cli/usage_error.ts";
 
 /** One labelled file. */
 export interface LabelledFile {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { UsageError } from "../../shared/cli/usage_error.ts";
+import { UsageError } from "../cli/usage_error.ts";
 import { limitPerClass, scanImageFolder } from "./image_folder.ts";
 import { loadImages } from "./load_images.ts";
 

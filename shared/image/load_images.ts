@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { centerCrop } from "../../shared/image/crop_image.ts";
-import { decodeImage } from "../../shared/image/decode_image.ts";
-import { resizeShortSide } from "../../shared/image/resize_short_side.ts";
-import type { RgbImage } from "../../shared/image/rgb_image.ts";
-import { ProgressBar } from "../../shared/cli/progress_bar.ts";
+import { centerCrop } from "./crop_image.ts";
+import { decodeImage } from "./decode_image.ts";
+import { resizeShortSide } from "./resize_short_side.ts";
+import type { RgbImage } from "./rgb_image.ts";
+import { ProgressBar } from "../cli/progress_bar.ts";
 import type { LabelledFile } from "./image_folder.ts";
 
 /** Decoded images with their labels, and what was skipped. */

@@ -1,39 +1,47 @@
 /**
- * Keeps the served model current from NATS. On start it loads the version the KV bucket
- * pins for the model name, else the newest published one. Then it follows a durable
- * JetStream consumer on `alexnet.checkpoint.published` (a restarted service resumes where it
- * stopped) and a KV watch on the pin. Each new version is downloaded, digest-verified and
- * warmed up in the background, then swapped in; one that fails is logged and never served.
+ * Keeps a service on the right checkpoint version. On start it takes the version the KV
+ * bucket `alexnet-models` pins for the model name, else the newest published one. Then it
+ * follows a durable JetStream consumer on `alexnet.checkpoint.published` (a restarted
+ * service resumes where it stopped) and a KV watch on the pin. Each new version is
+ * downloaded and digest-verified in the background and handed to `adopt` (which may warm up,
+ * re-index…); one that fails is logged and never adopted.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type KV, type NatsConnection } from "nats";
-import { ensureEventsStream, fetchCheckpoint, listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
-import { CheckpointPublishedSchema } from "../../shared/bus/messages.ts";
-import { modelPins, pinnedVersion } from "../../shared/bus/model_pins.ts";
-import { CHECKPOINT_PUBLISHED, EVENTS_STREAM } from "../../shared/bus/subjects.ts";
-import { decodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
-import { type ModelSlot, serve } from "./model_slot.ts";
+import { decodeCheckpoint, type LoadedCheckpoint } from "../checkpoint/checkpoint_files.ts";
+import { ensureEventsStream, fetchCheckpoint, listCheckpointVersions } from "./checkpoint_store.ts";
+import { CheckpointPublishedSchema } from "./messages.ts";
+import { modelPins, pinnedVersion } from "./model_pins.ts";
+import { CHECKPOINT_PUBLISHED, EVENTS_STREAM } from "./subjects.ts";
 
 /** Settings of {@linkcode CheckpointFollower}. */
 export interface FollowerOptions {
   modelName: string;
   /** Durable consumer name; one per replica so every replica sees every event. */
   consumerName: string;
+  /** The version now in use (to skip reloading it), or null. */
+  currentVersion: () => string | null;
+  /** Takes ownership of a verified checkpoint and starts using it; throwing refuses it. */
+  adopt: (checkpoint: LoadedCheckpoint, why: string) => Promise<void>;
   log: (line: string) => void;
 }
 
 /**
  * @example
  * ```ts
- * const follower = new CheckpointFollower(nc, slot, { modelName: "cats-dogs", consumerName: "inference-a", log });
+ * const follower = new CheckpointFollower(nc, {
+ *   modelName: "cats-dogs",
+ *   consumerName: "inference-a",
+ *   currentVersion: () => slot.current?.checkpoint.manifest.version ?? null,
+ *   adopt: async (checkpoint) => void slot.swap(serve(checkpoint)),
+ *   log,
+ * });
  * await follower.start();
  * ```
  */
 export class CheckpointFollower {
   readonly #nc: NatsConnection;
-  readonly #slot: ModelSlot;
   readonly #options: FollowerOptions;
   #kv: KV | null = null;
   #pin: string | null = null;
@@ -43,9 +51,8 @@ export class CheckpointFollower {
   /** Versions that failed verification or loading; never retried. */
   readonly refused = new Set<string>();
 
-  constructor(nc: NatsConnection, slot: ModelSlot, options: FollowerOptions) {
+  constructor(nc: NatsConnection, options: FollowerOptions) {
     this.#nc = nc;
-    this.#slot = slot;
     this.#options = options;
   }
 
@@ -133,26 +140,20 @@ export class CheckpointFollower {
 
   async #load(version: string, why: string): Promise<void> {
     const { modelName, log } = this.#options;
-    const current = this.#slot.current?.checkpoint.manifest;
-    if (current?.name === modelName && current.version === version) return;
-    if (this.refused.has(version)) return;
+    const current = this.#options.currentVersion();
+    if (current === version || this.refused.has(version)) return;
     const started = performance.now();
+    let checkpoint: LoadedCheckpoint | null = null;
     try {
-      const checkpoint = await decodeCheckpoint(await fetchCheckpoint(this.#nc, modelName, version));
-      // Warm up: the first call builds kernels and packs weights; do it before serving.
-      const size = checkpoint.manifest.inputSize;
-      const probe = tf.zeros([1, size, size, 3]) as tf.Tensor4D;
-      await checkpoint.model.logits(probe);
-      probe.dispose();
-      this.#slot.swap(serve(checkpoint));
-      log(`serving ${modelName}@${version} (${why}; loaded in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-    } catch (error) {
-      this.refused.add(version);
+      checkpoint = await decodeCheckpoint(await fetchCheckpoint(this.#nc, modelName, version));
+      await this.#options.adopt(checkpoint, why);
       log(
-        `refused ${modelName}@${version} (${why}): ${(error as Error).message}; still serving ${
-          current?.version ?? "nothing"
-        }`,
+        `now using ${modelName}@${version} (${why}; ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
       );
+    } catch (error) {
+      checkpoint?.model.dispose();
+      this.refused.add(version);
+      log(`refused ${modelName}@${version} (${why}): ${(error as Error).message}; still using ${current ?? "nothing"}`);
     }
   }
 }

@@ -1,0 +1,127 @@
+/**
+ * `deno task retrieval:eval --data DIR --checkpoint REF`: on a labelled folder, how often
+ * nearest neighbours share a label, for fc7, fc6, pool5 and raw pixels (the paper's §6.1
+ * comparison). Prints a table and writes JSON.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "node:util";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  describeBackendChoice,
+  selectBackend,
+} from "../../shared/backend/select_backend.ts";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { resolveCheckpoint } from "../../shared/bus/resolve_checkpoint.ts";
+import { ProgressBar } from "../../shared/cli/progress_bar.ts";
+import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import { limitPerClass, scanImageFolder } from "../../shared/image/image_folder.ts";
+import { loadImages } from "../../shared/image/load_images.ts";
+import { normalizeBatch } from "../../shared/image/normalize_batch.ts";
+import { centerCrop } from "../../shared/image/crop_image.ts";
+import { resizeImage } from "../../shared/image/resize_short_side.ts";
+import type { EmbeddingLayer } from "../../shared/model/build_alexnet.ts";
+import { type RetrievalScores, scoreRetrieval } from "./retrieval_metrics.ts";
+
+const HELP = `Score content-based retrieval on a labelled folder: fc7, fc6, pool5 and raw pixels.
+
+Usage: deno task retrieval:eval --data DIR --checkpoint DIR|NAME[@VERSION] [--nats URL]
+       [--limit N per class] [--out FILE.json] [--batch-size 32] [--backend auto]`;
+
+const LAYERS: EmbeddingLayer[] = ["fc7", "fc6", "pool5"];
+/** Raw-pixel baseline: the centre crop shrunk to 32×32 RGB (3072-d). */
+const RAW_SIDE = 32;
+
+async function main(args: string[]): Promise<number> {
+  let v;
+  try {
+    v = parseArgs({
+      args,
+      options: {
+        data: { type: "string" },
+        checkpoint: { type: "string" },
+        nats: { type: "string" },
+        limit: { type: "string" },
+        out: { type: "string" },
+        "batch-size": { type: "string", default: "32" },
+        backend: { type: "string", default: "auto" },
+        help: { type: "boolean" },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (see --help)`);
+  }
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!v.data || !v.checkpoint) throw new UsageError("--data DIR and --checkpoint REF are required (see --help)");
+  const batchSize = Number(v["batch-size"]);
+  const limit = v.limit === undefined ? null : Number(v.limit);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError("--batch-size must be a positive integer");
+  if (limit !== null && (!Number.isInteger(limit) || limit < 1)) {
+    throw new UsageError("--limit must be a positive integer");
+  }
+  if (!BACKEND_NAMES.includes(v.backend as BackendName)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES}`);
+  }
+  console.error(describeBackendChoice(await selectBackend(v.backend as BackendName)));
+
+  const nc = v.nats ? await connectBus(v.nats, "retrieval-eval") : undefined;
+  const { manifest, model } = await resolveCheckpoint(v.checkpoint, nc);
+  await nc?.close();
+  console.error(`model ${manifest.name}@${manifest.version} (${manifest.arch}, ${manifest.inputSize}px)`);
+  const folder = await scanImageFolder(v.data);
+  const files = limit === null ? folder.files : limitPerClass(folder.files, limit);
+  const loaded = await loadImages(files, manifest.resizeSize);
+  const crops = loaded.images.map((im) => centerCrop(im, manifest.inputSize));
+
+  const vectors: Record<string, Float32Array[]> = { fc7: [], fc6: [], pool5: [], "raw pixels": [] };
+  const bar = new ProgressBar("embed", crops.length, { unit: "images" });
+  const size = manifest.inputSize;
+  for (let start = 0; start < crops.length; start += batchSize) {
+    const part = crops.slice(start, start + batchSize);
+    const batch = tf.tensor4d(normalizeBatch(part, manifest.normalization), [part.length, size, size, 3]);
+    const embedded = await model.embedLayers(batch, LAYERS);
+    batch.dispose();
+    for (const layer of LAYERS) vectors[layer].push(...embedded[layer]!);
+    for (const crop of part) vectors["raw pixels"].push(Float32Array.from(resizeImage(crop, RAW_SIDE, RAW_SIDE).data));
+    bar.tick(part.length);
+  }
+  const embedSeconds = bar.done();
+  model.dispose();
+
+  const results: Record<string, RetrievalScores> = {};
+  for (const [name, list] of Object.entries(vectors)) results[name] = scoreRetrieval(list, loaded.labels);
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
+  const lines = [
+    `${loaded.images.length} images, ${folder.classNames.length} classes (${folder.classNames.join(", ")}); ` +
+    `every image queries all the others; cosine similarity`,
+    `feature       dims     P@1     P@5    P@10     mAP`,
+    ...Object.entries(results).map(([name, r]) =>
+      `${name.padEnd(12)} ${String(vectors[name][0].length).padStart(5)} ${pct(r.precisionAt1)} ${
+        pct(r.precisionAt5)
+      } ` +
+      `${pct(r.precisionAt10)} ${pct(r.meanAveragePrecision)}`
+    ),
+  ];
+  console.log(lines.join("\n"));
+  const report = {
+    schema: "alexnet.retrieval.eval/v1",
+    data: v.data,
+    model: { name: manifest.name, version: manifest.version, arch: manifest.arch, inputSize: manifest.inputSize },
+    images: loaded.images.length,
+    skipped: loaded.skipped.length,
+    classNames: folder.classNames,
+    embedImagesPerSec: crops.length / embedSeconds,
+    results,
+  };
+  const out = v.out ?? "retrieval-eval.json";
+  await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
+  console.error(`wrote ${out}`);
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));
