@@ -8,7 +8,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { ImageDecodeError, UnsupportedImageError } from "../../shared/image/decode_image.ts";
+import { errorJson, errorResponse, readImageParts, RequestError } from "../../shared/http/error_response.ts";
 import { PixelLimitError } from "./classify_image.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
 import type { InferenceEngine } from "./inference_engine.ts";
@@ -36,14 +36,6 @@ export interface InferenceAppDeps {
   limits?: Partial<Omit<InferenceLimits, "maxPixels">>;
   /** Versions that exist for the served model name (from NATS), for `GET /v1/models`. */
   listVersions?: () => Promise<string[]>;
-}
-
-/** A request the client got wrong, with its HTTP status and error code. */
-export class RequestError extends Error {
-  override name = "RequestError";
-  constructor(readonly status: 400 | 404 | 405 | 413 | 415 | 503, readonly code: string, message: string) {
-    super(message);
-  }
 }
 
 const ErrorSchema = z.object({
@@ -159,44 +151,9 @@ const modelsRoute = createRoute({
   },
 });
 
-function errorJson(c: Context, status: number, code: string, message: string, headers: Record<string, string> = {}) {
-  for (const [k, v] of Object.entries(headers)) c.header(k, v);
-  return c.json({ error: { code, message } }, status as 400);
-}
-
-async function readImageBody(c: Context): Promise<Uint8Array[]> {
-  const type = c.req.header("content-type") ?? "";
-  if (type.startsWith("multipart/form-data")) {
-    let form: Record<string, unknown>;
-    try {
-      form = await c.req.parseBody({ all: true });
-    } catch {
-      throw new RequestError(400, "invalid_multipart", "the multipart body could not be parsed");
-    }
-    const field = form["image"];
-    const files = (Array.isArray(field) ? field : field === undefined ? [] : [field]).filter((f) => f instanceof File);
-    if (files.length === 0) {
-      throw new RequestError(400, "missing_image", "multipart body has no file field named `image`");
-    }
-    return await Promise.all(files.map(async (f) => new Uint8Array(await (f as File).arrayBuffer())));
-  }
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length === 0) throw new RequestError(400, "empty_body", "the request body is empty; send a JPEG or PNG");
-  return [bytes];
-}
-
-/** Maps an error to the service's JSON error response. */
+/** Maps inference errors to responses; the rest go to the shared mapping. */
 function toErrorResponse(c: Context, error: unknown, retryAfter: number) {
-  if (error instanceof RequestError) return errorJson(c, error.status, error.code, error.message);
-  if (error instanceof UnsupportedImageError) {
-    return errorJson(c, 415, "unsupported_media_type", "the body is not a JPEG or PNG image");
-  }
-  if (error instanceof ImageDecodeError) return errorJson(c, 400, "corrupt_image", error.message);
   if (error instanceof PixelLimitError) return errorJson(c, 413, "too_many_pixels", error.message);
-  // hono's bodyLimit aborts a streamed body that grows past the limit while it is being read.
-  if (error instanceof Error && error.name === "BodyLimitError") {
-    return errorJson(c, 413, "body_too_large", "the body is over the byte limit");
-  }
   if (error instanceof QueueFullError) {
     return errorJson(c, 503, "overloaded", error.message, { "Retry-After": String(retryAfter) });
   }
@@ -205,8 +162,7 @@ function toErrorResponse(c: Context, error: unknown, retryAfter: number) {
       "Retry-After": String(retryAfter),
     });
   }
-  console.error(error);
-  return errorJson(c, 500, "internal", "internal error");
+  return errorResponse(c, error);
 }
 
 /** A page listing every operation of the OpenAPI document, so the docs come from the same schemas. */
@@ -299,7 +255,7 @@ export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
   app.post(classifyRoute.path, async (c) => {
     try {
       const { topk, tta } = parseQuery(c);
-      const [bytes] = await readImageBody(c);
+      const { images: [bytes] } = await readImageParts(c);
       return c.json(await classifyQueued(bytes, topk, tta), 200);
     } catch (error) {
       return toErrorResponse(c, error, limits.retryAfterSeconds);
@@ -316,7 +272,7 @@ export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
           "send the images as multipart/form-data fields named `image`",
         );
       }
-      const images = await readImageBody(c);
+      const { images } = await readImageParts(c);
       const results = [];
       for (const [i, bytes] of images.entries()) {
         try {

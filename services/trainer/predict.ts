@@ -5,11 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  decodeCheckpoint,
-  loadCheckpointDir,
-  type LoadedCheckpoint,
-} from "../../shared/checkpoint/checkpoint_files.ts";
+import type { LoadedCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
 import { readNpy } from "../../shared/checkpoint/read_npy.ts";
 import { UsageError } from "../../shared/cli/usage_error.ts";
 import { decodeImage } from "../../shared/image/decode_image.ts";
