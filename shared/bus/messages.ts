@@ -59,3 +59,37 @@ export const ClassifyRequestSchema = z.object({
   tta: z.enum(["center", "ten-crop"]).optional(),
 });
 export type ClassifyRequest = z.infer<typeof ClassifyRequestSchema>;
+
+/** One change to the retrieval catalog. */
+export const ImageRecordSchema = z.discriminatedUnion("op", [
+  z.object({
+    schema: z.literal("alexnet.images.record/v1"),
+    op: z.literal("add"),
+    id: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    metadata: z.record(z.string(), z.unknown()),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    createdAt: z.string(),
+  }),
+  z.object({ schema: z.literal("alexnet.images.record/v1"), op: z.literal("delete"), id: z.string().min(1), createdAt: z.string() }),
+]);
+export type ImageRecord = z.infer<typeof ImageRecordSchema>;
+export type AddedImage = Extract<ImageRecord, { op: "add" }>;
+
+/** One stored embedding: L2-normalised float32 vector, base64 little-endian. */
+export const EmbeddingSchema = z.object({
+  schema: z.literal("alexnet.embedding/v1"),
+  id: z.string().min(1),
+  vector: z.string(),
+});
+export type Embedding = z.infer<typeof EmbeddingSchema>;
+
+/** A search over NATS (`alexnet.retrieval.search`): by image bytes or by stored id. */
+export const SearchRequestSchema = z.object({
+  schema: z.literal("alexnet.retrieval.search/v1"),
+  image: z.string().min(1).optional(),
+  id: z.string().min(1).optional(),
+  k: z.number().int().min(1).max(1000).optional(),
+}).refine((r) => (r.image === undefined) !== (r.id === undefined), { message: "give exactly one of image or id" });
+export type SearchRequest = z.infer<typeof SearchRequestSchema>;

@@ -40,3 +40,17 @@ export function checkpointObjectName(name: string, version: string, file: string
 
 /** Queue group the inference replicas share on {@linkcode INFERENCE_CLASSIFY}. */
 export const INFERENCE_QUEUE_GROUP = "alexnet-inference";
+
+/** Object store of indexed images: `originals/<sha256>` and `thumbnails/<sha256>.jpg`. */
+export const IMAGES_BUCKET = "alexnet-images";
+/** Subjects captured by {@linkcode EMBEDDINGS_STREAM}. */
+export const EMBEDDINGS_SUBJECTS = ["alexnet.embeddings.>", "alexnet.images.>"];
+/** Add/delete records of the retrieval catalog, in order. */
+export const IMAGE_CATALOG = "alexnet.images.catalog";
+/** Queue group the retrieval replicas share. */
+export const RETRIEVAL_QUEUE_GROUP = "alexnet-retrieval";
+
+/** Embeddings of every catalogued image under one model version and layer. */
+export function embeddingsSubject(name: string, version: string, layer: string): string {
+  return `alexnet.embeddings.${name}.${version}.${layer}`;
+}

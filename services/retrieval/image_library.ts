@@ -1,0 +1,129 @@
+/**
+ * Where the retrieval service keeps everything durable: originals and thumbnails in the
+ * object store `alexnet-images`, the catalog (add/delete records) and every model version's
+ * embeddings in the stream `ALEXNET_EMBEDDINGS`. A restart replays them; nothing lives only
+ * in memory.
+ *
+ * @module
+ */
+import type { JetStreamClient, NatsConnection, ObjectStore } from "nats";
+import {
+  type AddedImage,
+  type Embedding,
+  EmbeddingSchema,
+  type ImageRecord,
+  ImageRecordSchema,
+} from "../../shared/bus/messages.ts";
+import { EMBEDDINGS_STREAM, EMBEDDINGS_SUBJECTS, IMAGE_CATALOG, IMAGES_BUCKET } from "../../shared/bus/subjects.ts";
+
+interface DirectGet {
+  getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<{ seq: number; json<T>(): T }>;
+}
+
+function toBase64(vector: Float32Array): string {
+  const bytes = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+function fromBase64(text: string): Float32Array {
+  const bytes = Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
+}
+
+/**
+ * @example
+ * ```ts
+ * const library = await ImageLibrary.open(nc);
+ * const catalog = await library.readCatalog();
+ * ```
+ */
+export class ImageLibrary {
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #bucket: ObjectStore;
+
+  private constructor(nc: NatsConnection, bucket: ObjectStore) {
+    this.#nc = nc;
+    this.#js = nc.jetstream();
+    this.#bucket = bucket;
+  }
+
+  /** Opens (creating when missing) the stream and the bucket. */
+  static async open(nc: NatsConnection): Promise<ImageLibrary> {
+    const jsm = await nc.jetstreamManager();
+    try {
+      await jsm.streams.info(EMBEDDINGS_STREAM);
+    } catch {
+      await jsm.streams.add({ name: EMBEDDINGS_STREAM, subjects: EMBEDDINGS_SUBJECTS, allow_direct: true });
+    }
+    return new ImageLibrary(nc, await nc.jetstream().views.os(IMAGES_BUCKET));
+  }
+
+  /** Stores the original and its thumbnail under the original's sha256. */
+  async putImage(sha256: string, original: Uint8Array, thumbnail: Uint8Array): Promise<void> {
+    await this.#bucket.putBlob({ name: `originals/${sha256}` }, original);
+    await this.#bucket.putBlob({ name: `thumbnails/${sha256}.jpg` }, thumbnail);
+  }
+
+  async original(sha256: string): Promise<Uint8Array | null> {
+    return await this.#bucket.getBlob(`originals/${sha256}`);
+  }
+
+  async thumbnail(sha256: string): Promise<Uint8Array | null> {
+    return await this.#bucket.getBlob(`thumbnails/${sha256}.jpg`);
+  }
+
+  /** Appends a catalog record (acknowledged by JetStream before returning). */
+  async appendRecord(record: ImageRecord): Promise<void> {
+    await this.#js.publish(IMAGE_CATALOG, JSON.stringify(ImageRecordSchema.parse(record)));
+  }
+
+  /** The live catalog: every added image not deleted since, by id, in order of addition. */
+  async readCatalog(): Promise<Map<string, AddedImage>> {
+    const catalog = new Map<string, AddedImage>();
+    for (const raw of await this.#readSubject(IMAGE_CATALOG)) {
+      const record = ImageRecordSchema.parse(raw);
+      if (record.op === "add") catalog.set(record.id, record);
+      else catalog.delete(record.id);
+    }
+    return catalog;
+  }
+
+  /** Appends one embedding to a version's subject. */
+  async appendVector(subject: string, id: string, vector: Float32Array): Promise<void> {
+    const message: Embedding = { schema: "alexnet.embedding/v1", id, vector: toBase64(vector) };
+    await this.#js.publish(subject, JSON.stringify(message));
+  }
+
+  /** Every embedding stored under `subject`, by id (the latest wins). */
+  async readVectors(subject: string): Promise<Map<string, Float32Array>> {
+    const vectors = new Map<string, Float32Array>();
+    for (const raw of await this.#readSubject(subject)) {
+      const { id, vector } = EmbeddingSchema.parse(raw);
+      vectors.set(id, fromBase64(vector));
+    }
+    return vectors;
+  }
+
+  /** Reads every message on `subject` from the start of the stream. */
+  async #readSubject(subject: string): Promise<unknown[]> {
+    const jsm = await this.#nc.jetstreamManager();
+    const info = await jsm.streams.info(EMBEDDINGS_STREAM, { subjects_filter: subject });
+    const count = info.state.subjects?.[subject] ?? 0;
+    if (count === 0) return [];
+    // Message by message with direct get (next_by_subj): simple, ordered, and works on
+    // nats-server 2.9, where an ordered consumer here stalled after its first batch.
+    // nats.js implements `direct` on its manager but leaves it out of the interface type.
+    const direct = (jsm as unknown as { direct: DirectGet }).direct;
+    const out: unknown[] = [];
+    let seq = 1;
+    while (out.length < count) {
+      const message = await direct.getMessage(EMBEDDINGS_STREAM, { seq, next_by_subj: subject });
+      out.push(message.json());
+      seq = message.seq + 1;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { encode as encodePng } from "fast-png";
+import { selectBackend } from "../../shared/backend/select_backend.ts";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
+import { type CheckpointFiles, decodeCheckpoint, encodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
+import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
+import { SeededRandom } from "../../shared/image/seeded_random.ts";
+import { AlexNet } from "../../shared/model/alexnet.ts";
+import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { ImageLibrary } from "./image_library.ts";
+import { RetrievalLibrary, type RetrievalOptions } from "./retrieval_library.ts";
+
+await selectBackend("wasm");
+
+async function versionFiles(version: string, seed: number): Promise<CheckpointFiles> {
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 4, inputSize: 63, width: 0.25, seed });
+  const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "ret", version, classNames: ["a", "b", "c", "d"] }));
+  model.dispose();
+  return files;
+}
+
+const options: RetrievalOptions = { layer: "fc7", maxPixels: 40e6, thumbnailSize: 64, log: () => {} };
+const rng = new SeededRandom(4);
+const photos = Array.from({ length: 24 }, (_, i) => ({
+  label: i % 3,
+  bytes: encodePng({ ...generateShapeImage(i % 3, 72, rng), channels: 3, depth: 8 }),
+}));
+
+Deno.test("images persist in JetStream; restarts rebuild without recomputing; new versions re-index in the background", async () => {
+  const nats = await NatsServerProcess.start();
+  const nc = await connectBus(nats.url);
+  const [v1, v2] = [await versionFiles("v1", 1), await versionFiles("v2", 2)];
+  let library = await RetrievalLibrary.open(await ImageLibrary.open(nc), options);
+  try {
+    await library.adopt(await decodeCheckpoint(v1));
+    for (const [i, photo] of photos.entries()) {
+      const added = await library.add(photo.bytes, { id: `img-${i}`, metadata: { label: photo.label } });
+      assert.deepEqual(added, { id: `img-${i}`, duplicate: false });
+    }
+    assert.deepEqual(await library.add(photos[3].bytes, { id: "again" }), { id: "img-3", duplicate: true });
+    await assert.rejects(library.add(photos[0].bytes.slice(0, 30)), /corrupt or truncated PNG/);
+    assert.equal(library.embeddedCount, 24);
+
+    const byBytes = await library.search({ bytes: photos[5].bytes }, 5);
+    assert.equal(byBytes[0].id, "img-5");
+    assert.ok(Math.abs(byBytes[0].score - 1) < 1e-5);
+    assert.deepEqual(byBytes[0].metadata, { label: 2 });
+    const byId = await library.search({ id: "img-5" }, 5);
+    assert.equal(byId.length, 5);
+    assert.ok(!byId.some((h) => h.id === "img-5"), "a stored query is left out of its own results");
+    assert.ok(await library.delete("img-7"));
+    assert.ok(!(await library.delete("img-7")));
+    const before = await library.search({ id: "img-1" }, 10);
+    assert.equal(library.status().images, 23);
+    assert.ok(await library.thumbnail("img-1"));
+    assert.equal(await library.original("img-7"), null);
+
+    // Restart: a new library rebuilds from the stream with no model work.
+    library.close();
+    library = await RetrievalLibrary.open(await ImageLibrary.open(nc), options);
+    await library.adopt(await decodeCheckpoint(v1));
+    assert.equal(library.embeddedCount, 0);
+    assert.deepEqual(await library.search({ id: "img-1" }, 10), before);
+    assert.equal(library.status().indexed, 23);
+
+    // A new version re-indexes in the background; searches answer from v1 until it is done.
+    const adopting = library.adopt(await decodeCheckpoint(v2));
+    await new Promise((r) => setTimeout(r, 0));
+    const during = await library.search({ id: "img-1" }, 10);
+    assert.equal(library.activeVersion, "v1");
+    assert.deepEqual(during, before);
+    await library.add(photos[7].bytes, { id: "late" }); // added mid-way: must reach the new index too
+    await adopting;
+    assert.equal(library.activeVersion, "v2");
+    assert.equal(library.status().indexed, 24);
+    assert.equal(library.embeddedCount, 1 + 24, "v2 embedded every image once (one late add on v1)");
+    assert.notDeepEqual(await library.search({ id: "img-1" }, 10), before);
+
+    // Rolling back to v1 re-reads its stored embeddings (the late image was added under v1).
+    await library.adopt(await decodeCheckpoint(v1));
+    assert.equal(library.embeddedCount, 25, "nothing recomputed");
+    const rolledBack = await library.search({ id: "img-1" }, 10);
+    assert.deepEqual(rolledBack.filter((h) => h.id !== "late").slice(0, 5), before.slice(0, 5));
+  } finally {
+    library.close();
+    await nc.close();
+    await nats.stop({ removeStore: true });
+  }
+});
