@@ -13,7 +13,7 @@ import { classifyImage } from "./classify_image.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
 import { ModelSlot, serve } from "./model_slot.ts";
-import { WorkQueue } from "./work_queue.ts";
+import { WorkQueue } from "../../shared/http/work_queue.ts";
 
 await selectBackend("wasm");
 

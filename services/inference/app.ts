@@ -13,7 +13,7 @@ import { PixelLimitError } from "./classify_image.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
 import type { InferenceEngine } from "./inference_engine.ts";
 import { NoModelError } from "./model_slot.ts";
-import { QueueFullError } from "./work_queue.ts";
+import { QueueFullError } from "../../shared/http/work_queue.ts";
 
 /** Limits of the service (the pixel limit lives in the engine, shared with NATS). */
 export interface InferenceLimits {

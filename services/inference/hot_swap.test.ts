@@ -22,7 +22,7 @@ import { servingAdopter } from "./adopt_for_serving.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { ModelSlot } from "./model_slot.ts";
 import { runModelsCommand } from "./models_main.ts";
-import { WorkQueue } from "./work_queue.ts";
+import { WorkQueue } from "../../shared/http/work_queue.ts";
 
 await selectBackend("wasm");
 

@@ -7,7 +7,7 @@
 import { classifyImage, type ClassifyResult, type TestTimeAugmentation } from "./classify_image.ts";
 import type { InferenceMetrics } from "./inference_metrics.ts";
 import type { ModelSlot } from "./model_slot.ts";
-import type { WorkQueue } from "./work_queue.ts";
+import type { WorkQueue } from "../../shared/http/work_queue.ts";
 
 /** Classify options after defaults. */
 export interface ClassifyOptions {

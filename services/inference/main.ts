@@ -22,7 +22,7 @@ import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
 import { ModelSlot, serve } from "./model_slot.ts";
 import { serveClassifyOverNats } from "./nats_classify.ts";
-import { WorkQueue } from "./work_queue.ts";
+import { WorkQueue } from "../../shared/http/work_queue.ts";
 
 const HELP = `Serve AlexNet classification over HTTP (and NATS).
 

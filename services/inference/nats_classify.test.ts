@@ -12,7 +12,7 @@ import { generateShapeImage } from "../trainer/generated_dataset.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { ModelSlot, serve } from "./model_slot.ts";
 import { serveClassifyOverNats } from "./nats_classify.ts";
-import { WorkQueue } from "./work_queue.ts";
+import { WorkQueue } from "../../shared/http/work_queue.ts";
 
 await selectBackend("wasm");
 

@@ -12,7 +12,7 @@ import { ImageDecodeError, UnsupportedImageError } from "../../shared/image/deco
 import { PixelLimitError } from "./classify_image.ts";
 import type { InferenceEngine } from "./inference_engine.ts";
 import { NoModelError } from "./model_slot.ts";
-import { QueueFullError } from "./work_queue.ts";
+import { QueueFullError } from "../../shared/http/work_queue.ts";
 
 function errorCode(error: unknown): string {
   if (error instanceof UnsupportedImageError) return "unsupported_media_type";

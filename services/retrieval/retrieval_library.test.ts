@@ -15,7 +15,10 @@ await selectBackend("wasm");
 
 async function versionFiles(version: string, seed: number): Promise<CheckpointFiles> {
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 4, inputSize: 63, width: 0.25, seed });
-  const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "ret", version, classNames: ["a", "b", "c", "d"] }));
+  const files = await encodeCheckpoint(
+    model,
+    sampleManifestInfo({ name: "ret", version, classNames: ["a", "b", "c", "d"] }),
+  );
   model.dispose();
   return files;
 }

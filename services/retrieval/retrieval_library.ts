@@ -53,7 +53,11 @@ export interface RetrievalStatus {
 
 async function thumbnailJpeg(image: RgbImage, size: number): Promise<Uint8Array> {
   const scale = Math.min(1, size / Math.max(image.width, image.height));
-  const small = resizeImage(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
+  const small = resizeImage(
+    image,
+    Math.max(1, Math.round(image.width * scale)),
+    Math.max(1, Math.round(image.height * scale)),
+  );
   const out = new Image(small.width, small.height);
   for (let p = 0; p < small.width * small.height; p++) {
     out.bitmap.set([small.data[p * 3], small.data[p * 3 + 1], small.data[p * 3 + 2], 255], p * 4);
@@ -136,7 +140,11 @@ export class RetrievalLibrary {
   #decodeChecked(bytes: Uint8Array): Promise<RgbImage> {
     const { width, height } = readImageSize(bytes);
     if (width * height > this.#options.maxPixels) {
-      throw new RequestError(413, "too_many_pixels", `image is ${width}×${height}; the limit is ${this.#options.maxPixels / 1e6} MP`);
+      throw new RequestError(
+        413,
+        "too_many_pixels",
+        `image is ${width}×${height}; the limit is ${this.#options.maxPixels / 1e6} MP`,
+      );
     }
     return decodeImage(bytes);
   }
@@ -182,7 +190,12 @@ export class RetrievalLibrary {
   async delete(id: string): Promise<boolean> {
     const record = this.#catalog.get(id);
     if (!record) return false;
-    await this.#store.appendRecord({ schema: "alexnet.images.record/v1", op: "delete", id, createdAt: new Date().toISOString() });
+    await this.#store.appendRecord({
+      schema: "alexnet.images.record/v1",
+      op: "delete",
+      id,
+      createdAt: new Date().toISOString(),
+    });
     this.#catalog.delete(id);
     this.#bySha.delete(record.sha256);
     this.#active?.index.remove(id);

@@ -72,7 +72,12 @@ export const ImageRecordSchema = z.discriminatedUnion("op", [
     height: z.number().int().positive(),
     createdAt: z.string(),
   }),
-  z.object({ schema: z.literal("alexnet.images.record/v1"), op: z.literal("delete"), id: z.string().min(1), createdAt: z.string() }),
+  z.object({
+    schema: z.literal("alexnet.images.record/v1"),
+    op: z.literal("delete"),
+    id: z.string().min(1),
+    createdAt: z.string(),
+  }),
 ]);
 export type ImageRecord = z.infer<typeof ImageRecordSchema>;
 export type AddedImage = Extract<ImageRecord, { op: "add" }>;

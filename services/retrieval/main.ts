@@ -1,0 +1,143 @@
+/**
+ * `deno task serve:retrieval`: content-based image search on fc7 (or fc6/pool5) embeddings,
+ * durable in JetStream, following the model version the way inference does.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  describeBackendChoice,
+  selectBackend,
+} from "../../shared/backend/select_backend.ts";
+import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { SearchRequestSchema } from "../../shared/bus/messages.ts";
+import { RETRIEVAL_QUEUE_GROUP, RETRIEVAL_SEARCH } from "../../shared/bus/subjects.ts";
+import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import type { EmbeddingLayer } from "../../shared/model/build_alexnet.ts";
+import { createRetrievalApp } from "./app.ts";
+import { ImageLibrary } from "./image_library.ts";
+import { RetrievalLibrary } from "./retrieval_library.ts";
+
+const HELP = `Serve image search by example over HTTP and NATS.
+
+Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
+
+  --port N              HTTP port (default 8081; 0 picks a free one)
+  --hostname H          (default 0.0.0.0)
+  --nats URL            NATS with JetStream (required: the index lives there)
+  --model NAME          model name whose checkpoints embed the images (default alexnet)
+  --layer fc7|fc6|pool5 embedding layer (default fc7)
+  --instance ID         durable consumer suffix, one per replica (default HOSTNAME-PORT)
+  --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
+  --k N                 default number of results (default 10)
+  --max-body-mb N       (default 20)      --max-megapixels N   (default 40)
+`;
+
+async function main(args: string[]): Promise<number> {
+  let v;
+  try {
+    v = parseArgs({
+      args,
+      options: {
+        port: { type: "string", default: "8081" },
+        hostname: { type: "string", default: "0.0.0.0" },
+        nats: { type: "string" },
+        model: { type: "string", default: "alexnet" },
+        layer: { type: "string", default: "fc7" },
+        instance: { type: "string" },
+        backend: { type: "string", default: "auto" },
+        k: { type: "string", default: "10" },
+        "max-body-mb": { type: "string", default: "20" },
+        "max-megapixels": { type: "string", default: "40" },
+        help: { type: "boolean" },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (see --help)`);
+  }
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!v.nats) throw new UsageError("--nats URL is required: the index and images are kept in JetStream");
+  const port = Number(v.port), k = Number(v.k), maxMb = Number(v["max-body-mb"]), maxMp = Number(v["max-megapixels"]);
+  if (!Number.isInteger(port) || port < 0) {
+    throw new UsageError(`--port must be a non-negative integer, got "${v.port}"`);
+  }
+  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${v.k}"`);
+  if (!(maxMb > 0) || !(maxMp > 0)) throw new UsageError("--max-body-mb and --max-megapixels must be positive");
+  if (!["fc7", "fc6", "pool5"].includes(v.layer!)) {
+    throw new UsageError(`--layer must be fc7, fc6 or pool5, got "${v.layer}"`);
+  }
+  if (!BACKEND_NAMES.includes(v.backend as BackendName)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES}`);
+  }
+  const log = (line: string) => console.error(`[retrieval] ${line}`);
+  log(describeBackendChoice(await selectBackend(v.backend as BackendName)));
+
+  const nc = await connectBus(v.nats, `retrieval-${v.model}`);
+  const library = await RetrievalLibrary.open(await ImageLibrary.open(nc), {
+    layer: v.layer as EmbeddingLayer,
+    maxPixels: maxMp * 1e6,
+    thumbnailSize: 128,
+    log,
+  });
+  log(`catalog: ${library.status().images} images`);
+  const app = createRetrievalApp(library, { maxBodyBytes: Math.round(maxMb * 1024 * 1024), defaultK: k });
+  const server = Deno.serve({
+    hostname: v.hostname,
+    port,
+    onListen: ({ hostname, port }) => log(`listening on http://${hostname}:${port}`),
+  }, app.fetch);
+
+  const instance = (v.instance ?? `${Deno.hostname()}-${port}`).replace(/[^A-Za-z0-9_-]/g, "_");
+  const follower = new CheckpointFollower(nc, {
+    modelName: v.model!,
+    consumerName: `retrieval-${v.model}-${v.layer}-${instance}`,
+    currentVersion: () => library.activeVersion,
+    adopt: (checkpoint) => library.adopt(checkpoint),
+    log,
+  });
+  await follower.start();
+
+  nc.subscribe(RETRIEVAL_SEARCH, {
+    queue: RETRIEVAL_QUEUE_GROUP,
+    callback: async (error, message) => {
+      if (error) return;
+      let reply: unknown;
+      try {
+        const request = SearchRequestSchema.parse(message.json());
+        const query = request.id !== undefined
+          ? { id: request.id }
+          : { bytes: Uint8Array.from(atob(request.image!), (ch) => ch.charCodeAt(0)) };
+        reply = { model: library.status().model, results: await library.search(query, request.k ?? k) };
+      } catch (failure) {
+        reply = {
+          error: {
+            code: (failure as { code?: string }).code ?? "invalid_request",
+            message: (failure as Error).message,
+          },
+        };
+      }
+      message.respond(JSON.stringify(reply));
+    },
+  });
+
+  const shutdown = async () => {
+    log("shutting down");
+    await server.shutdown();
+    await follower.stop();
+    await nc.drain();
+    library.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
+  await server.finished;
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));
