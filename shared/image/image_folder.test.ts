@@ -25,6 +25,11 @@ Deno.test("the Kaggle layout takes the label from the file name before the first
   ]);
   assert.deepEqual(folder.ignored, [`${dir}/notes.txt`]);
   assert.equal(limitPerClass(folder.files, 1).length, 2);
+  // A folder of symbolic links to the photos reads the same.
+  const links = await Deno.makeTempDir();
+  for (const name of ["cat.1.png", "dog.2.png"]) await Deno.symlink(`${dir}/${name}`, `${links}/${name}`);
+  assert.deepEqual((await scanImageFolder(links)).classNames, ["cat", "dog"]);
+  await Deno.remove(links, { recursive: true });
   // Kaggle's archive unpacks into train/: the parent folder works too.
   const parent = await Deno.makeTempDir();
   await Deno.rename(dir, `${parent}/train`);

@@ -26,10 +26,17 @@ export interface ImageFolder {
 
 const IMAGE_EXTENSION = /\.(jpe?g|png)$/i;
 
+/** Entries with symbolic links resolved, so a folder of links to photos works too. */
 async function listDir(dir: string): Promise<Deno.DirEntry[]> {
   try {
     const entries: Deno.DirEntry[] = [];
-    for await (const entry of Deno.readDir(dir)) entries.push(entry);
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isSymlink) entries.push(entry);
+      else {
+        const target = await Deno.stat(`${dir}/${entry.name}`).catch(() => null);
+        if (target) entries.push({ ...entry, isFile: target.isFile, isDirectory: target.isDirectory });
+      }
+    }
     return entries.sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) throw new UsageError(`data folder ${dir} does not exist`);
