@@ -8,6 +8,7 @@ import { selectBackend } from "../shared/backend/select_backend.ts";
 import { publishCheckpoint } from "../shared/bus/checkpoint_store.ts";
 import { connectBus } from "../shared/bus/connect_bus.ts";
 import { NatsServerProcess } from "../shared/bus/nats_server_process.ts";
+import { RETRIEVAL_SEARCH } from "../shared/bus/subjects.ts";
 import { encodeCheckpoint } from "../shared/checkpoint/checkpoint_files.ts";
 import { sampleManifestInfo } from "../shared/checkpoint/sample_manifest_info.ts";
 import { SeededRandom } from "../shared/image/seeded_random.ts";
@@ -117,7 +118,22 @@ Deno.test("200 indexed images survive SIGKILL: the restarted service answers the
     assert.equal(status.images, 199);
     assert.equal(status.indexed, 199);
     assert.deepEqual(await searches(service.base, queries), before);
-    assert.equal((await fetch(`${service.base}/v1/images/img-9`)).status, 404);
+    const missing = await fetch(`${service.base}/v1/images/img-9`);
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+
+    // The same search answers over NATS (queue group alexnet-retrieval).
+    const bus = await connectBus(nats.url);
+    const reply = await bus.request(
+      RETRIEVAL_SEARCH,
+      JSON.stringify({ schema: "alexnet.retrieval.search/v1", id: "img-3", k: 10 }),
+      { timeout: 10_000 },
+    );
+    assert.deepEqual(
+      reply.json<{ results: { id: string }[] }>().results.map((r) => r.id),
+      (before[0] as { id: string }[]).map((r) => r.id),
+    );
+    await bus.close();
   } finally {
     service.child.kill("SIGKILL");
     await service.child.status;

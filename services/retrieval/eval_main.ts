@@ -23,7 +23,9 @@ import { normalizeBatch } from "../../shared/image/normalize_batch.ts";
 import { centerCrop } from "../../shared/image/crop_image.ts";
 import { resizeImage } from "../../shared/image/resize_short_side.ts";
 import type { EmbeddingLayer } from "../../shared/model/build_alexnet.ts";
+import { HnswIndex } from "./hnsw_index.ts";
 import { type RetrievalScores, scoreRetrieval } from "./retrieval_metrics.ts";
+import { VectorIndex } from "./vector_index.ts";
 
 const HELP = `Score content-based retrieval on a labelled folder: fc7, fc6, pool5 and raw pixels.
 
@@ -108,6 +110,40 @@ async function main(args: string[]): Promise<number> {
     ),
   ];
   console.log(lines.join("\n"));
+
+  // Approximate search (HNSW) against exact search on the same fc7 queries.
+  const ids = vectors.fc7.map((_, i) => String(i));
+  const exact = new VectorIndex(vectors.fc7[0].length);
+  const ann = await HnswIndex.create(vectors.fc7[0].length, undefined, ids.length);
+  const buildStarted = performance.now();
+  ids.forEach((id, i) => ann.add(id, vectors.fc7[i]));
+  const annBuildSeconds = (performance.now() - buildStarted) / 1000;
+  ids.forEach((id, i) => exact.add(id, vectors.fc7[i]));
+  let found = 0, exactMs = 0, annMs = 0;
+  for (const [i, id] of ids.entries()) {
+    const exclude = new Set([id]);
+    let t = performance.now();
+    const truth = new Set(exact.search(vectors.fc7[i], 10, exclude).map((h) => h.id));
+    exactMs += performance.now() - t;
+    t = performance.now();
+    found += ann.search(vectors.fc7[i], 10, exclude).filter((h) => truth.has(h.id)).length;
+    annMs += performance.now() - t;
+  }
+  exact.dispose();
+  const approximate = {
+    library: "hnswlib-wasm 0.8.2 (HNSW, M 16, efConstruction 200, efSearch 64)",
+    recallAt10: found / (ids.length * Math.min(10, ids.length - 1)),
+    exactQueryMs: exactMs / ids.length,
+    approximateQueryMs: annMs / ids.length,
+    approximateBuildSeconds: annBuildSeconds,
+  };
+  console.log(
+    `fc7 search over ${ids.length} images: exact ${approximate.exactQueryMs.toFixed(2)} ms/query; HNSW ` +
+      `${approximate.approximateQueryMs.toFixed(2)} ms/query, recall@10 ${
+        (approximate.recallAt10 * 100).toFixed(1)
+      }% ` +
+      `(built in ${annBuildSeconds.toFixed(1)} s)`,
+  );
   const report = {
     schema: "alexnet.retrieval.eval/v1",
     data: v.data,
@@ -117,6 +153,7 @@ async function main(args: string[]): Promise<number> {
     classNames: folder.classNames,
     embedImagesPerSec: crops.length / embedSeconds,
     results,
+    approximate,
   };
   const out = v.out ?? "retrieval-eval.json";
   await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");

@@ -30,6 +30,7 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
   --nats URL            NATS with JetStream (required: the index lives there)
   --model NAME          model name whose checkpoints embed the images (default alexnet)
   --layer fc7|fc6|pool5 embedding layer (default fc7)
+  --search exact|approximate   exact cosine (default) or HNSW via hnswlib-wasm
   --instance ID         durable consumer suffix, one per replica (default HOSTNAME-PORT)
   --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
   --k N                 default number of results (default 10)
@@ -47,6 +48,7 @@ async function main(args: string[]): Promise<number> {
         nats: { type: "string" },
         model: { type: "string", default: "alexnet" },
         layer: { type: "string", default: "fc7" },
+        search: { type: "string", default: "exact" },
         instance: { type: "string" },
         backend: { type: "string", default: "auto" },
         k: { type: "string", default: "10" },
@@ -72,6 +74,9 @@ async function main(args: string[]): Promise<number> {
   if (!["fc7", "fc6", "pool5"].includes(v.layer!)) {
     throw new UsageError(`--layer must be fc7, fc6 or pool5, got "${v.layer}"`);
   }
+  if (v.search !== "exact" && v.search !== "approximate") {
+    throw new UsageError(`--search must be exact or approximate, got "${v.search}"`);
+  }
   if (!BACKEND_NAMES.includes(v.backend as BackendName)) {
     throw new UsageError(`--backend must be one of ${BACKEND_NAMES}`);
   }
@@ -81,6 +86,7 @@ async function main(args: string[]): Promise<number> {
   const nc = await connectBus(v.nats, `retrieval-${v.model}`);
   const library = await RetrievalLibrary.open(await ImageLibrary.open(nc), {
     layer: v.layer as EmbeddingLayer,
+    search: v.search,
     maxPixels: maxMp * 1e6,
     thumbnailSize: 128,
     log,

@@ -80,6 +80,14 @@ Deno.test("images persist in JetStream; restarts rebuild without recomputing; ne
     assert.equal(library.embeddedCount, 1 + 24, "v2 embedded every image once (one late add on v1)");
     assert.notDeepEqual(await library.search({ id: "img-1" }, 10), before);
 
+    // Approximate mode answers from HNSW: on this small set it finds the same neighbours.
+    const approximate = await RetrievalLibrary.open(await ImageLibrary.open(nc), { ...options, search: "approximate" });
+    await approximate.adopt(await decodeCheckpoint(v2));
+    const exactHits = (await library.search({ id: "img-1" }, 5)).map((h) => h.id);
+    assert.deepEqual((await approximate.search({ id: "img-1" }, 5)).map((h) => h.id), exactHits);
+    assert.equal(approximate.status().model?.search, "approximate");
+    approximate.close();
+
     // Rolling back to v1 re-reads its stored embeddings (the late image was added under v1).
     await library.adopt(await decodeCheckpoint(v1));
     assert.equal(library.embeddedCount, 25, "nothing recomputed");

@@ -21,11 +21,14 @@ import { resizeImage } from "../../shared/image/resize_short_side.ts";
 import type { RgbImage } from "../../shared/image/rgb_image.ts";
 import type { EmbeddingLayer } from "../../shared/model/build_alexnet.ts";
 import type { ImageLibrary } from "./image_library.ts";
+import { HnswIndex } from "./hnsw_index.ts";
 import { l2Normalize, type Neighbour, VectorIndex } from "./vector_index.ts";
 
 /** Settings of {@linkcode RetrievalLibrary}. */
 export interface RetrievalOptions {
   layer: EmbeddingLayer;
+  /** `exact` (default): cosine by matrix product; `approximate`: HNSW (hnswlib-wasm). */
+  search?: "exact" | "approximate";
   maxPixels: number;
   /** Longer side of stored thumbnails, px. */
   thumbnailSize: number;
@@ -35,7 +38,10 @@ export interface RetrievalOptions {
 interface ActiveIndex {
   checkpoint: LoadedCheckpoint;
   subject: string;
+  /** Every vector; answers exact searches and lookups by id. */
   index: VectorIndex;
+  /** Set in approximate mode: answers searches. */
+  ann: HnswIndex | null;
 }
 
 /** A search hit with what the catalog knows about it. */
@@ -45,7 +51,7 @@ export interface SearchHit extends Neighbour {
 
 /** What `GET /v1/status` reports. */
 export interface RetrievalStatus {
-  model: { name: string; version: string; layer: EmbeddingLayer } | null;
+  model: { name: string; version: string; layer: EmbeddingLayer; search: "exact" | "approximate" } | null;
   images: number;
   indexed: number;
   reindexing: { version: string; done: number; total: number } | null;
@@ -102,7 +108,9 @@ export class RetrievalLibrary {
   status(): RetrievalStatus {
     const m = this.#active?.checkpoint.manifest;
     return {
-      model: m ? { name: m.name, version: m.version, layer: this.#options.layer } : null,
+      model: m
+        ? { name: m.name, version: m.version, layer: this.#options.layer, search: this.#options.search ?? "exact" }
+        : null,
       images: this.#catalog.size,
       indexed: this.#active?.index.size ?? 0,
       reindexing: this.#building ? { ...this.#building } : null,
@@ -182,7 +190,10 @@ export class RetrievalLibrary {
     this.#catalog.set(id, record);
     this.#bySha.set(sha256, id);
     // The active index may have changed while we awaited; index where the vector belongs.
-    if (this.#active === active) active.index.add(id, vector);
+    if (this.#active === active) {
+      active.index.add(id, vector);
+      active.ann?.add(id, vector);
+    }
     return { id, duplicate: false };
   }
 
@@ -199,6 +210,7 @@ export class RetrievalLibrary {
     this.#catalog.delete(id);
     this.#bySha.delete(record.sha256);
     this.#active?.index.remove(id);
+    this.#active?.ann?.remove(id);
     return true;
   }
 
@@ -216,7 +228,7 @@ export class RetrievalLibrary {
     } else {
       [vector] = await this.#embed(active.checkpoint, [await this.#decodeChecked(query.bytes)]);
     }
-    return active.index.search(vector, k, exclude).map((hit) => ({
+    return (active.ann ?? active.index).search(vector, k, exclude).map((hit) => ({
       ...hit,
       metadata: this.#catalog.get(hit.id)?.metadata ?? {},
     }));
@@ -267,8 +279,13 @@ export class RetrievalLibrary {
     } finally {
       this.#building = null;
     }
+    let ann: HnswIndex | null = null;
+    if (this.#options.search === "approximate") {
+      ann = await HnswIndex.create(dimension, undefined, Math.max(1024, index.size * 2));
+      for (const id of index.ids()) ann.add(id, index.vector(id)!);
+    }
     const previous = this.#active;
-    this.#active = { checkpoint, subject, index };
+    this.#active = { checkpoint, subject, index, ann };
     previous?.index.dispose();
     previous?.checkpoint.model.dispose();
     this.#options.log(
