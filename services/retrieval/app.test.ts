@@ -8,6 +8,7 @@ import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
 import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { WorkQueue } from "../../shared/http/work_queue.ts";
 import { createRetrievalApp } from "./app.ts";
 import { ImageLibrary } from "./image_library.ts";
 import { RetrievalLibrary } from "./retrieval_library.ts";
@@ -116,6 +117,31 @@ Deno.test("the retrieval HTTP API adds, searches, serves, deletes and refuses ba
     assert.equal(wrong.status, 405);
     assert.equal((await wrong.json()).error.code, "method_not_allowed");
     assert.equal((await post("/v1/search", bytes, "image/png")).status, 200);
+
+    // Overload: with no room to wait, concurrent searches beyond the running one get 503.
+    const busy = createRetrievalApp(
+      library,
+      { maxBodyBytes: 300_000, defaultK: 3 },
+      new WorkQueue({ concurrency: 1, maxQueued: 0 }),
+    );
+    const busyServer = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, busy.fetch);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        fetch(`http://127.0.0.1:${busyServer.addr.port}/v1/search`, {
+          method: "POST",
+          body: bytes,
+          headers: { "content-type": "image/png" },
+        })
+          .then(async (r) => ({ status: r.status, retryAfter: r.headers.get("retry-after"), body: await r.json() }))),
+    );
+    await busyServer.shutdown();
+    assert.ok(answers.some((a) => a.status === 200), JSON.stringify(answers.map((a) => a.status)));
+    const refused = answers.filter((a) => a.status === 503);
+    assert.ok(refused.length > 0, JSON.stringify(answers.map((a) => a.status)));
+    for (const a of refused) {
+      assert.equal(a.body.error.code, "overloaded");
+      assert.equal(a.retryAfter, "1");
+    }
 
     const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
     assert.match(metrics, /alexnet_retrieval_images 5/);
