@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   BACKEND_NAMES,
   type BackendName,
@@ -14,6 +13,7 @@ import {
 import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { createInferenceApp, DEFAULT_LIMITS } from "./app.ts";
 import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
@@ -21,6 +21,7 @@ import { servingAdopter } from "./adopt_for_serving.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
 import { ModelSlot, serve } from "./model_slot.ts";
+import { serveUntilSignal } from "../../shared/http/serve_until_signal.ts";
 import { serveClassifyOverNats } from "./nats_classify.ts";
 import { WorkQueue } from "../../shared/http/work_queue.ts";
 
@@ -67,28 +68,23 @@ function positive(flag: string, value: string | undefined, fallback: number, int
 
 /** Parses flags into the service's config. */
 export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
-  let v;
-  try {
-    v = parseArgs({
-      args,
-      options: {
-        port: { type: "string" },
-        hostname: { type: "string" },
-        checkpoint: { type: "string" },
-        nats: { type: "string" },
-        model: { type: "string" },
-        instance: { type: "string" },
-        backend: { type: "string" },
-        topk: { type: "string" },
-        "max-body-mb": { type: "string" },
-        "max-megapixels": { type: "string" },
-        "max-queued": { type: "string" },
-        help: { type: "boolean" },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
+  const v = parseFlags({
+    args,
+    options: {
+      port: { type: "string" },
+      hostname: { type: "string" },
+      checkpoint: { type: "string" },
+      nats: { type: "string" },
+      model: { type: "string" },
+      instance: { type: "string" },
+      backend: { type: "string" },
+      topk: { type: "string" },
+      "max-body-mb": { type: "string" },
+      "max-megapixels": { type: "string" },
+      "max-queued": { type: "string" },
+      help: { type: "boolean" },
+    },
+  }).values;
   if (v.help) return "help";
   if (!v.checkpoint && !v.nats) throw new UsageError("give --checkpoint DIR, or --nats URL (with --model NAME)");
   const backend = (v.backend ?? "auto") as BackendName;
@@ -152,17 +148,11 @@ async function main(args: string[]): Promise<number> {
     port: config.port,
     onListen: ({ hostname, port }) => log(`listening on http://${hostname}:${port}`),
   }, app.fetch);
-  const shutdown = async () => {
-    log("shutting down");
-    await server.shutdown();
+  await serveUntilSignal(server, log, async () => {
     await follower?.stop();
     await nc?.drain();
     slot.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", shutdown);
-  Deno.addSignalListener("SIGTERM", shutdown);
-  await server.finished;
+  });
   return 0;
 }
 

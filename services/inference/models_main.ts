@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import type { NatsConnection } from "nats";
 import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { modelPins, pinHistory, pinnedVersion } from "../../shared/bus/model_pins.ts";
 import { CHECKPOINT_BUCKET } from "../../shared/bus/subjects.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 
 const HELP = `Manage which checkpoint version each model name serves.
@@ -72,16 +72,11 @@ export async function runModelsCommand(nc: NatsConnection, command: string[], js
 }
 
 async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { nats: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
+  const parsed = parseFlags({
+    args,
+    allowPositionals: true,
+    options: { nats: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
+  });
   if (parsed.values.help) {
     console.log(HELP);
     return 0;

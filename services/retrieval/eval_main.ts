@@ -6,7 +6,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { parseArgs } from "node:util";
 import {
   BACKEND_NAMES,
   type BackendName,
@@ -16,6 +15,7 @@ import {
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { resolveCheckpoint } from "../../shared/bus/resolve_checkpoint.ts";
 import { ProgressBar } from "../../shared/cli/progress_bar.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { limitPerClass, scanImageFolder } from "../../shared/image/image_folder.ts";
 import { loadImages } from "../../shared/image/load_images.ts";
@@ -37,24 +37,19 @@ const LAYERS: EmbeddingLayer[] = ["fc7", "fc6", "pool5"];
 const RAW_SIDE = 32;
 
 async function main(args: string[]): Promise<number> {
-  let v;
-  try {
-    v = parseArgs({
-      args,
-      options: {
-        data: { type: "string" },
-        checkpoint: { type: "string" },
-        nats: { type: "string" },
-        limit: { type: "string" },
-        out: { type: "string" },
-        "batch-size": { type: "string", default: "32" },
-        backend: { type: "string", default: "auto" },
-        help: { type: "boolean" },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
+  const v = parseFlags({
+    args,
+    options: {
+      data: { type: "string" },
+      checkpoint: { type: "string" },
+      nats: { type: "string" },
+      limit: { type: "string" },
+      out: { type: "string" },
+      "batch-size": { type: "string", default: "32" },
+      backend: { type: "string", default: "auto" },
+      help: { type: "boolean" },
+    },
+  }).values;
   if (v.help) {
     console.log(HELP);
     return 0;

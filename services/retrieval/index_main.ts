@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { ProgressBar } from "../../shared/cli/progress_bar.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { scanImageFolder } from "../../shared/image/image_folder.ts";
 
@@ -15,20 +15,15 @@ Usage: deno task index DIR [--label-from-name] [--url http://127.0.0.1:8081]
   --label-from-name   store {label} metadata from the Kaggle name (cat.1.jpg) or the class folder`;
 
 async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        url: { type: "string", default: "http://127.0.0.1:8081" },
-        "label-from-name": { type: "boolean" },
-        help: { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
+  const parsed = parseFlags({
+    args,
+    allowPositionals: true,
+    options: {
+      url: { type: "string", default: "http://127.0.0.1:8081" },
+      "label-from-name": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
   if (parsed.values.help) {
     console.log(HELP);
     return 0;

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   BACKEND_NAMES,
   type BackendName,
@@ -15,8 +14,10 @@ import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { SearchRequestSchema } from "../../shared/bus/messages.ts";
 import { RETRIEVAL_QUEUE_GROUP, RETRIEVAL_SEARCH } from "../../shared/bus/subjects.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import type { EmbeddingLayer } from "../../shared/model/build_alexnet.ts";
+import { serveUntilSignal } from "../../shared/http/serve_until_signal.ts";
 import { createRetrievalApp } from "./app.ts";
 import { ImageLibrary } from "./image_library.ts";
 import { RetrievalLibrary } from "./retrieval_library.ts";
@@ -38,28 +39,23 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
 `;
 
 async function main(args: string[]): Promise<number> {
-  let v;
-  try {
-    v = parseArgs({
-      args,
-      options: {
-        port: { type: "string", default: "8081" },
-        hostname: { type: "string", default: "0.0.0.0" },
-        nats: { type: "string" },
-        model: { type: "string", default: "alexnet" },
-        layer: { type: "string", default: "fc7" },
-        search: { type: "string", default: "exact" },
-        instance: { type: "string" },
-        backend: { type: "string", default: "auto" },
-        k: { type: "string", default: "10" },
-        "max-body-mb": { type: "string", default: "20" },
-        "max-megapixels": { type: "string", default: "40" },
-        help: { type: "boolean" },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
+  const v = parseFlags({
+    args,
+    options: {
+      port: { type: "string", default: "8081" },
+      hostname: { type: "string", default: "0.0.0.0" },
+      nats: { type: "string" },
+      model: { type: "string", default: "alexnet" },
+      layer: { type: "string", default: "fc7" },
+      search: { type: "string", default: "exact" },
+      instance: { type: "string" },
+      backend: { type: "string", default: "auto" },
+      k: { type: "string", default: "10" },
+      "max-body-mb": { type: "string", default: "20" },
+      "max-megapixels": { type: "string", default: "40" },
+      help: { type: "boolean" },
+    },
+  }).values;
   if (v.help) {
     console.log(HELP);
     return 0;
@@ -132,17 +128,11 @@ async function main(args: string[]): Promise<number> {
     },
   });
 
-  const shutdown = async () => {
-    log("shutting down");
-    await server.shutdown();
+  await serveUntilSignal(server, log, async () => {
     await follower.stop();
     await nc.drain();
     library.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", shutdown);
-  Deno.addSignalListener("SIGTERM", shutdown);
-  await server.finished;
+  });
   return 0;
 }
 

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   BACKEND_NAMES,
   type BackendName,
@@ -12,6 +11,7 @@ import {
   selectBackend,
 } from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import {
   type Architecture,
@@ -76,43 +76,38 @@ function number(
 
 /** Parses command-line flags; user mistakes throw {@linkcode UsageError}. */
 export function parseTrainArgs(args: string[]): TrainConfig | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        data: { type: "string" },
-        val: { type: "string" },
-        "val-split": { type: "string" },
-        limit: { type: "string" },
-        seed: { type: "string" },
-        arch: { type: "string" },
-        groups: { type: "string" },
-        init: { type: "string" },
-        width: { type: "string" },
-        "input-size": { type: "string" },
-        epochs: { type: "string" },
-        "batch-size": { type: "string" },
-        lr: { type: "string" },
-        patience: { type: "string" },
-        momentum: { type: "string" },
-        "weight-decay": { type: "string" },
-        augment: { type: "string" },
-        out: { type: "string" },
-        resume: { type: "string" },
-        name: { type: "string" },
-        nats: { type: "string" },
-        backend: { type: "string" },
-        json: { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean" },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
+  const parsed = parseFlags({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      data: { type: "string" },
+      val: { type: "string" },
+      "val-split": { type: "string" },
+      limit: { type: "string" },
+      seed: { type: "string" },
+      arch: { type: "string" },
+      groups: { type: "string" },
+      init: { type: "string" },
+      width: { type: "string" },
+      "input-size": { type: "string" },
+      epochs: { type: "string" },
+      "batch-size": { type: "string" },
+      lr: { type: "string" },
+      patience: { type: "string" },
+      momentum: { type: "string" },
+      "weight-decay": { type: "string" },
+      augment: { type: "string" },
+      out: { type: "string" },
+      resume: { type: "string" },
+      name: { type: "string" },
+      nats: { type: "string" },
+      backend: { type: "string" },
+      json: { type: "boolean" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  }).values;
   if (parsed.help) return "help";
   const d = DEFAULT_TRAIN_CONFIG;
   const int = (n: number) => Number.isInteger(n) && n > 0;

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   BACKEND_NAMES,
   type BackendName,
@@ -11,6 +10,7 @@ import {
   selectBackend,
 } from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { resolveCheckpoint } from "../../shared/bus/resolve_checkpoint.ts";
 import { predictImages, predictNpy } from "./predict.ts";
@@ -24,23 +24,18 @@ Options: --backend ${BACKEND_NAMES.join("|")} (default auto), --help
 Prints one JSON object per image (or per --npy row) on stdout.`;
 
 async function main(args: string[]): Promise<number> {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        checkpoint: { type: "string" },
-        nats: { type: "string" },
-        topk: { type: "string" },
-        npy: { type: "string" },
-        backend: { type: "string" },
-        help: { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
+  const { values, positionals } = parseFlags({
+    args,
+    allowPositionals: true,
+    options: {
+      checkpoint: { type: "string" },
+      nats: { type: "string" },
+      topk: { type: "string" },
+      npy: { type: "string" },
+      backend: { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
   if (values.help) {
     console.log(HELP);
     return 0;
