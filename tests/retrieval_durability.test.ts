@@ -14,42 +14,24 @@ import { sampleManifestInfo } from "../shared/checkpoint/sample_manifest_info.ts
 import { SeededRandom } from "../shared/image/seeded_random.ts";
 import { AlexNet } from "../shared/model/alexnet.ts";
 import { generateShapeImage } from "../services/trainer/generated_dataset.ts";
+import { spawnService } from "./fixtures/spawn_service.ts";
 
 await selectBackend("wasm");
 const MAIN = new URL("../services/retrieval/main.ts", import.meta.url).pathname;
 
 async function startService(natsUrl: string): Promise<{ base: string; child: Deno.ChildProcess }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "--nats",
-      natsUrl,
-      "--model",
-      "dur",
-      "--port",
-      "0",
-      "--hostname",
-      "127.0.0.1",
-      "--backend",
-      "wasm",
-    ],
-    stderr: "piped",
-    stdout: "null",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (http:\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`retrieval exited: ${text}`);
-    text += value;
-  }
-  // Keep draining stderr so the child never blocks on a full pipe.
-  (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
-  })().catch(() => {});
-  const base = /listening on (http:\S+)/.exec(text)![1];
+  const { base, child } = await spawnService(MAIN, [
+    "--nats",
+    natsUrl,
+    "--model",
+    "dur",
+    "--port",
+    "0",
+    "--hostname",
+    "127.0.0.1",
+    "--backend",
+    "wasm",
+  ]);
   const deadline = Date.now() + 60_000;
   while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) {
     if (Date.now() > deadline) throw new Error("retrieval never became ready");

@@ -6,6 +6,7 @@ import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
 import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { spawnService } from "../../tests/fixtures/spawn_service.ts";
 
 await selectBackend("wasm");
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
@@ -27,20 +28,17 @@ Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags",
   assert.equal(bad.code, 2);
   assert.match(new TextDecoder().decode(bad.stderr), /--port must be a non-negative integer/);
 
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "--checkpoint", dir, "--port", "0", "--hostname", "127.0.0.1", "--backend", "wasm"],
-    stderr: "piped",
-    stdout: "null",
-  }).spawn();
+  const { base, child } = await spawnService(MAIN, [
+    "--checkpoint",
+    dir,
+    "--port",
+    "0",
+    "--hostname",
+    "127.0.0.1",
+    "--backend",
+    "wasm",
+  ]);
   try {
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!/listening on (http:\S+)/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`service exited: ${text}`);
-      text += value;
-    }
-    const base = /listening on (http:\S+)/.exec(text)![1];
     const image = encodePng({ ...generateShapeImage(0, 80, new SeededRandom(2)), channels: 3, depth: 8 });
     const res = await fetch(`${base}/v1/classify`, {
       method: "POST",
@@ -52,12 +50,10 @@ Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags",
     assert.equal(body.model.version, "v7");
     assert.deepEqual(body.predictions.map((p: { labels: { zh: string } }) => p.labels.zh).sort(), ["狗", "猫"]);
     assert.equal((await fetch(`${base}/readyz`).then((r) => r.json())).status, "ready");
-    reader.releaseLock();
   } finally {
     child.kill("SIGTERM");
     const status = await child.status;
     assert.equal(status.code, 0, "SIGTERM shuts down cleanly");
-    await child.stderr.cancel().catch(() => {});
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
 import { selectBackend } from "../../shared/backend/select_backend.ts";
+import { bytesToBase64 } from "../../shared/bus/base64.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
 import { INFERENCE_CLASSIFY } from "../../shared/bus/subjects.ts";
@@ -40,7 +41,7 @@ Deno.test("classify over NATS: replicas in the queue group share requests, bad r
   });
   try {
     const image = encodePng({ ...generateShapeImage(0, 70, new SeededRandom(1)), channels: 3, depth: 8 });
-    const base64 = btoa(String.fromCharCode(...image));
+    const base64 = bytesToBase64(image);
     const request = JSON.stringify({ schema: "alexnet.inference.classify/v1", image: base64, topk: 2 });
     const replies = await Promise.all(
       Array.from({ length: 20 }, () => nc.request(INFERENCE_CLASSIFY, request, { timeout: 20_000 })),

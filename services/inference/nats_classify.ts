@@ -6,6 +6,7 @@
  * @module
  */
 import type { NatsConnection, Subscription } from "nats";
+import { bytesFromBase64 } from "../../shared/bus/base64.ts";
 import { ClassifyRequestSchema } from "../../shared/bus/messages.ts";
 import { INFERENCE_CLASSIFY, INFERENCE_QUEUE_GROUP } from "../../shared/bus/subjects.ts";
 import { ImageDecodeError, UnsupportedImageError } from "../../shared/image/decode_image.ts";
@@ -40,7 +41,7 @@ export function serveClassifyOverNats(nc: NatsConnection, engine: InferenceEngin
         if (!parsed.success) {
           reply = { error: { code: "invalid_request", message: parsed.error.issues[0].message } };
         } else {
-          const bytes = Uint8Array.from(atob(parsed.data.image), (ch) => ch.charCodeAt(0));
+          const bytes = bytesFromBase64(parsed.data.image);
           reply = await engine.classify(bytes, {
             topk: parsed.data.topk ?? defaultTopk,
             tta: parsed.data.tta ?? "center",

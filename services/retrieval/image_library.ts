@@ -14,22 +14,19 @@ import {
   type ImageRecord,
   ImageRecordSchema,
 } from "../../shared/bus/messages.ts";
+import { bytesFromBase64, bytesToBase64 } from "../../shared/bus/base64.ts";
 import { EMBEDDINGS_STREAM, EMBEDDINGS_SUBJECTS, IMAGE_CATALOG, IMAGES_BUCKET } from "../../shared/bus/subjects.ts";
 
 interface DirectGet {
   getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<{ seq: number; json<T>(): T }>;
 }
 
-function toBase64(vector: Float32Array): string {
-  const bytes = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
+function vectorToBase64(vector: Float32Array): string {
+  return bytesToBase64(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
 }
 
-function fromBase64(text: string): Float32Array {
-  const bytes = Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
-  return new Float32Array(bytes.buffer);
+function vectorFromBase64(text: string): Float32Array {
+  return new Float32Array(bytesFromBase64(text).buffer);
 }
 
 /**
@@ -93,7 +90,7 @@ export class ImageLibrary {
 
   /** Appends one embedding to a version's subject. */
   async appendVector(subject: string, id: string, vector: Float32Array): Promise<void> {
-    const message: Embedding = { schema: "alexnet.embedding/v1", id, vector: toBase64(vector) };
+    const message: Embedding = { schema: "alexnet.embedding/v1", id, vector: vectorToBase64(vector) };
     await this.#js.publish(subject, JSON.stringify(message));
   }
 
@@ -102,7 +99,7 @@ export class ImageLibrary {
     const vectors = new Map<string, Float32Array>();
     for (const raw of await this.#readSubject(subject)) {
       const { id, vector } = EmbeddingSchema.parse(raw);
-      vectors.set(id, fromBase64(vector));
+      vectors.set(id, vectorFromBase64(vector));
     }
     return vectors;
   }

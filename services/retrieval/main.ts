@@ -10,6 +10,7 @@ import {
   describeBackendChoice,
   selectBackend,
 } from "../../shared/backend/select_backend.ts";
+import { bytesFromBase64 } from "../../shared/bus/base64.ts";
 import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { SearchRequestSchema } from "../../shared/bus/messages.ts";
@@ -112,9 +113,7 @@ async function main(args: string[]): Promise<number> {
       let reply: unknown;
       try {
         const request = SearchRequestSchema.parse(message.json());
-        const query = request.id !== undefined
-          ? { id: request.id }
-          : { bytes: Uint8Array.from(atob(request.image!), (ch) => ch.charCodeAt(0)) };
+        const query = request.id !== undefined ? { id: request.id } : { bytes: bytesFromBase64(request.image!) };
         reply = { model: library.status().model, results: await library.search(query, request.k ?? k) };
       } catch (failure) {
         reply = {
