@@ -31,6 +31,7 @@ import { limitPerClass, scanImageFolder } from "../../shared/image/image_folder.
 import { loadImages } from "../../shared/image/load_images.ts";
 import { renderCurvesSvg } from "./curves_svg.ts";
 import { SgdMomentum } from "./sgd_momentum.ts";
+import { copyPretrainedLayers } from "./transfer_weights.ts";
 
 /** Everything `deno task train` accepts, parsed once by main.ts. */
 export interface TrainConfig {
@@ -60,6 +61,10 @@ export interface TrainConfig {
   backend: BackendName;
   out: string | null;
   resume: string | null;
+  /** Checkpoint folder whose conv and hidden FC layers initialise the network (fine-tuning). */
+  pretrained: string | null;
+  /** With `pretrained`: train only fc6–fc8. */
+  freezeFeatures: boolean;
   nats: string | null;
   name: string;
   json: boolean;
@@ -89,6 +94,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   backend: "auto",
   out: null,
   resume: null,
+  pretrained: null,
+  freezeFeatures: false,
   nats: null,
   name: "alexnet",
   json: false,
@@ -255,6 +262,18 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     init: config.init ?? undefined,
     width: config.width,
   });
+  if (config.pretrained && !resumed) {
+    const pretrained = await loadCheckpointDir(config.pretrained);
+    try {
+      copyPretrainedLayers(pretrained.model, model, { freezeFeatures: config.freezeFeatures });
+    } finally {
+      pretrained.model.dispose();
+    }
+    io.log(
+      `initialised from ${pretrained.manifest.name}@${pretrained.manifest.version} (conv1–fc7; fresh fc8` +
+        `${config.freezeFeatures ? "; conv layers frozen" : ""})`,
+    );
+  }
   const outDir = config.out ?? `runs/${config.name}/${runId}`;
   await Deno.mkdir(outDir, { recursive: true });
   const pca: ColourPca | null = config.augment.pca ? computeColourPca(data.train.images) : null;

@@ -6,7 +6,8 @@
  */
 import type { EpochMetrics } from "../../shared/bus/messages.ts";
 
-interface Series {
+/** One line of a chart. */
+export interface Series {
   label: string;
   colour: string;
   dashed?: boolean;
@@ -46,14 +47,27 @@ function panel(title: string, x0: number, series: Series[], yMax: number, epochs
       parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${s.colour}"/>`);
     }
     const ly = top + 14 + k * 16;
+    const lx = x0 + left + w - 170;
     parts.push(
-      `<line x1="${x0 + left + w - 120}" x2="${
-        x0 + left + w - 100
-      }" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${dash}/>`,
-      `<text x="${x0 + left + w - 95}" y="${ly + 4}" font-size="11">${s.label}</text>`,
+      `<line x1="${lx}" x2="${lx + 20}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${dash}/>`,
+      `<text x="${lx + 25}" y="${ly + 4}" font-size="11">${s.label}</text>`,
     );
   });
   return parts.join("\n");
+}
+
+/** A loss panel (left) and an accuracy panel (right) over `epochs` epochs, as one SVG. */
+export function renderLossAccuracySvg(loss: Series[], accuracy: Series[], epochs: number, title: string): string {
+  const finite = loss.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
+  const lossMax = Math.max(0.1, ...finite) * 1.1;
+  const escaped = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="880" height="360" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="440" y="352" text-anchor="middle" font-size="12" fill="#555">${escaped}</text>
+${panel("loss", 0, loss, lossMax, Math.max(1, epochs))}
+${panel("accuracy", 440, accuracy, 1, Math.max(1, epochs))}
+</svg>
+`;
 }
 
 /**
@@ -63,35 +77,16 @@ function panel(title: string, x0: number, series: Series[], yMax: number, epochs
  * ```
  */
 export function renderCurvesSvg(epochs: EpochMetrics[], title: string): string {
-  const n = Math.max(1, epochs.length);
-  const losses = epochs.flatMap((e) => [e.trainLoss, e.valLoss ?? 0]);
-  const lossMax = Math.max(0.1, ...losses.filter(Number.isFinite)) * 1.1;
-  const loss = panel(
-    "loss",
-    0,
+  return renderLossAccuracySvg(
     [
       { label: "train loss", colour: "#1f77b4", values: epochs.map((e) => e.trainLoss) },
       { label: "val loss", colour: "#d62728", dashed: true, values: epochs.map((e) => e.valLoss) },
     ],
-    lossMax,
-    n,
-  );
-  const accuracy = panel(
-    "accuracy",
-    440,
     [
       { label: "train acc", colour: "#1f77b4", values: epochs.map((e) => e.trainAccuracy) },
       { label: "val top-1", colour: "#d62728", dashed: true, values: epochs.map((e) => e.valTop1) },
     ],
-    1,
-    n,
+    epochs.length,
+    title,
   );
-  const escaped = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="880" height="360" font-family="sans-serif">
-<rect width="100%" height="100%" fill="white"/>
-<text x="440" y="352" text-anchor="middle" font-size="12" fill="#555">${escaped}</text>
-${loss}
-${accuracy}
-</svg>
-`;
 }

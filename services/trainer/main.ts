@@ -51,6 +51,8 @@ Optimisation (defaults from the paper, §5)
 Output
   --out DIR             run folder (default runs/NAME/RUN_ID): last/, best/, metrics.jsonl, curves.svg
   --resume DIR          continue from a checkpoint folder
+  --pretrained DIR      initialise conv1–fc7 from a checkpoint folder (fresh fc8): fine-tuning
+  --freeze features     with --pretrained: keep the conv layers fixed, train fc6–fc8 only
   --name NAME           model name in checkpoints and on NATS (default alexnet)
   --nats URL            publish checkpoints and metrics to NATS (off by default)
   --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
@@ -72,6 +74,13 @@ function number(
     throw new UsageError(`--${flag} must be ${what}, got "${value}"`);
   }
   return n;
+}
+
+function parseFreeze(freeze: string | undefined, pretrained: string | undefined): boolean {
+  if (freeze === undefined) return false;
+  if (freeze !== "features") throw new UsageError(`--freeze takes "features", got "${freeze}"`);
+  if (pretrained === undefined) throw new UsageError("--freeze features needs --pretrained DIR");
+  return true;
 }
 
 /** Parses command-line flags; user mistakes throw {@linkcode UsageError}. */
@@ -100,6 +109,8 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
       augment: { type: "string" },
       out: { type: "string" },
       resume: { type: "string" },
+      pretrained: { type: "string" },
+      freeze: { type: "string" },
       name: { type: "string" },
       nats: { type: "string" },
       backend: { type: "string" },
@@ -169,6 +180,8 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
     backend,
     out: parsed.out ?? null,
     resume: parsed.resume ?? null,
+    pretrained: parsed.pretrained ?? null,
+    freezeFeatures: parseFreeze(parsed.freeze, parsed.pretrained),
     nats: parsed.nats ?? null,
     name,
     json: parsed.json ?? false,
