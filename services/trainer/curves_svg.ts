@@ -46,8 +46,9 @@ function panel(title: string, x0: number, series: Series[], yMax: number, epochs
       const [cx, cy] = p.split(",");
       parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${s.colour}"/>`);
     }
-    const ly = top + 14 + k * 16;
-    const lx = x0 + left + w - 170;
+    // Legends go under the plot, two per row, so they never cover a line.
+    const ly = top + h + 52 + Math.floor(k / 2) * 16;
+    const lx = x0 + left + (k % 2) * 190;
     parts.push(
       `<line x1="${lx}" x2="${lx + 20}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${dash}/>`,
       `<text x="${lx + 25}" y="${ly + 4}" font-size="11">${s.label}</text>`,
@@ -61,9 +62,9 @@ export function renderLossAccuracySvg(loss: Series[], accuracy: Series[], epochs
   const finite = loss.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const lossMax = Math.max(0.1, ...finite) * 1.1;
   const escaped = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="880" height="360" font-family="sans-serif">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="880" height="420" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
-<text x="440" y="352" text-anchor="middle" font-size="12" fill="#555">${escaped}</text>
+<text x="440" y="412" text-anchor="middle" font-size="12" fill="#555">${escaped}</text>
 ${panel("loss", 0, loss, lossMax, Math.max(1, epochs))}
 ${panel("accuracy", 440, accuracy, 1, Math.max(1, epochs))}
 </svg>
