@@ -8,6 +8,7 @@ import {
   BACKEND_NAMES,
   type BackendName,
   describeBackendChoice,
+  parseBackendName,
   selectBackend,
 } from "../../shared/backend/select_backend.ts";
 import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
@@ -87,8 +88,7 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
   }).values;
   if (v.help) return "help";
   if (!v.checkpoint && !v.nats) throw new UsageError("give --checkpoint DIR, or --nats URL (with --model NAME)");
-  const backend = (v.backend ?? "auto") as BackendName;
-  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}`);
+  const backend = parseBackendName(v.backend);
   const port = positive("port", v.port, 8080);
   return {
     port,

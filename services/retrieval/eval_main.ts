@@ -6,12 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  BACKEND_NAMES,
-  type BackendName,
-  describeBackendChoice,
-  selectBackend,
-} from "../../shared/backend/select_backend.ts";
+import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { resolveCheckpoint } from "../../shared/bus/resolve_checkpoint.ts";
 import { ProgressBar } from "../../shared/cli/progress_bar.ts";
@@ -61,10 +56,8 @@ async function main(args: string[]): Promise<number> {
   if (limit !== null && (!Number.isInteger(limit) || limit < 1)) {
     throw new UsageError("--limit must be a positive integer");
   }
-  if (!BACKEND_NAMES.includes(v.backend as BackendName)) {
-    throw new UsageError(`--backend must be one of ${BACKEND_NAMES}`);
-  }
-  console.error(describeBackendChoice(await selectBackend(v.backend as BackendName)));
+  const backend = parseBackendName(v.backend);
+  console.error(describeBackendChoice(await selectBackend(backend)));
 
   const nc = v.nats ? await connectBus(v.nats, "retrieval-eval") : undefined;
   const { manifest, model } = await resolveCheckpoint(v.checkpoint, nc);

@@ -6,8 +6,8 @@
  */
 import {
   BACKEND_NAMES,
-  type BackendName,
   describeBackendChoice,
+  parseBackendName,
   selectBackend,
 } from "../../shared/backend/select_backend.ts";
 import { bytesFromBase64 } from "../../shared/bus/base64.ts";
@@ -74,11 +74,9 @@ async function main(args: string[]): Promise<number> {
   if (v.search !== "exact" && v.search !== "approximate") {
     throw new UsageError(`--search must be exact or approximate, got "${v.search}"`);
   }
-  if (!BACKEND_NAMES.includes(v.backend as BackendName)) {
-    throw new UsageError(`--backend must be one of ${BACKEND_NAMES}`);
-  }
+  const backend = parseBackendName(v.backend);
   const log = (line: string) => console.error(`[retrieval] ${line}`);
-  log(describeBackendChoice(await selectBackend(v.backend as BackendName)));
+  log(describeBackendChoice(await selectBackend(backend)));
 
   const nc = await connectBus(v.nats, `retrieval-${v.model}`);
   const library = await RetrievalLibrary.open(await ImageLibrary.open(nc), {

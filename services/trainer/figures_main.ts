@@ -6,12 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { encode as encodePng } from "fast-png";
-import {
-  BACKEND_NAMES,
-  type BackendName,
-  describeBackendChoice,
-  selectBackend,
-} from "../../shared/backend/select_backend.ts";
+import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { resolveCheckpoint } from "../../shared/bus/resolve_checkpoint.ts";
 import { parseFlags } from "../../shared/cli/parse_flags.ts";
@@ -57,10 +52,8 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(queries) || queries < 1) {
     throw new UsageError(`--queries must be a positive integer, got "${v.queries}"`);
   }
-  if (!BACKEND_NAMES.includes(v.backend as BackendName)) {
-    throw new UsageError(`--backend must be one of ${BACKEND_NAMES}`);
-  }
-  console.error(describeBackendChoice(await selectBackend(v.backend as BackendName)));
+  const backend = parseBackendName(v.backend);
+  console.error(describeBackendChoice(await selectBackend(backend)));
   const nc = v.nats ? await connectBus(v.nats, "figures") : undefined;
   const { manifest, model } = await resolveCheckpoint(v.checkpoint, nc);
   await nc?.close();

@@ -6,8 +6,8 @@
  */
 import {
   BACKEND_NAMES,
-  type BackendName,
   describeBackendChoice,
+  parseBackendName,
   selectBackend,
 } from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
@@ -126,10 +126,7 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
   if (!ARCHITECTURES.includes(arch)) {
     throw new UsageError(`--arch must be one of ${ARCHITECTURES.join(", ")}, got "${parsed.arch}"`);
   }
-  const backend = (parsed.backend ?? d.backend) as BackendName;
-  if (!BACKEND_NAMES.includes(backend)) {
-    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}, got "${parsed.backend}"`);
-  }
+  const backend = parseBackendName(parsed.backend);
   const groups = number("groups", parsed.groups, d.groups, (n) => n === 1 || n === 2, "1 or 2") as 1 | 2;
   if (groups === 2 && arch !== "alexnet") {
     throw new UsageError("--groups 2 is the paper's two-tower layout; use it with --arch alexnet");

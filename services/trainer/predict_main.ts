@@ -5,8 +5,8 @@
  */
 import {
   BACKEND_NAMES,
-  type BackendName,
   describeBackendChoice,
+  parseBackendName,
   selectBackend,
 } from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
@@ -46,8 +46,7 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(topk) || topk < 1) {
     throw new UsageError(`--topk must be a positive integer, got "${values.topk}"`);
   }
-  const backend = (values.backend ?? "auto") as BackendName;
-  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}`);
+  const backend = parseBackendName(values.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
   const nats = values.nats ? await connectBus(values.nats, "predict") : undefined;
   try {

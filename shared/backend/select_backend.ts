@@ -18,6 +18,15 @@ export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", 
 /** A value of `--backend`. */
 export type BackendName = typeof BACKEND_NAMES[number];
 
+/** Validates a `--backend` flag value (absent means `auto`); a wrong one is a usage error. */
+export function parseBackendName(value: string | undefined): BackendName {
+  const name = value ?? "auto";
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}, got "${value}"`);
+  }
+  return name as BackendName;
+}
+
 /** What {@linkcode selectBackend} chose, and the reasons for each rung it skipped. */
 export interface BackendChoice {
   /** The backend the user asked for. */
