@@ -20,18 +20,7 @@ await selectBackend("wasm");
 const MAIN = new URL("../services/retrieval/main.ts", import.meta.url).pathname;
 
 async function startService(natsUrl: string): Promise<{ base: string; child: Deno.ChildProcess }> {
-  const { base, child } = await spawnService(MAIN, [
-    "--nats",
-    natsUrl,
-    "--model",
-    "dur",
-    "--port",
-    "0",
-    "--hostname",
-    "127.0.0.1",
-    "--backend",
-    "wasm",
-  ]);
+  const { base, child } = await spawnService(MAIN, ["--nats", natsUrl, "--model", "dur"]);
   const deadline = Date.now() + 60_000;
   while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) {
     if (Date.now() > deadline) throw new Error("retrieval never became ready");

@@ -28,16 +28,7 @@ Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags",
   assert.equal(bad.code, 2);
   assert.match(new TextDecoder().decode(bad.stderr), /--port must be a non-negative integer/);
 
-  const { base, child } = await spawnService(MAIN, [
-    "--checkpoint",
-    dir,
-    "--port",
-    "0",
-    "--hostname",
-    "127.0.0.1",
-    "--backend",
-    "wasm",
-  ]);
+  const { base, child } = await spawnService(MAIN, ["--checkpoint", dir]);
   try {
     const image = encodePng({ ...generateShapeImage(0, 80, new SeededRandom(2)), channels: 3, depth: 8 });
     const res = await fetch(`${base}/v1/classify`, {
