@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { decode } from "fast-png";
 import { selectBackend } from "../../shared/backend/select_backend.ts";
 import { EpochMetricsSchema } from "../../shared/bus/messages.ts";
 import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
@@ -35,6 +36,8 @@ Deno.test("a short run on generated shapes reaches ≥ 95% validation accuracy",
   const svg = await Deno.readTextFile(`${out}/curves.svg`);
   assert.match(svg, /<svg[^>]*>/);
   assert.equal((svg.match(/<polyline/g) ?? []).length, 4, "train/val loss and accuracy curves");
+  const png = decode(await Deno.readFile(`${out}/curves.png`));
+  assert.deepEqual([png.width, png.height], [1760, 840], "the chart rendered at 2× its 880×420 SVG size");
 
   // best/ holds the epoch with the best validation accuracy, last/ the final one.
   const bestCheckpoint = await loadCheckpointDir(`${out}/best`);

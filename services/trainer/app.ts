@@ -1,7 +1,7 @@
 /**
  * The trainer's core, importable by tests: dataset → decode → augment → AlexNet → SGD, with
  * validation, learning-rate drops on plateaus, `last`/`best` checkpoints, `metrics.jsonl`,
- * `curves.svg` and (optionally) publication over NATS.
+ * `curves.svg` (and `.png`) and (optionally) publication over NATS.
  *
  * @module
  */
@@ -17,11 +17,13 @@ import {
   type ManifestInput,
   writeCheckpointDir,
 } from "../../shared/checkpoint/checkpoint_files.ts";
+import { loadPretrained } from "../../shared/checkpoint/load_pretrained.ts";
 import { ProgressBar } from "../../shared/cli/progress_bar.ts";
 import { UsageError } from "../../shared/cli/usage_error.ts";
 import { type ColourPca, computeColourPca, drawColourShift } from "../../shared/image/colour_pca.ts";
 import { centerCropWindow, cropImage, randomCropWindow } from "../../shared/image/crop_image.ts";
 import { IMAGENET_NORMALIZATION, normalizeBatch } from "../../shared/image/normalize_batch.ts";
+import { svgToPng } from "../../shared/image/svg_to_png.ts";
 import type { RgbImage } from "../../shared/image/rgb_image.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
@@ -263,7 +265,7 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     width: config.width,
   });
   if (config.pretrained && !resumed) {
-    const pretrained = await loadCheckpointDir(config.pretrained);
+    const pretrained = await loadPretrained(config.pretrained);
     try {
       copyPretrainedLayers(pretrained.model, model, { freezeFeatures: config.freezeFeatures });
     } finally {
@@ -359,7 +361,9 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     });
     history.push(metrics);
     await Deno.writeTextFile(`${outDir}/metrics.jsonl`, JSON.stringify(metrics) + "\n", { append: true });
-    await Deno.writeTextFile(`${outDir}/curves.svg`, renderCurvesSvg(history, `${config.name} — run ${runId}`));
+    const curves = renderCurvesSvg(history, `${config.name} — run ${runId}`);
+    await Deno.writeTextFile(`${outDir}/curves.svg`, curves);
+    await Deno.writeFile(`${outDir}/curves.png`, await svgToPng(curves));
     const line =
       `epoch ${epoch}: train loss ${metrics.trainLoss.toFixed(4)} acc ${(metrics.trainAccuracy * 100).toFixed(1)}%` +
       (val

@@ -1,5 +1,5 @@
 /**
- * `deno task experiment:transfer --data DIR --pretrained CHECKPOINT --epochs N`: the classic
+ * `deno task experiment:transfer --data DIR --pretrained FILE.pth|CHECKPOINT --epochs N`: the classic
  * exercise — the same split, seed, augmentation and schedule trained twice, from scratch and
  * from a pretrained checkpoint (conv1–fc7 copied, fresh output layer; `--freeze features`
  * trains only the classifier) — with one chart of both runs, `report.md` and both runs'
@@ -9,7 +9,8 @@
  */
 import { describeBackendChoice, selectBackend } from "../../shared/backend/select_backend.ts";
 import type { EpochMetrics } from "../../shared/bus/messages.ts";
-import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import { loadPretrained } from "../../shared/checkpoint/load_pretrained.ts";
+import { svgToPng } from "../../shared/image/svg_to_png.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { runTraining, type TrainConfig } from "./app.ts";
 import { renderLossAccuracySvg } from "./curves_svg.ts";
@@ -49,7 +50,7 @@ export function transferReport(
       pct(pretrained.at(-1)?.valTop1 ?? null)
     }.`,
     "",
-    "![training curves](transfer.svg)",
+    "![training curves](transfer.png)",
     "",
   );
   return lines.join("\n");
@@ -59,18 +60,20 @@ async function main(args: string[]): Promise<number> {
   const parsed = parseTrainArgs(args);
   if (parsed === "help") {
     console.log(
-      "Usage: deno task experiment:transfer --data DIR --pretrained CHECKPOINT_DIR --epochs N [--freeze features]\n" +
+      "Usage: deno task experiment:transfer --data DIR --pretrained FILE.pth|CHECKPOINT_DIR --epochs N [--freeze features]\n" +
         "       [--out DIR] [any deno task train flag, applied to both runs]",
     );
     return 0;
   }
   if (!parsed.pretrained) {
-    throw new UsageError("--pretrained CHECKPOINT_DIR is required (any checkpoint of this project)");
+    throw new UsageError(
+      "--pretrained is required: a torchvision AlexNet .pth or any checkpoint folder of this project",
+    );
   }
   if (parsed.resume) throw new UsageError("--resume does not apply to an experiment");
   const log = (line: string) => console.error(line);
   log(describeBackendChoice(await selectBackend(parsed.backend)));
-  const source = await loadCheckpointDir(parsed.pretrained);
+  const source = await loadPretrained(parsed.pretrained);
   const { manifest } = source;
   source.model.dispose();
   const pretrainedSide = `${manifest.name}@${manifest.version} (${manifest.arch}, width ${manifest.width}, ` +
@@ -112,6 +115,7 @@ async function main(args: string[]): Promise<number> {
     `pretrained (${manifest.name}) vs scratch`,
   );
   await Deno.writeTextFile(`${out}/transfer.svg`, svg);
+  await Deno.writeFile(`${out}/transfer.png`, await svgToPng(svg));
   await Deno.writeTextFile(`${out}/scratch-metrics.json`, JSON.stringify(scratch.epochs, null, 2) + "\n");
   await Deno.writeTextFile(`${out}/pretrained-metrics.json`, JSON.stringify(pretrained.epochs, null, 2) + "\n");
   await Deno.writeTextFile(

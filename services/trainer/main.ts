@@ -49,9 +49,10 @@ Optimisation (defaults from the paper, §5)
   --weight-decay F      (default 5e-4)
   --augment LIST        any of crop,flip,pca, or none (default crop,flip,pca)
 Output
-  --out DIR             run folder (default runs/NAME/RUN_ID): last/, best/, metrics.jsonl, curves.svg
+  --out DIR             run folder (default runs/NAME/RUN_ID): last/, best/, metrics.jsonl, curves.svg/.png
   --resume DIR          continue from a checkpoint folder
-  --pretrained DIR      initialise conv1–fc7 from a checkpoint folder (fresh fc8): fine-tuning
+  --pretrained PATH     initialise conv1–fc7 from a checkpoint folder or a torchvision AlexNet .pth
+                        (fresh fc8): fine-tuning
   --freeze features     with --pretrained: keep the conv layers fixed, train fc6–fc8 only
   --name NAME           model name in checkpoints and on NATS (default alexnet)
   --nats URL            publish checkpoints and metrics to NATS (off by default)
@@ -79,7 +80,7 @@ function number(
 function parseFreeze(freeze: string | undefined, pretrained: string | undefined): boolean {
   if (freeze === undefined) return false;
   if (freeze !== "features") throw new UsageError(`--freeze takes "features", got "${freeze}"`);
-  if (pretrained === undefined) throw new UsageError("--freeze features needs --pretrained DIR");
+  if (pretrained === undefined) throw new UsageError("--freeze features needs --pretrained PATH");
   return true;
 }
 

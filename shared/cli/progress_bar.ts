@@ -63,7 +63,10 @@ export class ProgressBar {
     const fraction = this.#total > 0 ? Math.min(1, this.#count / this.#total) : 1;
     const filled = Math.round(fraction * 20);
     const eta = this.rate > 0 ? (this.#total - this.#count) / this.rate : Infinity;
-    return `${this.#label} [${"#".repeat(filled)}${".".repeat(20 - filled)}] ${this.#count}/${this.#total} ` +
+    const amount = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+    return `${this.#label} [${"#".repeat(filled)}${".".repeat(20 - filled)}] ${amount(this.#count)}/${
+      amount(this.#total)
+    } ` +
       `${this.#unit} ${this.rate.toFixed(1)} ${this.#unit}/s ETA ${formatDuration(eta)}${this.#suffix}`;
   }
 
