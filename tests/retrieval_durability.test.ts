@@ -13,7 +13,7 @@ import { encodeCheckpoint } from "../shared/checkpoint/checkpoint_files.ts";
 import { sampleManifestInfo } from "../shared/checkpoint/sample_manifest_info.ts";
 import { SeededRandom } from "../shared/image/seeded_random.ts";
 import { AlexNet } from "../shared/model/alexnet.ts";
-import { generateShapeImage } from "../services/trainer/generated_dataset.ts";
+import { generateShapeImage } from "../shared/image/generated_shapes.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 
 await selectBackend("wasm");

@@ -9,7 +9,7 @@ import { connectBus } from "../shared/bus/connect_bus.ts";
 import { listCheckpointVersions } from "../shared/bus/checkpoint_store.ts";
 import { NatsServerProcess } from "../shared/bus/nats_server_process.ts";
 import { EVENTS_STREAM } from "../shared/bus/subjects.ts";
-import { generateShapeImage } from "../services/trainer/generated_dataset.ts";
+import { generateShapeImage } from "../shared/image/generated_shapes.ts";
 import { SeededRandom } from "../shared/image/seeded_random.ts";
 
 const root = new URL("../", import.meta.url).pathname;

@@ -7,7 +7,7 @@ import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import type { RgbImage } from "../../shared/image/rgb_image.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
-import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
 import { createInferenceApp, type InferenceLimits } from "./app.ts";
 import { classifyImage } from "./classify_image.ts";
 import { InferenceEngine } from "./inference_engine.ts";

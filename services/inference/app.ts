@@ -14,6 +14,9 @@ import { createInferenceMetrics } from "./inference_metrics.ts";
 import type { InferenceEngine } from "./inference_engine.ts";
 import { NoModelError } from "./model_slot.ts";
 import { QueueFullError } from "../../shared/http/work_queue.ts";
+import { mountUi } from "../../shared/web/ui_routes.ts";
+import { type ModelRegistry, mountModelApi } from "./model_api.ts";
+import type { TrainingRelay } from "./training_relay.ts";
 
 /** Limits of the service (the pixel limit lives in the engine, shared with NATS). */
 export interface InferenceLimits {
@@ -36,6 +39,12 @@ export interface InferenceAppDeps {
   limits?: Partial<Omit<InferenceLimits, "maxPixels">>;
   /** Versions that exist for the served model name (from NATS), for `GET /v1/models`. */
   listVersions?: () => Promise<string[]>;
+  /** Version management over NATS (checkpoint list, promote, rollback). */
+  registry?: ModelRegistry;
+  /** Live training events for the training page. */
+  training?: TrainingRelay;
+  /** Where the retrieval service's pages are, for the navigation. */
+  retrievalUrl?: string | null;
 }
 
 const ErrorSchema = z.object({
@@ -345,6 +354,8 @@ export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
         }),
     );
   }
+  mountModelApi(app, { slot, registry: deps.registry, training: deps.training });
+  mountUi(app, { service: "inference", peerUrl: deps.retrievalUrl });
   app.notFound((c) => errorJson(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => toErrorResponse(c, error, limits.retryAfterSeconds));
   return app;

@@ -15,7 +15,7 @@ import { CHECKPOINT_BUCKET, CHECKPOINT_PUBLISHED, checkpointObjectName } from ".
 import { type CheckpointFiles, encodeCheckpoint, loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
-import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
 import { createInferenceApp } from "./app.ts";
 import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
 import { servingAdopter } from "./adopt_for_serving.ts";

@@ -5,7 +5,7 @@ import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/ch
 import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
-import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
 import { spawnService } from "../../tests/fixtures/spawn_service.ts";
 
 await selectBackend("wasm");

@@ -25,6 +25,8 @@ import { ModelSlot, serve } from "./model_slot.ts";
 import { serveUntilSignal } from "../../shared/http/serve_until_signal.ts";
 import { serveClassifyOverNats } from "./nats_classify.ts";
 import { WorkQueue } from "../../shared/http/work_queue.ts";
+import { natsModelRegistry } from "./nats_model_registry.ts";
+import { TrainingRelay } from "./training_relay.ts";
 
 const HELP = `Serve AlexNet classification over HTTP (and NATS).
 
@@ -41,6 +43,7 @@ Usage: deno task serve:inference (--checkpoint DIR | --nats URL --model NAME) [o
   --max-body-mb N       request body limit (default 20)
   --max-megapixels N    image size limit, from the header (default 40)
   --max-queued N        waiting requests before 503 (default 64)
+  --retrieval-url URL   where the retrieval service's search page is (for the web UI's navigation)
   --help
 `;
 
@@ -56,6 +59,7 @@ interface InferenceConfig {
   maxBodyBytes: number;
   maxPixels: number;
   maxQueued: number;
+  retrievalUrl: string | null;
 }
 
 function positive(flag: string, value: string | undefined, fallback: number, integer = true): number {
@@ -83,6 +87,7 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
       "max-body-mb": { type: "string" },
       "max-megapixels": { type: "string" },
       "max-queued": { type: "string" },
+      "retrieval-url": { type: "string" },
       help: { type: "boolean" },
     },
   }).values;
@@ -103,6 +108,7 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
     maxBodyBytes: Math.round(positive("max-body-mb", v["max-body-mb"], 20, false) * 1024 * 1024),
     maxPixels: Math.round(positive("max-megapixels", v["max-megapixels"], 40, false) * 1e6),
     maxQueued: positive("max-queued", v["max-queued"], 64),
+    retrievalUrl: v["retrieval-url"] ?? null,
   };
 }
 
@@ -138,10 +144,14 @@ async function main(args: string[]): Promise<number> {
     await follower.start();
   }
   if (nc) serveClassifyOverNats(nc, engine, config.topk);
+  const training = nc ? new TrainingRelay(nc) : undefined;
   const app = createInferenceApp({
     engine,
     limits: { maxBodyBytes: config.maxBodyBytes, defaultTopk: config.topk },
     listVersions: nc ? () => listCheckpointVersions(nc, config.model) : undefined,
+    registry: nc && !config.checkpoint ? await natsModelRegistry(nc, config.model) : undefined,
+    training,
+    retrievalUrl: config.retrievalUrl,
   });
   const server = Deno.serve({
     hostname: config.hostname,
@@ -149,6 +159,7 @@ async function main(args: string[]): Promise<number> {
     onListen: ({ hostname, port }) => log(`listening on http://${hostname}:${port}`),
   }, app.fetch);
   await serveUntilSignal(server, log, async () => {
+    training?.close();
     await follower?.stop();
     await nc?.drain();
     slot.close();

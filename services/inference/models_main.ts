@@ -8,7 +8,13 @@
 import type { NatsConnection } from "nats";
 import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { modelPins, pinHistory, pinnedVersion } from "../../shared/bus/model_pins.ts";
+import {
+  modelPins,
+  NoEarlierPinError,
+  pinnedVersion,
+  promoteVersion,
+  rollbackPin,
+} from "../../shared/bus/model_pins.ts";
 import { CHECKPOINT_BUCKET } from "../../shared/bus/subjects.ts";
 import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
@@ -54,16 +60,18 @@ export async function runModelsCommand(nc: NatsConnection, command: string[], js
       if (!versions.includes(version)) {
         throw new UsageError(`${name}@${version} is not published (known: ${versions.slice(-5).join(", ") || "none"})`);
       }
-      await kv.put(name, version);
+      await promoteVersion(kv, name, version);
       return [json ? JSON.stringify({ name, pinned: version }) : `${name} now serves ${version}`];
     }
     case "rollback": {
       if (!name) throw new UsageError("usage: deno task models rollback NAME");
-      const history = await pinHistory(kv, name);
-      const current = await pinnedVersion(kv, name);
-      const previous = [...history].reverse().find((v) => v !== current);
-      if (!previous) throw new UsageError(`${name} has no earlier pin to roll back to`);
-      await kv.put(name, previous);
+      let current: string | null, previous: string;
+      try {
+        [current, previous] = await rollbackPin(kv, name);
+      } catch (error) {
+        if (error instanceof NoEarlierPinError) throw new UsageError(error.message);
+        throw error;
+      }
       return [json ? JSON.stringify({ name, pinned: previous }) : `${name} rolled back from ${current} to ${previous}`];
     }
     default:

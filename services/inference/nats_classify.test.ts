@@ -9,7 +9,7 @@ import { decodeCheckpoint, encodeCheckpoint } from "../../shared/checkpoint/chec
 import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
-import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { ModelSlot, serve } from "./model_slot.ts";
 import { serveClassifyOverNats } from "./nats_classify.ts";

@@ -7,7 +7,7 @@ import { decodeCheckpoint, encodeCheckpoint } from "../../shared/checkpoint/chec
 import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
-import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
 import { WorkQueue } from "../../shared/http/work_queue.ts";
 import { createRetrievalApp } from "./app.ts";
 import { ImageLibrary } from "./image_library.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { mountUi } from "../../shared/web/ui_routes.ts";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -16,6 +17,8 @@ import { QueueFullError, WorkQueue } from "../../shared/http/work_queue.ts";
 export interface RetrievalAppOptions {
   maxBodyBytes: number;
   defaultK: number;
+  /** Where the inference service's pages are, for the web UI's navigation. */
+  inferenceUrl?: string | null;
 }
 
 const SearchQuerySchema = z.object({
@@ -262,6 +265,7 @@ export function createRetrievalApp(
         }),
     );
   }
+  mountUi(app, { service: "retrieval", peerUrl: options.inferenceUrl });
   app.notFound((c) => errorJson(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => errorResponse(c, error));
   return app;

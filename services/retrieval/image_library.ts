@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ensureStream, streamReplicas } from "../../shared/bus/ensure_stream.ts";
 import type { JetStreamClient, NatsConnection, ObjectStore } from "nats";
 import {
   type AddedImage,
@@ -49,13 +50,8 @@ export class ImageLibrary {
 
   /** Opens (creating when missing) the stream and the bucket. */
   static async open(nc: NatsConnection): Promise<ImageLibrary> {
-    const jsm = await nc.jetstreamManager();
-    try {
-      await jsm.streams.info(EMBEDDINGS_STREAM);
-    } catch {
-      await jsm.streams.add({ name: EMBEDDINGS_STREAM, subjects: EMBEDDINGS_SUBJECTS, allow_direct: true });
-    }
-    return new ImageLibrary(nc, await nc.jetstream().views.os(IMAGES_BUCKET));
+    await ensureStream(nc, { name: EMBEDDINGS_STREAM, subjects: EMBEDDINGS_SUBJECTS, allow_direct: true });
+    return new ImageLibrary(nc, await nc.jetstream().views.os(IMAGES_BUCKET, { replicas: streamReplicas() }));
   }
 
   /** Stores the original and its thumbnail under the original's sha256. */

@@ -37,6 +37,7 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
   --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
   --k N                 default number of results (default 10)
   --max-body-mb N       (default 20)      --max-megapixels N   (default 40)
+  --inference-url URL   where the inference service's pages are (for the web UI's navigation)
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -54,6 +55,7 @@ async function main(args: string[]): Promise<number> {
       k: { type: "string", default: "10" },
       "max-body-mb": { type: "string", default: "20" },
       "max-megapixels": { type: "string", default: "40" },
+      "inference-url": { type: "string" },
       help: { type: "boolean" },
     },
   }).values;
@@ -87,7 +89,11 @@ async function main(args: string[]): Promise<number> {
     log,
   });
   log(`catalog: ${library.status().images} images`);
-  const app = createRetrievalApp(library, { maxBodyBytes: Math.round(maxMb * 1024 * 1024), defaultK: k });
+  const app = createRetrievalApp(library, {
+    maxBodyBytes: Math.round(maxMb * 1024 * 1024),
+    defaultK: k,
+    inferenceUrl: v["inference-url"] ?? null,
+  });
   const server = Deno.serve({
     hostname: v.hostname,
     port,

@@ -7,7 +7,7 @@ import { type CheckpointFiles, decodeCheckpoint, encodeCheckpoint } from "../../
 import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
-import { generateShapeImage } from "../trainer/generated_dataset.ts";
+import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
 import { ImageLibrary } from "./image_library.ts";
 import { RetrievalLibrary, type RetrievalOptions } from "./retrieval_library.ts";
 

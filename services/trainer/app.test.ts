@@ -4,7 +4,7 @@ import { selectBackend } from "../../shared/backend/select_backend.ts";
 import { EpochMetricsSchema } from "../../shared/bus/messages.ts";
 import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
 import { DEFAULT_TRAIN_CONFIG, runTraining, splitIndices } from "./app.ts";
-import { generateShapeDataset } from "./generated_dataset.ts";
+import { generateShapeDataset } from "../../shared/image/generated_shapes.ts";
 
 await selectBackend("wasm");
 

@@ -11,6 +11,7 @@ import type { BackendName } from "../../shared/backend/select_backend.ts";
 import { ensureEventsStream, publishCheckpoint } from "../../shared/bus/checkpoint_store.ts";
 import { type EpochMetrics, EpochMetricsSchema, type TrainProgress } from "../../shared/bus/messages.ts";
 import { trainEpochSubject, trainProgressSubject } from "../../shared/bus/subjects.ts";
+import { newRunId, publishTrainStatus } from "../../shared/bus/train_jobs.ts";
 import {
   encodeCheckpoint,
   loadCheckpointDir,
@@ -28,7 +29,7 @@ import type { RgbImage } from "../../shared/image/rgb_image.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
 import { type Architecture, defaultInputSize, type InitScheme } from "../../shared/model/build_alexnet.ts";
-import { generateShapeDataset } from "./generated_dataset.ts";
+import { generateShapeDataset } from "../../shared/image/generated_shapes.ts";
 import { limitPerClass, scanImageFolder } from "../../shared/image/image_folder.ts";
 import { loadImages } from "../../shared/image/load_images.ts";
 import { renderCurvesSvg } from "./curves_svg.ts";
@@ -69,6 +70,8 @@ export interface TrainConfig {
   freezeFeatures: boolean;
   nats: string | null;
   name: string;
+  /** Fixed run id (a worker uses the job id); default: a new time-sorted id. */
+  runId?: string | null;
   json: boolean;
   quiet: boolean;
 }
@@ -123,16 +126,13 @@ export interface TrainIo {
   log: (line: string) => void;
   stdout: (line: string) => void;
   nats?: NatsConnection;
+  /** Name of the worker running this (in status events). */
+  worker?: string;
 }
 
 interface Split {
   images: RgbImage[];
   labels: number[];
-}
-
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `${stamp}-${crypto.randomUUID().slice(0, 4)}`;
 }
 
 /** Stratified, seed-deterministic split of indices into train and validation. */
@@ -234,7 +234,7 @@ async function evaluate(
  * ```
  */
 export async function runTraining(config: TrainConfig, io: TrainIo): Promise<TrainResult> {
-  const runId = newRunId();
+  const runId = config.runId ?? newRunId();
   let resumed: AlexNet | null = null;
   let startEpoch = 0;
   let learningRate = config.lr;
@@ -291,7 +291,10 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
   );
   await Deno.writeTextFile(`${outDir}/metrics.jsonl`, "");
   // Progress events are kept only once the stream that captures them exists.
-  if (io.nats) await ensureEventsStream(io.nats);
+  if (io.nats) {
+    await ensureEventsStream(io.nats);
+    await publishTrainStatus(io.nats, { runId, state: "running", name: config.name, worker: io.worker });
+  }
 
   for (let epoch = startEpoch + 1; epoch <= startEpoch + config.epochs; epoch++) {
     const started = performance.now();
@@ -416,6 +419,16 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
   }
   sgd.dispose();
   model.dispose();
+  if (io.nats) {
+    const final = history.at(-1)?.valTop1;
+    await publishTrainStatus(io.nats, {
+      runId,
+      state: "done",
+      name: config.name,
+      worker: io.worker,
+      message: `${history.length} epochs${final != null ? `, val top-1 ${(final * 100).toFixed(1)}%` : ""}`,
+    });
+  }
   return {
     runId,
     outDir,

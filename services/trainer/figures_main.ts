@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { encode as encodePng } from "fast-png";
+import { encodeRgbPng } from "../../shared/image/encode_png.ts";
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { resolveCheckpoint } from "../../shared/bus/resolve_checkpoint.ts";
@@ -16,8 +16,7 @@ import { centerCrop } from "../../shared/image/crop_image.ts";
 import { scanImageFolder } from "../../shared/image/image_folder.ts";
 import { loadImages } from "../../shared/image/load_images.ts";
 import { normalizeBatch } from "../../shared/image/normalize_batch.ts";
-import type { RgbImage } from "../../shared/image/rgb_image.ts";
-import { kernelGrid, nearestByEuclidean, neighbourGrid } from "./paper_figures.ts";
+import { kernelGrid, nearestByEuclidean, neighbourGrid } from "../../shared/image/paper_figures.ts";
 
 const HELP = `Draw the paper's Fig. 3 and Fig. 4 for a checkpoint.
 
@@ -26,9 +25,7 @@ Usage: deno task figures --checkpoint DIR|NAME[@VERSION] --data DIR [--nats URL]
   Fig. 4: fig4-fc7-neighbours.png, query images (spread evenly over DIR) in the first column and the 6 other images
           of DIR with the smallest fc7 Euclidean distance beside each.`;
 
-function png(image: RgbImage): Uint8Array {
-  return encodePng({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8 });
-}
+const png = encodeRgbPng;
 
 async function main(args: string[]): Promise<number> {
   const { values: v } = parseFlags({

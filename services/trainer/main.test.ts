@@ -3,7 +3,7 @@ import { encode as encodePng } from "fast-png";
 import { Image } from "imagescript";
 import { EpochMetricsSchema } from "../../shared/bus/messages.ts";
 import { writeNpy } from "../../shared/checkpoint/read_npy.ts";
-import { generateShapeImage } from "./generated_dataset.ts";
+import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 
 const TRAIN = new URL("./main.ts", import.meta.url).pathname;

@@ -11,6 +11,7 @@ import {
   selectBackend,
 } from "../../shared/backend/select_backend.ts";
 import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { submitTrainJob } from "../../shared/bus/train_jobs.ts";
 import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import {
@@ -56,6 +57,8 @@ Output
   --freeze features     with --pretrained: keep the conv layers fixed, train fc6–fc8 only
   --name NAME           model name in checkpoints and on NATS (default alexnet)
   --nats URL            publish checkpoints and metrics to NATS (off by default)
+  --submit              with --nats: queue this run as a job for a worker (deno task serve:trainer)
+                        instead of running it here; --data must be a path the worker can read
   --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
   --json                one JSON object per epoch on stdout
   --quiet               no progress bars
@@ -187,10 +190,37 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
   };
 }
 
+/** The job arguments for `--submit`: the command line without the submitter's own bus flags. */
+export function jobArgs(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--submit" || args[i].startsWith("--nats=")) continue;
+    if (args[i] === "--nats") {
+      i++;
+      continue;
+    }
+    out.push(args[i]);
+  }
+  return out;
+}
+
 async function main(args: string[]): Promise<number> {
-  const config = parseTrainArgs(args);
+  const submit = args.includes("--submit");
+  const config = parseTrainArgs(args.filter((a) => a !== "--submit"));
   if (config === "help") {
     console.log(HELP);
+    return 0;
+  }
+  if (submit) {
+    if (!config.nats) throw new UsageError("--submit needs --nats URL (the queue the workers read)");
+    const nc = await connectBus(config.nats, "trainer-submit");
+    try {
+      const job = await submitTrainJob(nc, jobArgs(args), config.name);
+      console.log(JSON.stringify({ jobId: job.jobId, args: job.args }));
+      console.error(`queued job ${job.jobId}; a worker (deno task serve:trainer) will run it`);
+    } finally {
+      await nc.drain();
+    }
     return 0;
   }
   const log = (line: string) => console.error(line);

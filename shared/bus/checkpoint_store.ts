@@ -7,6 +7,7 @@
  */
 import type { NatsConnection, ObjectStore } from "nats";
 import { type CheckpointFiles, verifyCheckpoint } from "../checkpoint/checkpoint_files.ts";
+import { type CheckpointManifest, CheckpointManifestSchema } from "../checkpoint/checkpoint_manifest.ts";
 import { type CheckpointPublished, CheckpointPublishedSchema } from "./messages.ts";
 import {
   CHECKPOINT_BUCKET,
@@ -15,24 +16,20 @@ import {
   EVENTS_STREAM,
   EVENTS_SUBJECTS,
 } from "./subjects.ts";
+import { ensureStream, streamReplicas } from "./ensure_stream.ts";
 
 /** A requested checkpoint that is not in the store. */
 export class CheckpointNotFoundError extends Error {
   override name = "CheckpointNotFoundError";
 }
 
-/** Creates the events stream if it is missing (idempotent). */
+/** Creates the events stream if it is missing, or brings its subjects up to date (idempotent). */
 export async function ensureEventsStream(nc: NatsConnection): Promise<void> {
-  const jsm = await nc.jetstreamManager();
-  try {
-    await jsm.streams.info(EVENTS_STREAM);
-  } catch {
-    await jsm.streams.add({ name: EVENTS_STREAM, subjects: EVENTS_SUBJECTS });
-  }
+  await ensureStream(nc, { name: EVENTS_STREAM, subjects: EVENTS_SUBJECTS });
 }
 
 async function checkpointBucket(nc: NatsConnection): Promise<ObjectStore> {
-  return await nc.jetstream().views.os(CHECKPOINT_BUCKET);
+  return await nc.jetstream().views.os(CHECKPOINT_BUCKET, { replicas: streamReplicas() });
 }
 
 /** What the trainer knows about a checkpoint beyond its files. */
@@ -112,4 +109,15 @@ export async function fetchCheckpoint(nc: NatsConnection, name: string, version?
   }
   await verifyCheckpoint(files);
   return files;
+}
+
+/** Just the manifest of a stored checkpoint (no weights), for listings. */
+export async function fetchCheckpointManifest(
+  nc: NatsConnection,
+  name: string,
+  version: string,
+): Promise<CheckpointManifest> {
+  const bytes = await (await checkpointBucket(nc)).getBlob(checkpointObjectName(name, version, "manifest.json"));
+  if (!bytes) throw new CheckpointNotFoundError(`no checkpoint ${name}@${version} in ${CHECKPOINT_BUCKET}`);
+  return CheckpointManifestSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
 }

@@ -50,6 +50,28 @@ export const EpochMetricsSchema = z.object({
 });
 export type EpochMetrics = z.infer<typeof EpochMetricsSchema>;
 
+/** A training job on the work queue: the `deno task train` flags to run with. */
+export const TrainJobSchema = z.object({
+  schema: z.literal("alexnet.train.job/v1"),
+  jobId: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  /** `deno task train` arguments (without --nats/--submit; the worker supplies its own bus). */
+  args: z.array(z.string()),
+  submittedAt: z.string(),
+});
+export type TrainJob = z.infer<typeof TrainJobSchema>;
+
+/** Where a run or job is in its life (subject `alexnet.train.<runId>.status`). */
+export const TrainStatusSchema = z.object({
+  schema: z.literal("alexnet.train.status/v1"),
+  runId: z.string(),
+  state: z.enum(["queued", "running", "done", "failed"]),
+  name: z.string().optional(),
+  worker: z.string().optional(),
+  message: z.string().optional(),
+  at: z.string(),
+});
+export type TrainStatus = z.infer<typeof TrainStatusSchema>;
+
 /** A classify request over NATS (`alexnet.inference.classify`). */
 export const ClassifyRequestSchema = z.object({
   schema: z.literal("alexnet.inference.classify/v1"),

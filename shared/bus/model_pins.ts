@@ -6,10 +6,11 @@
  */
 import type { KV, NatsConnection } from "nats";
 import { MODELS_BUCKET } from "./subjects.ts";
+import { streamReplicas } from "./ensure_stream.ts";
 
 /** Opens (creating if needed) the pins bucket. */
 export async function modelPins(nc: NatsConnection): Promise<KV> {
-  return await nc.jetstream().views.kv(MODELS_BUCKET, { history: 20 });
+  return await nc.jetstream().views.kv(MODELS_BUCKET, { history: 20, replicas: streamReplicas() });
 }
 
 /** The pinned version of `name`, or null. */
@@ -25,4 +26,24 @@ export async function pinHistory(kv: KV, name: string): Promise<string[]> {
     if (entry.operation === "PUT") versions.push(entry.string());
   }
   return versions;
+}
+
+/** `name` has no earlier pin to return to. */
+export class NoEarlierPinError extends Error {
+  override name = "NoEarlierPinError";
+}
+
+/** Pins `name` to `version`; replicas following the pin swap to it. */
+export async function promoteVersion(kv: KV, name: string, version: string): Promise<void> {
+  await kv.put(name, version);
+}
+
+/** Pins `name` back to the version pinned before the current one; returns [from, to]. */
+export async function rollbackPin(kv: KV, name: string): Promise<[string | null, string]> {
+  const history = await pinHistory(kv, name);
+  const current = await pinnedVersion(kv, name);
+  const previous = [...history].reverse().find((v) => v !== current);
+  if (!previous) throw new NoEarlierPinError(`${name} has no earlier pin to roll back to`);
+  await kv.put(name, previous);
+  return [current, previous];
 }

@@ -11,8 +11,24 @@ export const CHECKPOINT_BUCKET = "alexnet-checkpoints";
 export const MODELS_BUCKET = "alexnet-models";
 /** Stream carrying checkpoint and training events. */
 export const EVENTS_STREAM = "ALEXNET_EVENTS";
-/** Subjects captured by {@linkcode EVENTS_STREAM}. */
-export const EVENTS_SUBJECTS = ["alexnet.checkpoint.>", "alexnet.train.>"];
+/**
+ * Subjects captured by {@linkcode EVENTS_STREAM}: checkpoint events and each run's
+ * progress/epoch/status. (Not `alexnet.train.>`, which would overlap the jobs stream.)
+ */
+export const EVENTS_SUBJECTS = [
+  "alexnet.checkpoint.>",
+  "alexnet.train.*.progress",
+  "alexnet.train.*.epoch",
+  "alexnet.train.*.status",
+];
+/** Work-queue stream of training jobs: each job goes to exactly one trainer worker. */
+export const JOBS_STREAM = "ALEXNET_JOBS";
+/** Where `train --submit` puts a job. */
+export const TRAIN_JOBS = "alexnet.train.jobs";
+/** Durable pull consumer the trainer workers share on {@linkcode JOBS_STREAM}. */
+export const TRAIN_WORKERS_CONSUMER = "alexnet-trainers";
+/** Every training event (progress, epoch, status) of every run, for dashboards. */
+export const TRAIN_EVENTS_WILDCARD = "alexnet.train.*.*";
 /** A checkpoint finished uploading. */
 export const CHECKPOINT_PUBLISHED = "alexnet.checkpoint.published";
 /** Classification over the bus (request-reply, queue group). */
@@ -31,6 +47,11 @@ export function trainProgressSubject(runId: string): string {
 /** End-of-epoch metrics of a training run. */
 export function trainEpochSubject(runId: string): string {
   return `alexnet.train.${runId}.epoch`;
+}
+
+/** Lifecycle of a run or job: queued → running → done | failed. */
+export function trainStatusSubject(runId: string): string {
+  return `alexnet.train.${runId}.status`;
 }
 
 /** Object name of one checkpoint file in {@linkcode CHECKPOINT_BUCKET}. */

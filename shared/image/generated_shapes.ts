@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { RgbImage } from "../../shared/image/rgb_image.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
+import type { RgbImage } from "./rgb_image.ts";
+import { SeededRandom } from "./seeded_random.ts";
 
 /** The generated classes, in label order. */
 export const GENERATED_CLASSES = ["disc", "square", "triangle", "cross"] as const;

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { blankImage, type RgbImage } from "../../shared/image/rgb_image.ts";
-import { resizeImage } from "../../shared/image/resize_short_side.ts";
+import { blankImage, type RgbImage } from "./rgb_image.ts";
+import { resizeImage } from "./resize_short_side.ts";
 
 /** Copies `tile` into `canvas` with its top-left corner at (x, y). */
 function paste(canvas: RgbImage, tile: RgbImage, x: number, y: number): void {

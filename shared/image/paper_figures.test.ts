@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { RgbImage } from "../../shared/image/rgb_image.ts";
+import type { RgbImage } from "./rgb_image.ts";
 import { kernelGrid, nearestByEuclidean, neighbourGrid } from "./paper_figures.ts";
 
 Deno.test("each kernel in the Fig. 3 grid is contrast-normalised to the full 0–255 range on its own", () => {

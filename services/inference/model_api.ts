@@ -1,0 +1,169 @@
+/**
+ * HTTP endpoints behind the web pages: the served model's description, files for running it
+ * in the browser, its conv1 kernel grid (Fig. 3), the checkpoint list with metrics,
+ * promote/rollback, and the live training events (server-sent events).
+ *
+ * @module
+ */
+import type { Context, Env, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { type CheckpointFiles, encodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
+import { encodeRgbPng } from "../../shared/image/encode_png.ts";
+import { kernelGrid } from "../../shared/image/paper_figures.ts";
+import { errorJson } from "../../shared/http/error_response.ts";
+import type { ModelSlot, ServedModel } from "./model_slot.ts";
+import type { TrainingRelay } from "./training_relay.ts";
+
+/** One stored checkpoint version in the listing. */
+export interface CheckpointEntry {
+  version: string;
+  createdAt: string;
+  metrics: Record<string, unknown>;
+}
+
+/** Model management over NATS (absent when serving a folder). */
+export interface ModelRegistry {
+  name: string;
+  list(): Promise<CheckpointEntry[]>;
+  pinned(): Promise<string | null>;
+  promote(version: string): Promise<void>;
+  /** Returns the version now pinned; throws when there is no earlier pin. */
+  rollback(): Promise<string>;
+}
+
+/** Dependencies of {@linkcode mountModelApi}. */
+export interface ModelApiDeps {
+  slot: ModelSlot;
+  registry?: ModelRegistry;
+  training?: TrainingRelay;
+}
+
+const PromoteSchema = z.object({ version: z.string().min(1) });
+
+/** Caches one value per served version (files and the kernel grid are costly to make). */
+function perVersion<T>(make: (served: ServedModel) => Promise<T>) {
+  let cached: { version: string; value: Promise<T> } | null = null;
+  return (served: ServedModel) => {
+    const version = served.checkpoint.manifest.version;
+    if (cached?.version !== version) cached = { version, value: make(served) };
+    return cached.value;
+  };
+}
+
+/**
+ * @example
+ * ```ts
+ * mountModelApi(app, { slot, registry, training: new TrainingRelay(nc) });
+ * ```
+ */
+export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): void {
+  const { slot, registry, training } = deps;
+  const filesOf = perVersion<CheckpointFiles>((served) => {
+    const { manifest, model } = served.checkpoint;
+    const { files: _f, schema: _s, arch: _a, inputSize: _i, groups: _g, width: _w, ...info } = manifest;
+    return slot.use(() => encodeCheckpoint(model, info));
+  });
+  const conv1Png = perVersion(async (served) => {
+    const kernel = served.checkpoint.model.network.getLayer("conv1").getWeights()[0];
+    const count = kernel.shape[3] as number;
+    return encodeRgbPng(kernelGrid(await kernel.data(), kernel.shape, count > 64 ? 12 : 8, 6));
+  });
+  const current = (c: Context) => {
+    const served = slot.current;
+    if (!served) return { response: errorJson(c, 503, "not_ready", "no model is loaded yet", { "Retry-After": "2" }) };
+    return { served };
+  };
+
+  app.get("/v1/model/info", (c) => {
+    const { served, response } = current(c);
+    if (!served) return response;
+    const m = served.checkpoint.manifest;
+    return c.json({
+      name: m.name,
+      version: m.version,
+      arch: m.arch,
+      width: m.width,
+      inputSize: m.inputSize,
+      resizeSize: m.resizeSize,
+      normalization: m.normalization,
+      metrics: m.metrics,
+      loadedAt: served.loadedAt,
+      labels: served.labels,
+    });
+  });
+  app.get("/v1/model/files/:version/:file", async (c) => {
+    const { served, response } = current(c);
+    if (!served) return response;
+    if (c.req.param("version") !== served.checkpoint.manifest.version) {
+      return errorJson(c, 404, "not_serving", `version ${c.req.param("version")} is no longer served; reload the page`);
+    }
+    const bytes = (await filesOf(served)).get(c.req.param("file"));
+    if (!bytes) return errorJson(c, 404, "not_found", `the checkpoint has no file ${c.req.param("file")}`);
+    const type = c.req.param("file").endsWith(".json") ? "application/json" : "application/octet-stream";
+    return new Response(bytes as BodyInit, { headers: { "content-type": type, "cache-control": "max-age=3600" } });
+  });
+  app.get("/v1/model/conv1.png", async (c) => {
+    const { served, response } = current(c);
+    if (!served) return response;
+    return new Response(await conv1Png(served) as BodyInit, {
+      headers: { "content-type": "image/png", "x-model-version": served.checkpoint.manifest.version },
+    });
+  });
+  app.get("/v1/checkpoints", async (c) => {
+    const serving = slot.current?.checkpoint.manifest ?? null;
+    if (!registry) {
+      return c.json({
+        name: serving?.name ?? null,
+        serving: serving?.version ?? null,
+        pinned: null,
+        managed: false,
+        checkpoints: serving
+          ? [{ version: serving.version, createdAt: serving.createdAt, metrics: serving.metrics }]
+          : [],
+      });
+    }
+    const [checkpoints, pinned] = await Promise.all([registry.list(), registry.pinned()]);
+    return c.json({ name: registry.name, serving: serving?.version ?? null, pinned, managed: true, checkpoints });
+  });
+  app.post("/v1/models/promote", async (c) => {
+    if (!registry) {
+      return errorJson(c, 409, "not_managed", "this replica serves a folder; start it with --nats to manage versions");
+    }
+    const body = PromoteSchema.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return errorJson(c, 400, "invalid_request", 'send JSON {"version": "…"}');
+    const known = (await registry.list()).some((entry) => entry.version === body.data.version);
+    if (!known) return errorJson(c, 404, "unknown_version", `${registry.name}@${body.data.version} is not published`);
+    await registry.promote(body.data.version);
+    return c.json({ name: registry.name, pinned: body.data.version });
+  });
+  app.post("/v1/models/rollback", async (c) => {
+    if (!registry) {
+      return errorJson(c, 409, "not_managed", "this replica serves a folder; start it with --nats to manage versions");
+    }
+    try {
+      return c.json({ name: registry.name, pinned: await registry.rollback() });
+    } catch (error) {
+      return errorJson(c, 409, "no_earlier_pin", (error as Error).message);
+    }
+  });
+  app.get("/v1/training/events", (c) => {
+    if (!training) return errorJson(c, 409, "not_connected", "start the service with --nats to see training events");
+    return streamSSE(c, async (stream) => {
+      for (const event of training.snapshot()) {
+        await stream.writeSSE({ event: event.kind, data: JSON.stringify(event.data) });
+      }
+      await stream.writeSSE({ event: "ready", data: "{}" });
+      const queue: Promise<void>[] = [];
+      const off = training.listen((event) => {
+        queue.push(stream.writeSSE({ event: event.kind, data: JSON.stringify(event.data) }));
+      });
+      // Comments keep proxies from closing an idle stream.
+      const keepAlive = setInterval(() => queue.push(stream.write(": keep-alive\n\n").then(() => {})), 15_000);
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      clearInterval(keepAlive);
+      off();
+      await Promise.allSettled(queue);
+    });
+  });
+}

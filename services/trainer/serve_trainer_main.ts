@@ -1,0 +1,58 @@
+/**
+ * `deno task serve:trainer --nats URL`: a trainer worker taking jobs from the JetStream work
+ * queue `alexnet.train.jobs` (see `train --submit`). Run one per GPU machine; each job goes
+ * to exactly one worker.
+ *
+ * @module
+ */
+import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/select_backend.ts";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
+import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import { TrainWorker } from "./train_worker.ts";
+
+const HELP = `Run a trainer worker that takes jobs from NATS.
+
+Usage: deno task serve:trainer --nats URL [--name WORKER] [--runs DIR] [--backend NAME]
+
+  --nats URL      the NATS server with JetStream (required)
+  --name WORKER   this worker's name in status events (default: the host name)
+  --runs DIR      where job outputs go (default runs/)
+  --backend NAME  auto | tensorflow-gpu | tensorflow | webgpu | wasm | cpu (default auto)
+
+Jobs come from: deno task train --submit --nats URL [train flags]`;
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseFlags({
+    args,
+    options: {
+      nats: { type: "string" },
+      name: { type: "string" },
+      runs: { type: "string", default: "runs" },
+      backend: { type: "string", default: "auto" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!values.nats) throw new UsageError("--nats URL is required (see --help)");
+  const worker = values.name ?? Deno.hostname();
+  const log = (line: string) => console.error(`[trainer] ${line}`);
+  log(describeBackendChoice(await selectBackend(parseBackendName(values.backend))));
+  const nc = await connectBus(values.nats, `trainer-worker-${worker}`);
+  const trainer = new TrainWorker(nc, { worker, log, runsDir: values.runs });
+  const stop = () => {
+    log("stopping after the current job");
+    trainer.stop();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  log(`worker ${worker} waiting for jobs on ${values.nats}`);
+  await trainer.run();
+  await nc.drain();
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { selectBackend } from "../../shared/backend/select_backend.ts";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
+import { type TrainStatus, TrainStatusSchema } from "../../shared/bus/messages.ts";
+import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
+import { TRAIN_EVENTS_WILDCARD } from "../../shared/bus/subjects.ts";
+import { submitTrainJob } from "../../shared/bus/train_jobs.ts";
+import { runTraining } from "./app.ts";
+import { TrainWorker } from "./train_worker.ts";
+
+await selectBackend("wasm");
+
+const TINY = ["--epochs", "1", "--limit", "6", "--width", "0.125", "--batch-size", "8", "--backend", "wasm"];
+
+async function until(check: () => boolean, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test("two workers share the job queue: each job runs exactly once, bad jobs fail without redelivery", async () => {
+  const nats = await NatsServerProcess.start();
+  const nc = await connectBus(nats.url);
+  const runs = await Deno.makeTempDir();
+  const statuses: TrainStatus[] = [];
+  const sub = nc.subscribe(TRAIN_EVENTS_WILDCARD);
+  (async () => {
+    for await (const m of sub) {
+      if (m.subject.endsWith(".status")) statuses.push(TrainStatusSchema.parse(m.json()));
+    }
+  })();
+  const ran: string[] = [];
+  const workers = ["w1", "w2"].map((name) =>
+    new TrainWorker(nc, {
+      worker: name,
+      log: () => {},
+      runsDir: runs,
+      train: (config, io) => {
+        ran.push(`${name}:${config.runId}`);
+        return runTraining(config, io);
+      },
+    })
+  );
+  const loops = workers.map((w) => w.run());
+  try {
+    const jobs = [];
+    for (let i = 0; i < 3; i++) {
+      jobs.push(await submitTrainJob(nc, [...TINY, "--name", "jobs", "--seed", String(i)], "jobs"));
+    }
+    const bad = await submitTrainJob(nc, ["--epochs", "0"], "jobs");
+    await until(
+      () => statuses.filter((s) => s.state === "done" || s.state === "failed").length >= 4,
+      120_000,
+      "4 jobs",
+    );
+    const ids = ran.map((r) => r.split(":")[1]).sort();
+    assert.deepEqual(ids, jobs.map((j) => j.jobId).sort(), "every good job ran once, the bad one never trained");
+    const states = (id: string) => statuses.filter((s) => s.runId === id).map((s) => s.state);
+    for (const job of jobs) assert.deepEqual(states(job.jobId), ["queued", "running", "done"]);
+    assert.deepEqual(states(bad.jobId), ["queued", "failed"]);
+    assert.match(statuses.find((s) => s.state === "failed")!.message ?? "", /--epochs/);
+    assert.equal((await listCheckpointVersions(nc, "jobs")).length, 3, "each job published its checkpoint");
+    assert.equal(workers[0].finished.length + workers[1].finished.length, 3);
+  } finally {
+    workers.forEach((w) => w.stop());
+    await Promise.all(loops);
+    sub.unsubscribe();
+    await nc.drain();
+    await nats.stop({ removeStore: true });
+  }
+});
+
+Deno.test("train --submit queues a job instead of training and prints its id", async () => {
+  const nats = await NatsServerProcess.start();
+  try {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./main.ts", import.meta.url).href, ...TINY, "--submit", "--nats", nats.url],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const printed = JSON.parse(new TextDecoder().decode(stdout));
+    assert.deepEqual(printed.args, TINY, "the job carries the train flags without --submit/--nats");
+    const nc = await connectBus(nats.url);
+    const jsm = await nc.jetstreamManager();
+    assert.equal((await jsm.streams.info("ALEXNET_JOBS")).state.messages, 1);
+    await nc.drain();
+    const missing = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./main.ts", import.meta.url).href, "--submit"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(missing.code, 2);
+    assert.match(new TextDecoder().decode(missing.stderr), /--submit needs --nats URL/);
+  } finally {
+    await nats.stop({ removeStore: true });
+  }
+});

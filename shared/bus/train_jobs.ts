@@ -1,0 +1,73 @@
+/**
+ * Training jobs over JetStream: `train --submit` appends a job to the work-queue stream
+ * `ALEXNET_JOBS` (subject `alexnet.train.jobs`); trainer workers share one durable pull
+ * consumer, so each job goes to exactly one of them. A worker that dies mid-job stops
+ * sending in-progress acks, and the job is redelivered to another after the ack wait.
+ *
+ * @module
+ */
+import type { Consumer, NatsConnection } from "nats";
+import { AckPolicy, RetentionPolicy } from "nats";
+import { ensureEventsStream } from "./checkpoint_store.ts";
+import { ensureStream } from "./ensure_stream.ts";
+import { type TrainJob, TrainJobSchema, type TrainStatus, TrainStatusSchema } from "./messages.ts";
+import { JOBS_STREAM, TRAIN_JOBS, TRAIN_WORKERS_CONSUMER, trainStatusSubject } from "./subjects.ts";
+
+/** How long a job may go without an in-progress ack before it is redelivered. */
+export const JOB_ACK_WAIT_MS = 60_000;
+
+/** A run id that sorts by start time: `20261129T213343Z-33e1`. */
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${crypto.randomUUID().slice(0, 4)}`;
+}
+
+/** Creates the jobs stream, the workers' shared consumer and the events stream (idempotent). */
+export async function ensureJobsQueue(nc: NatsConnection): Promise<void> {
+  await ensureEventsStream(nc);
+  await ensureStream(nc, { name: JOBS_STREAM, subjects: [TRAIN_JOBS], retention: RetentionPolicy.Workqueue });
+  const jsm = await nc.jetstreamManager();
+  try {
+    await jsm.consumers.info(JOBS_STREAM, TRAIN_WORKERS_CONSUMER);
+  } catch {
+    await jsm.consumers.add(JOBS_STREAM, {
+      durable_name: TRAIN_WORKERS_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: JOB_ACK_WAIT_MS * 1_000_000,
+      max_deliver: 3,
+    });
+  }
+}
+
+/** Publishes a status event of a run (kept in the events stream). */
+export async function publishTrainStatus(nc: NatsConnection, status: Omit<TrainStatus, "schema" | "at">) {
+  const event = TrainStatusSchema.parse({ schema: "alexnet.train.status/v1", at: new Date().toISOString(), ...status });
+  await nc.jetstream().publish(trainStatusSubject(status.runId), JSON.stringify(event));
+}
+
+/**
+ * Enqueues a job; `args` are `deno task train` flags.
+ *
+ * @example
+ * ```ts
+ * const job = await submitTrainJob(nc, ["--epochs", "3", "--name", "shapes"], "shapes");
+ * ```
+ */
+export async function submitTrainJob(nc: NatsConnection, args: string[], name: string): Promise<TrainJob> {
+  await ensureJobsQueue(nc);
+  const job = TrainJobSchema.parse({
+    schema: "alexnet.train.job/v1",
+    jobId: newRunId(),
+    args,
+    submittedAt: new Date().toISOString(),
+  });
+  await nc.jetstream().publish(TRAIN_JOBS, JSON.stringify(job), { msgID: job.jobId });
+  await publishTrainStatus(nc, { runId: job.jobId, state: "queued", name });
+  return job;
+}
+
+/** The workers' shared consumer. */
+export async function trainJobsConsumer(nc: NatsConnection): Promise<Consumer> {
+  await ensureJobsQueue(nc);
+  return await nc.jetstream().consumers.get(JOBS_STREAM, TRAIN_WORKERS_CONSUMER);
+}
