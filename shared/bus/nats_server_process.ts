@@ -32,7 +32,8 @@ export function findNatsServer(): string {
   throw new NatsServerMissingError(`nats-server was not found; ${INSTALL_HINT}`);
 }
 
-function freePort(): number {
+/** A loopback port nothing listens on right now. */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
@@ -60,12 +61,14 @@ export class NatsServerProcess {
   readonly port: number;
   readonly storeDir: string;
   readonly #binary: string;
+  readonly #log: ((line: string) => void) | undefined;
   #child: Deno.ChildProcess | null = null;
 
-  private constructor(binary: string, port: number, storeDir: string) {
+  private constructor(binary: string, port: number, storeDir: string, log?: (line: string) => void) {
     this.#binary = binary;
     this.port = port;
     this.storeDir = storeDir;
+    this.#log = log;
   }
 
   /** `nats://127.0.0.1:<port>` */
@@ -83,11 +86,14 @@ export class NatsServerProcess {
    * await nats.stop({ removeStore: true });
    * ```
    */
-  static async start(options: { storeDir?: string; port?: number } = {}): Promise<NatsServerProcess> {
+  static async start(
+    options: { storeDir?: string; port?: number; log?: (line: string) => void } = {},
+  ): Promise<NatsServerProcess> {
     const server = new NatsServerProcess(
       findNatsServer(),
       options.port ?? freePort(),
       options.storeDir ?? await Deno.makeTempDir({ prefix: "alexnet-nats-" }),
+      options.log,
     );
     await server.restart();
     return server;
@@ -99,8 +105,9 @@ export class NatsServerProcess {
     this.#child = new Deno.Command(this.#binary, {
       args: ["-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.storeDir],
       stdout: "null",
-      stderr: "null",
+      stderr: this.#log ? "piped" : "null",
     }).spawn();
+    if (this.#log) forwardLines(this.#child.stderr, this.#log);
     await waitForPort(this.port, this.#child, 10_000);
   }
 
@@ -117,4 +124,17 @@ export class NatsServerProcess {
     }
     if (options.removeStore) await Deno.remove(this.storeDir, { recursive: true }).catch(() => {});
   }
+}
+
+/** Calls `log` with each line of `stream` until it ends. */
+export function forwardLines(stream: ReadableStream<Uint8Array>, log: (line: string) => void): Promise<void> {
+  return (async () => {
+    let rest = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) log(line);
+    }
+    if (rest) log(rest);
+  })().catch(() => {});
 }

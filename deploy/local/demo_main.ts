@@ -1,0 +1,272 @@
+/**
+ * `deno task demo`: the whole system, end to end, in one command. Brings the local stack up,
+ * hands a training job to the trainer worker (generated shapes, or `--data DIR`), indexes
+ * sample images into retrieval as soon as it has a model, watches inference hot-load and
+ * retrieval re-embed each new checkpoint, then classifies and searches with the final
+ * version, prints the URLs, and keeps everything running until Ctrl-C (`--once`: exit with
+ * 0 only if every check passed).
+ *
+ * @module
+ */
+import { basename, resolve } from "node:path";
+import type { NatsConnection } from "nats";
+import { connectBus } from "../../shared/bus/connect_bus.ts";
+import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
+import { EpochMetricsSchema, TrainProgressSchema, TrainStatusSchema } from "../../shared/bus/messages.ts";
+import { submitTrainJob } from "../../shared/bus/train_jobs.ts";
+import { ProgressBar } from "../../shared/cli/progress_bar.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
+import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import { encodeRgbPng } from "../../shared/image/encode_png.ts";
+import { GENERATED_CLASSES, generateShapeImage } from "../../shared/image/generated_shapes.ts";
+import { scanImageFolder } from "../../shared/image/image_folder.ts";
+import { SeededRandom } from "../../shared/image/seeded_random.ts";
+import { DEFAULT_STACK, LocalStack, prefixed } from "./local_stack.ts";
+import { STACK_FLAG_HELP, STACK_FLAG_OPTIONS, stackOptions } from "./stack_flags.ts";
+import { untilSignal } from "./up_main.ts";
+
+const HELP = `The whole system in one command: stack up, train, hot-load, index, classify, search.
+
+Usage: deno task demo [--data DIR] [--epochs N] [--width F] [--once] [stack options]
+
+  --data DIR              train on this folder (Kaggle cat.1.jpg layout or one folder per class);
+                          default: generated shapes
+  --epochs N              (default 10)
+  --width F               layer width multiplier of the demo model (default 0.5: quick on a CPU)
+  --input-size N          (default 63 on generated shapes, 128 with --data)
+  --once                  exit after the checks: status 0 only if all passed
+${STACK_FLAG_HELP}`;
+
+/** A labelled sample image for indexing and queries. */
+interface Sample {
+  name: string;
+  label: string;
+  bytes: Uint8Array;
+  type: string;
+}
+
+/**
+ * Images to index (`library`) and to ask with (`queries`): generated shapes with different
+ * seeds, or from `--data` the last file of each class as a query and the `perClass` before
+ * it for the library. (The trainer's random split may have trained on some of them; the demo
+ * shows the plumbing, `retrieval:eval` measures quality.)
+ */
+async function samples(data: string | null, perClass: number, which: "library" | "queries"): Promise<Sample[]> {
+  if (!data) {
+    const rng = new SeededRandom(`demo-${which}`);
+    const count = which === "library" ? perClass : 1;
+    return Array.from({ length: count * GENERATED_CLASSES.length }, (_, i) => {
+      const label = i % GENERATED_CLASSES.length;
+      return {
+        name: `${which}-${GENERATED_CLASSES[label]}-${Math.floor(i / GENERATED_CLASSES.length)}.png`,
+        label: GENERATED_CLASSES[label],
+        bytes: encodeRgbPng(generateShapeImage(label, 96, rng)),
+        type: "image/png",
+      };
+    });
+  }
+  const folder = await scanImageFolder(data);
+  const picked = folder.classNames.flatMap((_, c) => {
+    const files = folder.files.filter((f) => f.label === c);
+    return which === "queries" ? files.slice(-1) : files.slice(-1 - perClass, -1);
+  });
+  return await Promise.all(picked.map(async (f) => ({
+    name: basename(f.path),
+    label: folder.classNames[f.label],
+    bytes: await Deno.readFile(f.path),
+    type: /\.png$/i.test(f.path) ? "image/png" : "image/jpeg",
+  })));
+}
+
+async function getJson(url: string): Promise<Record<string, unknown> | null> {
+  try {
+    const response = await fetch(url);
+    return response.ok ? await response.json() : (await response.body?.cancel(), null);
+  } catch {
+    return null;
+  }
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Shows the job's progress (count, rate, ETA per epoch) and resolves when it is done. */
+function followJob(nc: NatsConnection, jobId: string, say: (line: string) => void): Promise<void> {
+  const sub = nc.subscribe(`alexnet.train.${jobId}.*`);
+  let bar: ProgressBar | null = null;
+  let barEpoch = 0, seen = 0;
+  return (async () => {
+    for await (const m of sub) {
+      const kind = m.subject.split(".").at(-1);
+      if (kind === "progress") {
+        const p = TrainProgressSchema.parse(m.json());
+        if (p.epoch !== barEpoch) {
+          // The bar starts at the first report, so its rate counts from there.
+          bar?.done();
+          bar = new ProgressBar(prefixed("demo", `epoch ${p.epoch}`), p.total - p.seen, { unit: "images" });
+          barEpoch = p.epoch;
+          seen = p.seen;
+          continue;
+        }
+        bar!.tick(p.seen - seen, `loss ${p.loss.toFixed(3)}`);
+        seen = p.seen;
+      } else if (kind === "epoch") {
+        const e = EpochMetricsSchema.parse(m.json());
+        bar?.done();
+        bar = null;
+        barEpoch = 0;
+        say(
+          `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(3)}, val top-1 ${
+            e.valTop1 === null ? "–" : (e.valTop1 * 100).toFixed(1) + "%"
+          }, ${e.imagesPerSec.toFixed(1)} images/s`,
+        );
+      } else if (kind === "status") {
+        const s = TrainStatusSchema.parse(m.json());
+        say(`job ${s.state}${s.worker ? ` on ${s.worker}` : ""}${s.message ? `: ${s.message}` : ""}`);
+        if (s.state === "failed") throw new Error(`the training job failed: ${s.message}`);
+        if (s.state === "done") break;
+      }
+    }
+    sub.unsubscribe();
+  })();
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseFlags({
+    args,
+    options: {
+      ...STACK_FLAG_OPTIONS,
+      data: { type: "string" },
+      epochs: { type: "string", default: "10" },
+      width: { type: "string", default: "0.5" },
+      "input-size": { type: "string" },
+      once: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values["no-trainer"]) throw new UsageError("the demo trains through the worker; drop --no-trainer");
+  const epochs = Number(values.epochs);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError(`--epochs must be a positive integer`);
+  const data = values.data ? resolve(values.data) : null;
+  if (data) await scanImageFolder(data); // a bad folder is a usage error before anything starts
+  const options = stackOptions(values, { ...DEFAULT_STACK, model: "demo" });
+  const say = (line: string) => console.error(prefixed("demo", line));
+  const started = performance.now();
+
+  const stack = await LocalStack.start(options);
+  const nc = await connectBus(stack.natsUrl, "demo");
+  const checks: { name: string; ok: boolean; detail: string }[] = [];
+  try {
+    const trainArgs = [
+      "--name",
+      options.model,
+      "--epochs",
+      String(epochs),
+      "--width",
+      values.width!,
+      ...(data ? ["--data", data, "--input-size", values["input-size"] ?? "128"] : []),
+      ...(!data && values["input-size"] ? ["--input-size", values["input-size"]] : []),
+    ];
+    const job = await submitTrainJob(nc, trainArgs, options.model);
+    say(`submitted training job ${job.jobId}: train ${trainArgs.join(" ")}`);
+    const finished = followJob(nc, job.jobId, say);
+
+    // Index as soon as retrieval has any model; later checkpoints re-embed these in the background.
+    const library = await samples(data, data ? 12 : 6, "library");
+    const queries = await samples(data, 1, "queries");
+    await waitUntil(
+      "retrieval to load the first checkpoint",
+      async () => !!(await getJson(`${stack.retrievalUrl}/v1/status`))?.model,
+      30 * 60_000,
+    );
+    let indexed = 0;
+    const bar = new ProgressBar(prefixed("demo", "index"), library.length, { unit: "images" });
+    for (const sample of library) {
+      const form = new FormData();
+      form.append("image", new Blob([sample.bytes as BlobPart], { type: sample.type }), sample.name);
+      form.append("metadata", JSON.stringify({ label: sample.label, name: sample.name }));
+      const response = await fetch(`${stack.retrievalUrl}/v1/images`, { method: "POST", body: form });
+      if (!response.ok) throw new Error(`indexing ${sample.name}: ${await response.text()}`);
+      await response.body?.cancel();
+      indexed++;
+      bar.tick();
+    }
+    bar.done();
+    await finished;
+    const newest = (await listCheckpointVersions(nc, options.model)).filter((v) => v.startsWith(job.jobId)).at(-1);
+    if (!newest) throw new Error("the job published no checkpoint");
+    say(`newest checkpoint ${options.model}@${newest}; waiting for inference and retrieval to adopt it`);
+    await waitUntil(
+      "inference to serve it",
+      async () => ((await getJson(`${stack.inferenceUrl}/readyz`))?.model as { version?: string })?.version === newest,
+      120_000,
+    );
+    await waitUntil("retrieval to re-embed every image with it", async () => {
+      const s = await getJson(`${stack.retrievalUrl}/v1/status`);
+      return (s?.model as { version?: string })?.version === newest && s?.indexed === indexed && !s?.reindexing;
+    }, 300_000);
+    say(`inference and retrieval both use ${newest}`);
+
+    const classify = await fetch(`${stack.inferenceUrl}/v1/classify?topk=3`, {
+      method: "POST",
+      body: queries[0].bytes as BodyInit,
+      headers: { "content-type": queries[0].type },
+    });
+    const c = await classify.json();
+    const top = c.predictions?.[0];
+    checks.push({
+      name: "classify",
+      ok: classify.ok && c.model?.version === newest,
+      detail: classify.ok
+        ? `${queries[0].name} (a ${queries[0].label}) → ${top.label} ${
+          (top.probability * 100).toFixed(1)
+        }% / ${top.labels.zh}` +
+          ` by ${c.model.name}@${c.model.version}, ${c.timings.total.toFixed(1)} ms`
+        : JSON.stringify(c),
+    });
+    const search = await fetch(`${stack.retrievalUrl}/v1/search?k=5`, {
+      method: "POST",
+      body: queries[1].bytes as BodyInit,
+      headers: { "content-type": queries[1].type },
+    });
+    const s = await search.json();
+    checks.push({
+      name: "search",
+      ok: search.ok && s.model?.version === newest && s.results?.length === Math.min(5, indexed),
+      detail: search.ok
+        ? `${queries[1].name} (a ${queries[1].label}) → ${
+          s.results.map((h: { metadata: { label: string }; score: number }) =>
+            `${h.metadata.label} ${h.score.toFixed(3)}`
+          ).join(", ")
+        } by ${s.model.name}@${s.model.version}`
+        : JSON.stringify(s),
+    });
+  } catch (error) {
+    checks.push({ name: "demo", ok: false, detail: (error as Error).message });
+  } finally {
+    await nc.drain();
+  }
+  for (const check of checks) say(`${check.ok ? "PASS" : "FAIL"} ${check.name}: ${check.detail}`);
+  const passed = checks.length >= 2 && checks.every((c) => c.ok);
+  say(`${passed ? "all checks passed" : "checks FAILED"} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.error(
+    "\n" + Object.entries(stack.urls).map(([page, url]) => `  ${page.padEnd(9)} ${url}`).join("\n") + "\n",
+  );
+  if (!values.once) {
+    console.error("running until Ctrl-C");
+    await untilSignal();
+  }
+  await stack.stop();
+  return passed ? 0 : 1;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

@@ -1,0 +1,212 @@
+/**
+ * The whole system on one machine: a `nats-server` with JetStream (store in `.data/nats`),
+ * the inference and retrieval services and a trainer worker, as child processes whose logs
+ * are interleaved with coloured `[name]` prefixes. `stop()` ends them in reverse order.
+ * Used by `deno task up`, `deno task demo` and the end-to-end tests.
+ *
+ * @module
+ */
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { ensureNatsServer } from "../../shared/bus/ensure_nats_server.ts";
+import { forwardLines, NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
+
+/** Options of {@linkcode LocalStack.start}. */
+export interface LocalStackOptions {
+  /** Folder for the NATS store (`<dataDir>/nats`) and trainer runs (`<dataDir>/runs`). Default `.data`. */
+  dataDir: string;
+  natsPort: number;
+  inferencePort: number;
+  retrievalPort: number;
+  /** The model name the services serve and index with. */
+  model: string;
+  /** Also start a trainer worker (`serve:trainer`). */
+  trainer: boolean;
+  backend: string;
+  /** Where log lines go (default stderr). */
+  write?: (line: string) => void;
+  /** Host name in the printed URLs (default localhost). */
+  host?: string;
+}
+
+/** Defaults of `deno task up`. */
+export const DEFAULT_STACK: LocalStackOptions = {
+  dataDir: ".data",
+  natsPort: 4222,
+  inferencePort: 8080,
+  retrievalPort: 8081,
+  model: "alexnet",
+  trainer: true,
+  backend: "auto",
+};
+
+const COLOURS: Record<string, number> = { nats: 35, inference: 36, retrieval: 32, trainer: 33, demo: 34 };
+
+/** `[name] line`, with the prefix coloured unless NO_COLOR is set or output is not a terminal. */
+export function prefixed(name: string, line: string): string {
+  const text = line.replace(new RegExp(`^\\[${name}\\] `), "");
+  const colour = Deno.env.get("NO_COLOR") === undefined && Deno.stderr.isTerminal();
+  const tag = `[${name}]`.padEnd(12);
+  return colour ? `\x1b[${COLOURS[name] ?? 37}m${tag}\x1b[0m ${text}` : `${tag} ${text}`;
+}
+
+async function portFree(port: number): Promise<boolean> {
+  try {
+    Deno.listen({ hostname: "0.0.0.0", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitHealthy(url: string, child: Deno.ChildProcess, timeoutMs: number): Promise<void> {
+  let exited = false;
+  child.status.then(() => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${url} exited before it was healthy (see its log above)`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} was not healthy within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * @example
+ * ```ts
+ * const stack = await LocalStack.start({ ...DEFAULT_STACK, model: "demo" });
+ * console.log(stack.urls.classify);
+ * await stack.stop();
+ * ```
+ */
+export class LocalStack {
+  readonly natsUrl: string;
+  readonly inferenceUrl: string;
+  readonly retrievalUrl: string;
+  readonly #nats: NatsServerProcess;
+  readonly #children: { name: string; child: Deno.ChildProcess }[];
+
+  private constructor(
+    nats: NatsServerProcess,
+    children: { name: string; child: Deno.ChildProcess }[],
+    o: LocalStackOptions,
+  ) {
+    this.#nats = nats;
+    this.#children = children;
+    const host = o.host ?? "localhost";
+    this.natsUrl = `nats://127.0.0.1:${o.natsPort}`;
+    this.inferenceUrl = `http://${host}:${o.inferencePort}`;
+    this.retrievalUrl = `http://${host}:${o.retrievalPort}`;
+  }
+
+  /** The pages a person opens. */
+  get urls(): Record<string, string> {
+    return {
+      classify: `${this.inferenceUrl}/ui/classify`,
+      search: `${this.retrievalUrl}/ui/search`,
+      training: `${this.inferenceUrl}/ui/training`,
+      model: `${this.inferenceUrl}/ui/model`,
+      docs: `${this.inferenceUrl}/docs`,
+    };
+  }
+
+  /** Starts NATS, then the services; resolves once every HTTP service answers /healthz. */
+  static async start(options: LocalStackOptions): Promise<LocalStack> {
+    const write = options.write ?? ((line: string) => console.error(line));
+    for (
+      const [what, port] of [["NATS", options.natsPort], ["inference", options.inferencePort], [
+        "retrieval",
+        options.retrievalPort,
+      ]] as const
+    ) {
+      if (!(await portFree(port))) {
+        throw new Error(`port ${port} (${what}) is in use; stop what holds it or choose another port (see --help)`);
+      }
+    }
+    await ensureNatsServer();
+    const storeDir = `${options.dataDir}/nats`;
+    await Deno.mkdir(storeDir, { recursive: true });
+    const nats = await NatsServerProcess.start({
+      storeDir,
+      port: options.natsPort,
+      log: (line) => write(prefixed("nats", line)),
+    });
+    const natsUrl = `nats://127.0.0.1:${options.natsPort}`;
+    const host = options.host ?? "localhost";
+    const children: { name: string; child: Deno.ChildProcess }[] = [];
+    const spawn = (name: string, script: string, args: string[]) => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", fromFileUrl(new URL(`../../${script}`, import.meta.url)), ...args],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      forwardLines(child.stdout, (line) => write(prefixed(name, line)));
+      forwardLines(child.stderr, (line) => write(prefixed(name, line)));
+      children.push({ name, child });
+      return child;
+    };
+    const stack = new LocalStack(nats, children, options);
+    try {
+      const common = ["--nats", natsUrl, "--backend", options.backend];
+      const inference = spawn("inference", "services/inference/main.ts", [
+        ...common,
+        "--model",
+        options.model,
+        "--port",
+        String(options.inferencePort),
+        "--instance",
+        `local-${options.inferencePort}`,
+        "--retrieval-url",
+        `http://${host}:${options.retrievalPort}`,
+      ]);
+      const retrieval = spawn("retrieval", "services/retrieval/main.ts", [
+        ...common,
+        "--model",
+        options.model,
+        "--port",
+        String(options.retrievalPort),
+        "--instance",
+        `local-${options.retrievalPort}`,
+        "--inference-url",
+        `http://${host}:${options.inferencePort}`,
+      ]);
+      if (options.trainer) {
+        spawn("trainer", "services/trainer/serve_trainer_main.ts", [
+          ...common,
+          "--name",
+          `local-${Deno.hostname()}`,
+          "--runs",
+          `${options.dataDir}/runs`,
+        ]);
+      }
+      await Promise.all([
+        waitHealthy(`http://127.0.0.1:${options.inferencePort}/healthz`, inference, 60_000),
+        waitHealthy(`http://127.0.0.1:${options.retrievalPort}/healthz`, retrieval, 60_000),
+      ]);
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    return stack;
+  }
+
+  /** SIGTERM to every service (they finish in-flight work; SIGKILL after `graceMs`), then NATS. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const signal = (child: Deno.ChildProcess, name: Deno.Signal) => {
+      try {
+        child.kill(name);
+      } catch {
+        // already gone
+      }
+    };
+    for (const { child } of [...this.#children].reverse()) signal(child, "SIGTERM");
+    const late = setTimeout(() => this.#children.forEach(({ child }) => signal(child, "SIGKILL")), graceMs);
+    await Promise.all(this.#children.map(({ child }) => child.status));
+    clearTimeout(late);
+    await this.#nats.stop();
+  }
+}

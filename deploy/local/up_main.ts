@@ -1,0 +1,48 @@
+/**
+ * `deno task up`: NATS with JetStream, inference, retrieval and a trainer worker on this
+ * machine, logs interleaved with coloured prefixes, until Ctrl-C.
+ *
+ * @module
+ */
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
+import { runCli } from "../../shared/cli/usage_error.ts";
+import { LocalStack } from "./local_stack.ts";
+import { STACK_FLAG_HELP, STACK_FLAG_OPTIONS, stackOptions } from "./stack_flags.ts";
+
+const HELP = `Start the local stack: nats-server (JetStream), inference, retrieval, a trainer worker.
+
+Usage: deno task up [options]
+
+${STACK_FLAG_HELP}
+
+Ctrl-C stops everything.`;
+
+/** Resolves on the first Ctrl-C or SIGTERM. */
+export function untilSignal(): Promise<Deno.Signal> {
+  return new Promise((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => resolve(signal));
+  });
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseFlags({ args, options: { ...STACK_FLAG_OPTIONS, help: { type: "boolean" } } });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const stack = await LocalStack.start(stackOptions(values));
+  console.error(
+    `\nup: NATS ${stack.natsUrl}\n` +
+      Object.entries(stack.urls).map(([page, url]) => `  ${page.padEnd(9)} ${url}`).join("\n") +
+      `\ntrain a model into it: deno task train --nats ${stack.natsUrl} --name ${
+        stackOptions(values).model
+      }   (or --submit to hand it to the worker)\nCtrl-C stops everything.\n`,
+  );
+  const signal = await untilSignal();
+  console.error(`\n${signal}: stopping…`);
+  await stack.stop();
+  console.error("stopped");
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));
