@@ -49,7 +49,7 @@ export function prefixed(name: string, line: string): string {
   return colour ? `\x1b[${COLOURS[name] ?? 37}m${tag}\x1b[0m ${text}` : `${tag} ${text}`;
 }
 
-async function portFree(port: number): Promise<boolean> {
+function portFree(port: number): boolean {
   try {
     Deno.listen({ hostname: "0.0.0.0", port }).close();
     return true;
@@ -122,7 +122,7 @@ export class LocalStack {
         options.retrievalPort,
       ]] as const
     ) {
-      if (!(await portFree(port))) {
+      if (!portFree(port)) {
         throw new Error(`port ${port} (${what}) is in use; stop what holds it or choose another port (see --help)`);
       }
     }
