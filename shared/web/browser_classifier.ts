@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * Runs a served checkpoint inside the browser with TensorFlow.js (WASM or WebGL), for the
  * classify page's side-by-side comparison. Bundled for the browser on demand by
@@ -12,6 +11,35 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import "../model/adaptive_avg_pool2d.ts";
 import "../model/local_response_norm.ts";
 import "../model/grouped_conv2d.ts";
+
+// The few DOM types this module uses, declared here so that type-checking it with the rest
+// of the (Deno) project does not pull the DOM library into every file.
+interface Canvas2D {
+  imageSmoothingQuality: string;
+  drawImage(
+    image: ImageSource,
+    sx: number,
+    sy: number,
+    sw: number,
+    sh: number,
+    dx: number,
+    dy: number,
+    dw: number,
+    dh: number,
+  ): void;
+  getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+}
+interface Canvas {
+  width: number;
+  height: number;
+  getContext(kind: "2d", options: { willReadFrequently: boolean }): Canvas2D | null;
+}
+/** An `ImageBitmap` (or anything drawable with a size). */
+export interface ImageSource {
+  width: number;
+  height: number;
+}
+declare const document: { createElement(tag: "canvas"): Canvas };
 
 /** What the service says about the model it serves (`GET /v1/model/info`). */
 export interface BrowserModelInfo {
@@ -34,7 +62,7 @@ export interface BrowserClassifier {
   info: BrowserModelInfo;
   backend: string;
   loadSeconds: number;
-  classify(image: ImageBitmap, topk?: number): Promise<BrowserClassification>;
+  classify(image: ImageSource, topk?: number): Promise<BrowserClassification>;
   dispose(): void;
 }
 
