@@ -12,7 +12,12 @@ import { connectBus } from "../../shared/bus/connect_bus.ts";
 import { CheckpointPublishedSchema } from "../../shared/bus/messages.ts";
 import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
 import { CHECKPOINT_BUCKET, CHECKPOINT_PUBLISHED, checkpointObjectName } from "../../shared/bus/subjects.ts";
-import { type CheckpointFiles, encodeCheckpoint, loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import {
+  type CheckpointFiles,
+  encodeCheckpoint,
+  loadCheckpointDir,
+  manifestInfo,
+} from "../../shared/checkpoint/checkpoint_files.ts";
 import { SeededRandom } from "../../shared/image/seeded_random.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
 import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
@@ -31,7 +36,7 @@ const runDir = await trainTinyCheckpoint({ name: "swap", width: 0.25 });
 const trained = await loadCheckpointDir(`${runDir}/last`);
 
 function versionFiles(version: string): Promise<CheckpointFiles> {
-  const { schema: _s, files: _f, arch: _a, inputSize: _i, groups: _g, width: _w, ...info } = trained.manifest;
+  const info = manifestInfo(trained.manifest);
   return encodeCheckpoint(trained.model, { ...info, version, createdAt: new Date().toISOString() });
 }
 

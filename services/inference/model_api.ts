@@ -8,7 +8,7 @@
 import type { Context, Env, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import { type CheckpointFiles, encodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
+import { type CheckpointFiles, encodeCheckpoint, manifestInfo } from "../../shared/checkpoint/checkpoint_files.ts";
 import { encodeRgbPng } from "../../shared/image/encode_png.ts";
 import { kernelGrid } from "../../shared/image/paper_figures.ts";
 import { errorJson } from "../../shared/http/error_response.ts";
@@ -61,7 +61,7 @@ export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): 
   const { slot, registry, training } = deps;
   const filesOf = perVersion<CheckpointFiles>((served) => {
     const { manifest, model } = served.checkpoint;
-    const { files: _f, schema: _s, arch: _a, inputSize: _i, groups: _g, width: _w, ...info } = manifest;
+    const info = manifestInfo(manifest);
     return slot.use(() => encodeCheckpoint(model, info));
   });
   const conv1Png = perVersion(async (served) => {

@@ -34,6 +34,7 @@ import { limitPerClass, scanImageFolder } from "../../shared/image/image_folder.
 import { loadImages } from "../../shared/image/load_images.ts";
 import { renderCurvesSvg } from "./curves_svg.ts";
 import { SgdMomentum } from "./sgd_momentum.ts";
+import { trainStep } from "./train_step.ts";
 import { copyPretrainedLayers } from "./transfer_weights.ts";
 
 /** Everything `deno task train` accepts, parsed once by main.ts. */
@@ -130,7 +131,8 @@ export interface TrainIo {
   worker?: string;
 }
 
-interface Split {
+/** Images with their labels. */
+export interface Split {
   images: RgbImage[];
   labels: number[];
 }
@@ -151,7 +153,8 @@ export function splitIndices(labels: number[], fraction: number, seed: number): 
   return { train: train.sort((a, b) => a - b), val: val.sort((a, b) => a - b) };
 }
 
-async function loadData(config: TrainConfig, resizeSize: number, io: TrainIo) {
+/** The training and validation images of a config (the same split a run with it used). */
+export async function loadTrainingData(config: TrainConfig, resizeSize: number, io: Pick<TrainIo, "log">) {
   if (config.data === null) {
     const perClass = config.limit ?? config.generatedPerClass;
     const all = generateShapeDataset(perClass, resizeSize, config.seed);
@@ -195,7 +198,7 @@ async function loadData(config: TrainConfig, resizeSize: number, io: TrainIo) {
 }
 
 /** Loss and accuracy of `model` on centre crops of `split`. */
-async function evaluate(
+export async function evaluateSplit(
   model: AlexNet,
   split: Split,
   batchSize: number,
@@ -251,7 +254,7 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
   const inputSize = resumed?.inputSize ?? config.inputSize ?? defaultInputSize(arch);
   // The paper crops 224 out of 256; keep that ratio at every input size.
   const resizeSize = Math.round((inputSize * 256) / 224);
-  const data = await loadData(config, resizeSize, io);
+  const data = await loadTrainingData(config, resizeSize, io);
   if (resumedClasses && resumedClasses.join() !== data.classNames.join()) {
     throw new UsageError(`--resume checkpoint has classes ${resumedClasses}, the data has ${data.classNames}`);
   }
@@ -319,16 +322,8 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
         3,
       ]);
       const y = tf.oneHot(tf.tensor1d(labels, "int32"), data.classNames.length);
-      let predicted: tf.Tensor | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = model.logitsTensor(x, true);
-        predicted = tf.keep(tf.argMax(logits, 1));
-        return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-      });
-      sgd.apply(grads);
-      const loss = (await value.data())[0];
-      const preds = await predicted!.data();
-      tf.dispose([x, y, value, predicted!]);
+      const { loss, predicted: preds } = await trainStep(model, sgd, x, y);
+      tf.dispose([x, y]);
       if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch} (loss ${loss}); lower --lr`);
       lossSum += loss * idx.length;
       correct += labels.filter((label, i) => preds[i] === label).length;
@@ -348,7 +343,7 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     }
     const trainSeconds = bar?.done() ?? (performance.now() - started) / 1000;
     const hasVal = data.val.images.length > 0;
-    const val = hasVal ? await evaluate(model, data.val, config.batchSize) : null;
+    const val = hasVal ? await evaluateSplit(model, data.val, config.batchSize) : null;
     const metrics: EpochMetrics = EpochMetricsSchema.parse({
       schema: "alexnet.train.epoch/v1",
       runId,

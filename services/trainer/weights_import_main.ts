@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import { encodeCheckpoint, manifestInfo, writeCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
 import { loadTorchvisionPth } from "../../shared/checkpoint/load_pretrained.ts";
 import { PthFormatError } from "../../shared/checkpoint/read_pth.ts";
 import { selectBackend } from "../../shared/backend/select_backend.ts";
@@ -45,7 +45,7 @@ export async function importWeights(
   }
   const { manifest, model } = loaded;
   try {
-    const { files: _files, schema: _schema, arch: _arch, inputSize: _i, groups: _g, width: _w, ...info } = manifest;
+    const info = manifestInfo(manifest);
     await writeCheckpointDir(out, await encodeCheckpoint(model, info));
   } finally {
     model.dispose();

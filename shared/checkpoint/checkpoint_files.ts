@@ -24,7 +24,8 @@ export class CheckpointFormatError extends Error {
   override name = "CheckpointFormatError";
 }
 
-const SHARD_BYTES = 4 * 1024 * 1024;
+/** Weight shard size (TF.js's converter uses 4 MiB too). */
+export const SHARD_BYTES = 4 * 1024 * 1024;
 
 /** Lower-case hex sha256. */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -33,7 +34,16 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 /** Manifest fields the caller provides; digests, schema and model shape are filled in. */
-export type ManifestInput = Omit<CheckpointManifest, "schema" | "files" | "arch" | "inputSize" | "groups" | "width">;
+export type ManifestInput = Omit<
+  CheckpointManifest,
+  "schema" | "files" | "arch" | "inputSize" | "groups" | "width" | "weights"
+>;
+
+/** The part of a manifest that {@linkcode encodeCheckpoint} takes back (to re-encode a loaded model). */
+export function manifestInfo(manifest: CheckpointManifest): ManifestInput {
+  const { schema: _s, files: _f, arch: _a, inputSize: _i, groups: _g, width: _w, weights: _q, ...info } = manifest;
+  return info;
+}
 
 /**
  * Serialises `model` and `info` into checkpoint files.
@@ -76,6 +86,7 @@ export async function encodeCheckpoint(model: AlexNet, info: ManifestInput): Pro
     inputSize: model.spec.inputSize,
     groups: model.spec.groups,
     width: model.spec.width,
+    weights: "float32",
     files: digests,
   });
   files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2)));

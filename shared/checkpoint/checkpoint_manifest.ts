@@ -17,6 +17,8 @@ export const CheckpointManifestSchema = z.object({
   arch: z.enum(ARCHITECTURES),
   inputSize: z.number().int().min(63),
   groups: z.union([z.literal(1), z.literal(2)]),
+  /** How the weight shards store values: float32, or quantized (dequantized on load). */
+  weights: z.enum(["float32", "float16", "int8"]).default("float32"),
   /** Channel/unit multiplier (1 = the paper's widths). */
   width: z.number().positive().default(1),
   classNames: z.array(z.string()).min(2),

@@ -1,0 +1,392 @@
+/**
+ * `deno task bench`: the numbers issue #7 asks for, measured in one run on one machine —
+ * images/s for inference (batch 1 and 32) and a training step (batch 32) of `alexnet-owt` at
+ * 224 and `alexnet` at 227 on each tfjs backend, the same networks in PyTorch CPU as the peer,
+ * decode+preprocess images/s on real photos, HTTP classify throughput and latency on loopback,
+ * cold start, and peak RSS. Warm-up, then the median of several repeats. Prints a table and
+ * writes JSON.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { selectBackend } from "../../shared/backend/select_backend.ts";
+import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
+import { parseFlags } from "../../shared/cli/parse_flags.ts";
+import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import { decodeImage } from "../../shared/image/decode_image.ts";
+import { scanImageFolder } from "../../shared/image/image_folder.ts";
+import { centerCropForModel } from "../../shared/image/model_input.ts";
+import { IMAGENET_NORMALIZATION, normalizeBatch } from "../../shared/image/normalize_batch.ts";
+import { IMAGENET_SYNSETS } from "../../shared/labels/imagenet_en.ts";
+import { AlexNet } from "../../shared/model/alexnet.ts";
+import type { Architecture } from "../../shared/model/build_alexnet.ts";
+import { SgdMomentum } from "./sgd_momentum.ts";
+import { trainStep } from "./train_step.ts";
+
+const HELP = `Benchmark training and inference against PyTorch CPU on this machine.
+
+Usage: deno task bench [--quick] [--out FILE] [--data DIR] [--backends wasm,cpu,webgpu] [--no-torch] [--no-http]
+
+  --quick          alexnet-owt only, fewer repeats (about a minute)
+  --repeats N      timed repeats per measurement after warm-up (default 3; medians are reported)
+  --data DIR       photos for the decode+preprocess rate and HTTP requests (default ../shared/data/dogs-vs-cats-2k)
+  --backends LIST  tfjs backends to measure (default wasm,cpu; webgpu when asked: here it is a software adapter)
+  --out FILE       JSON results (default runs/bench/bench-<time>.json)
+  --python PATH    Python with torch and torchvision (default /usr/bin/python3)`;
+
+/** One measured configuration; rates are images/s. */
+interface Row {
+  engine: string;
+  network: Architecture;
+  inputSize: number;
+  inferB1: number | null;
+  inferB32: number | null;
+  trainB32: number | null;
+  note?: string;
+}
+
+const NETWORKS: { arch: Architecture; size: number }[] = [
+  { arch: "alexnet-owt", size: 224 },
+  { arch: "alexnet", size: 227 },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median seconds of `fn` over `repeats` runs after `warmup` runs. */
+async function timeIt(fn: () => Promise<unknown>, warmup: number, repeats: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    await fn();
+    times.push((performance.now() - t) / 1000);
+  }
+  return median(times);
+}
+
+/** Peak resident memory of a process in MiB (Linux /proc VmHWM). */
+export async function peakRssMiB(pid: number | "self" = "self"): Promise<number | null> {
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? kb / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function measureTfjs(
+  backend: "wasm" | "cpu" | "webgpu",
+  arch: Architecture,
+  size: number,
+  repeats: number,
+  log: (line: string) => void,
+): Promise<Row> {
+  const choice = await selectBackend(backend);
+  const engine = `tfjs ${tf.version.tfjs} ${choice.tfjsName}`;
+  const model = AlexNet.create({ arch, numClasses: 1000, inputSize: size, seed: 1 });
+  const x1 = tf.randomNormal([1, size, size, 3]) as tf.Tensor4D;
+  const x32 = tf.randomNormal([32, size, size, 3]) as tf.Tensor4D;
+  const y32 = tf.oneHot(tf.randomUniform([32], 0, 1000, "int32") as tf.Tensor1D, 1000);
+  try {
+    log(`${engine} ${arch}@${size}: inference batch 1 …`);
+    const b1 = await timeIt(() => model.logits(x1), backend === "wasm" ? 3 : 1, backend === "wasm" ? repeats * 3 : 1);
+    if (backend !== "wasm") {
+      return {
+        engine,
+        network: arch,
+        inputSize: size,
+        inferB1: 1 / b1,
+        inferB32: null,
+        trainB32: null,
+        note: backend === "cpu"
+          ? "pure-JS backend: batch 32 and training skipped (minutes per step)"
+          : "software WebGPU adapter: batch 32 and training skipped",
+      };
+    }
+    log(`${engine} ${arch}@${size}: inference batch 32 …`);
+    const b32 = await timeIt(() => model.logits(x32), 1, repeats);
+    log(`${engine} ${arch}@${size}: training step batch 32 …`);
+    const sgd = new SgdMomentum({ learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+    const train = await timeIt(() => trainStep(model, sgd, x32, y32), 1, repeats);
+    sgd.dispose();
+    return { engine, network: arch, inputSize: size, inferB1: 1 / b1, inferB32: 32 / b32, trainB32: 32 / train };
+  } finally {
+    tf.dispose([x1, x32, y32]);
+    model.dispose();
+  }
+}
+
+async function measureTorch(python: string, networks: string[], repeats: number) {
+  const script = new URL("./bench_torch_peer.py", import.meta.url).pathname;
+  const threads = navigator.hardwareConcurrency;
+  try {
+    const { success, stdout, stderr } = await new Deno.Command(python, {
+      args: [script, "--threads", String(threads), "--repeats", String(repeats), "--networks", networks.join(",")],
+    }).output();
+    if (!success) return { error: new TextDecoder().decode(stderr).trim().split("\n").at(-1) ?? "failed" };
+    return JSON.parse(new TextDecoder().decode(stdout)) as {
+      engine: string;
+      threads: number;
+      results: { network: Architecture; inputSize: number; inferB1: number; inferB32: number; trainB32: number }[];
+      peakRssMiB: number;
+    };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+async function measurePreprocess(data: string, count: number) {
+  const folder = await scanImageFolder(data);
+  const files = folder.files.slice(0, count);
+  const bytes = await Promise.all(files.map((f) => Deno.readFile(f.path)));
+  const started = performance.now();
+  for (let i = 0; i < bytes.length; i += 32) {
+    const crops = await Promise.all(
+      bytes.slice(i, i + 32).map(async (b) =>
+        centerCropForModel(await decodeImage(b), { resizeSize: 256, inputSize: 224 })
+      ),
+    );
+    normalizeBatch(crops, IMAGENET_NORMALIZATION);
+  }
+  return { images: bytes.length, perSecond: bytes.length / ((performance.now() - started) / 1000) };
+}
+
+/** Starts the inference service on a random-weight alexnet-owt; measures cold start, load, RSS. */
+async function measureHttp(photos: Uint8Array[], requests: number, concurrency: number, log: (line: string) => void) {
+  await selectBackend("wasm");
+  const dir = await Deno.makeTempDir({ prefix: "alexnet-bench-" });
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 1000, inputSize: 224, seed: 2 });
+  await writeCheckpointDir(
+    dir,
+    await encodeCheckpoint(
+      model,
+      sampleManifestInfo({ name: "bench", classNames: [...IMAGENET_SYNSETS], resizeSize: 256 }),
+    ),
+  );
+  model.dispose();
+  const port = (() => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const p = (l.addr as Deno.NetAddr).port;
+    l.close();
+    return p;
+  })();
+  const base = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../inference/main.ts", import.meta.url).pathname,
+      "--checkpoint",
+      dir,
+      "--port",
+      String(port),
+      "--hostname",
+      "127.0.0.1",
+      "--backend",
+      "wasm",
+      "--max-queued",
+      "1024",
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const classify = (bytes: Uint8Array) =>
+    fetch(`${base}/v1/classify?topk=5`, {
+      method: "POST",
+      body: bytes as BodyInit,
+      headers: { "content-type": "image/jpeg" },
+    });
+  try {
+    let coldStart = 0;
+    for (;;) {
+      try {
+        const response = await classify(photos[0]);
+        await response.body?.cancel();
+        if (response.ok) {
+          coldStart = (performance.now() - started) / 1000;
+          break;
+        }
+      } catch {
+        // not listening yet
+      }
+      if (performance.now() - started > 120_000) throw new Error("the inference service did not answer within 120 s");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    log(`HTTP: cold start ${coldStart.toFixed(2)} s; ${requests} requests at concurrency ${concurrency} …`);
+    for (let i = 0; i < 5; i++) await (await classify(photos[i % photos.length])).body?.cancel();
+    const latencies: number[] = [];
+    let next = 0, failed = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < requests) {
+        const i = next++;
+        const t = performance.now();
+        const response = await classify(photos[i % photos.length]);
+        await response.body?.cancel();
+        if (!response.ok) failed++;
+        latencies.push(performance.now() - t);
+      }
+    }));
+    const seconds = (performance.now() - t0) / 1000;
+    latencies.sort((a, b) => a - b);
+    return {
+      coldStartSeconds: coldStart,
+      requests,
+      concurrency,
+      failed,
+      perSecond: requests / seconds,
+      p50Ms: latencies[Math.floor(latencies.length * 0.5)],
+      p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
+      serviceRssMiB: await peakRssMiB(child.pid),
+    };
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const fmt = (x: number | null | undefined, digits = 1) => (x == null ? "–" : x.toFixed(digits));
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseFlags({
+    args,
+    options: {
+      quick: { type: "boolean" },
+      repeats: { type: "string" },
+      data: { type: "string", default: "../shared/data/dogs-vs-cats-2k" },
+      backends: { type: "string", default: "wasm,cpu" },
+      out: { type: "string" },
+      python: { type: "string", default: Deno.env.get("PYTHON") ?? "/usr/bin/python3" },
+      "no-torch": { type: "boolean" },
+      "no-http": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const repeats = Number(values.repeats ?? (values.quick ? 2 : 3));
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError("--repeats must be a positive integer");
+  const backends = values.backends!.split(",").map((b) => b.trim());
+  for (const b of backends) {
+    if (!["wasm", "cpu", "webgpu"].includes(b)) throw new UsageError(`--backends takes wasm, cpu, webgpu; got "${b}"`);
+  }
+  const networks = values.quick ? NETWORKS.slice(0, 1) : NETWORKS;
+  const log = (line: string) => console.error(`bench: ${line}`);
+  const machine =
+    `${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}`;
+  const startedAt = new Date().toISOString();
+  const rows: Row[] = [];
+
+  const torch = values["no-torch"]
+    ? { error: "skipped (--no-torch)" }
+    : (log("PyTorch peer …"), await measureTorch(values.python!, networks.map((n) => n.arch), repeats));
+  if ("results" in torch) {
+    for (const r of torch.results) rows.push({ engine: `${torch.engine}, ${torch.threads} threads`, ...r });
+  } else log(`PyTorch peer unavailable: ${torch.error}`);
+
+  for (const backend of backends as ("wasm" | "cpu" | "webgpu")[]) {
+    for (const { arch, size } of networks) {
+      try {
+        rows.push(await measureTfjs(backend, arch, size, repeats, log));
+      } catch (error) {
+        log(`${backend} ${arch}: ${(error as Error).message}`);
+        rows.push({
+          engine: `tfjs ${backend}`,
+          network: arch,
+          inputSize: size,
+          inferB1: null,
+          inferB32: null,
+          trainB32: null,
+          note: (error as Error).message,
+        });
+      }
+    }
+  }
+  const trainingRss = await peakRssMiB();
+
+  let preprocess = null, http = null;
+  const photos: Uint8Array[] = [];
+  try {
+    const folder = await scanImageFolder(values.data!);
+    for (const f of folder.files.slice(0, 16)) photos.push(await Deno.readFile(f.path));
+    log(`decode + resize 256 + centre crop 224 + normalise on ${values.data} …`);
+    preprocess = await measurePreprocess(values.data!, values.quick ? 128 : 320);
+  } catch (error) {
+    log(`no photos for the preprocess and HTTP measurements: ${(error as Error).message}`);
+  }
+  if (!values["no-http"] && photos.length > 0) http = await measureHttp(photos, values.quick ? 60 : 200, 4, log);
+
+  const owt = (engine: string) => rows.find((r) => r.network === "alexnet-owt" && r.engine.startsWith(engine));
+  const peer = owt("pytorch"), wasm = owt(`tfjs ${tf.version.tfjs} wasm`);
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
+  const ratios = {
+    trainingVsPytorch: ratio(wasm?.trainB32, peer?.trainB32),
+    inferenceVsPytorch: ratio(wasm?.inferB32, peer?.inferB32),
+    httpVsRawModelBatch1: ratio(http?.perSecond, wasm?.inferB1),
+  };
+
+  const lines = [
+    `alexnet-edge bench — ${startedAt.slice(0, 10)}, ${machine}; images/s, median of ${repeats} after warm-up`,
+    "",
+    "| engine | network | input | infer b1 | infer b32 | train b32 | note |",
+    "|---|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.engine} | ${r.network} | ${r.inputSize} | ${fmt(r.inferB1)} | ${fmt(r.inferB32)} | ${
+        fmt(r.trainB32, 2)
+      } | ${r.note ?? ""} |`
+    ),
+    "",
+    `alexnet-owt@224, tfjs WASM vs PyTorch CPU: training ${fmt(ratios.trainingVsPytorch, 2)}× (goal ≥ 1.5×), ` +
+    `inference b32 ${fmt(ratios.inferenceVsPytorch, 2)}× (goal ≥ 2.0×)`,
+    preprocess
+      ? `decode+preprocess (JPEG → 224 crop, normalised): ${
+        fmt(preprocess.perSecond)
+      } images/s over ${preprocess.images} photos`
+      : "decode+preprocess: not measured (no --data)",
+    http
+      ? `HTTP classify (alexnet-owt@224, concurrency ${http.concurrency}, ${http.requests} requests): ${
+        fmt(http.perSecond)
+      } req/s, ` +
+        `p50 ${fmt(http.p50Ms)} ms, p99 ${fmt(http.p99Ms)} ms, ${http.failed} failed; ${
+          fmt((ratios.httpVsRawModelBatch1 ?? 0) * 100, 0)
+        }% of the raw batch-1 model rate (goal ≥ 80%); ` +
+        `cold start ${fmt(http.coldStartSeconds, 2)} s (goal ≤ 2 s); service peak RSS ${fmt(http.serviceRssMiB, 0)} MiB`
+      : "HTTP classify: not measured",
+    `peak RSS: bench process (tfjs, training at batch 32) ${fmt(trainingRss, 0)} MiB` +
+    ("results" in torch ? `; PyTorch peer ${fmt(torch.peakRssMiB, 0)} MiB` : ""),
+  ];
+  console.log(lines.join("\n"));
+  const out = values.out ?? join("runs", "bench", `bench-${startedAt.replace(/[-:]/g, "").slice(0, 15)}.json`);
+  await Deno.mkdir(join(out, ".."), { recursive: true });
+  await Deno.writeTextFile(
+    out,
+    JSON.stringify(
+      {
+        startedAt,
+        machine,
+        repeats,
+        rows,
+        ratios,
+        preprocess,
+        http,
+        peakRssMiB: { trainingProcess: trainingRss, pytorch: "results" in torch ? torch.peakRssMiB : null },
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.error(`bench: wrote ${out}`);
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

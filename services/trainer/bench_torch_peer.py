@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""PyTorch CPU peer for `deno task bench`: the same networks, batch sizes and measurements.
+
+Prints one JSON object: images/s for inference at batch 1 and 32 and for an SGD-momentum
+training step at batch 32, for AlexNet-OWT at 224 (torchvision's own model) and the paper's
+AlexNet at 227 (LRN, two-tower grouping, ceil pooling, built here), plus peak RSS.
+Run by the benchmark with Debian's python3-torch; usable alone:
+    /usr/bin/python3 services/trainer/bench_torch_peer.py --threads 2 --repeats 3
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torchvision
+
+
+def paper_alexnet(num_classes: int = 1000) -> nn.Module:
+    pool = lambda: nn.MaxPool2d(3, 2, ceil_mode=True)  # noqa: E731 — Caffe rounds pooling up
+    lrn = lambda: nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)  # noqa: E731 — §3.3
+    return nn.Sequential(
+        nn.Conv2d(3, 96, 11, 4), nn.ReLU(inplace=True), lrn(), pool(),
+        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(inplace=True), lrn(), pool(),
+        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 256, 3, padding=1, groups=2), nn.ReLU(inplace=True), pool(),
+        nn.AdaptiveAvgPool2d(6), nn.Flatten(),
+        nn.Dropout(), nn.Linear(256 * 36, 4096), nn.ReLU(inplace=True),
+        nn.Dropout(), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
+        nn.Linear(4096, num_classes),
+    )
+
+
+def median_seconds(fn, warmup: int, repeats: int) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def measure(name: str, net: nn.Module, size: int, repeats: int) -> dict:
+    x1, x32 = torch.randn(1, 3, size, size), torch.randn(32, 3, size, size)
+    y32 = torch.randint(0, 1000, (32,))
+    net.eval()
+    with torch.no_grad():
+        b1 = median_seconds(lambda: net(x1), 3, repeats * 3)
+        b32 = median_seconds(lambda: net(x32), 1, repeats)
+    net.train()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss_fn(net(x32), y32).backward()
+        opt.step()
+
+    train = median_seconds(step, 1, repeats)
+    return {"network": name, "inputSize": size, "inferB1": 1 / b1, "inferB32": 32 / b32, "trainB32": 32 / train}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--networks", default="alexnet-owt,alexnet")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    results = []
+    for name in args.networks.split(","):
+        net = torchvision.models.alexnet() if name == "alexnet-owt" else paper_alexnet()
+        results.append(measure(name, net, 224 if name == "alexnet-owt" else 227, args.repeats))
+    print(json.dumps({
+        "engine": f"pytorch {torch.__version__} cpu",
+        "threads": torch.get_num_threads(),
+        "results": results,
+        "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+if __name__ == "__main__":
+    main()
