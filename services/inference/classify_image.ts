@@ -46,6 +46,20 @@ export function checkPixelLimit(bytes: Uint8Array, maxPixels: number): void {
   }
 }
 
+/** Runs the network on a batch of normalised crops; one probability row per crop. */
+export type ProbabilityRunner = (served: ServedModel, values: Float32Array, crops: number) => Promise<Float32Array[]>;
+
+/** The direct runner: one forward pass per request. */
+export const runDirect: ProbabilityRunner = async (served, values, crops) => {
+  const size = served.checkpoint.manifest.inputSize;
+  const batch = tf.tensor4d(values, [crops, size, size, 3]);
+  try {
+    return await served.checkpoint.model.probabilities(batch);
+  } finally {
+    batch.dispose();
+  }
+};
+
 /**
  * @example
  * ```ts
@@ -56,8 +70,9 @@ export async function classifyImage(
   served: ServedModel,
   bytes: Uint8Array,
   options: { topk: number; tta: TestTimeAugmentation; maxPixels: number },
+  run: ProbabilityRunner = runDirect,
 ): Promise<ClassifyResult> {
-  const { manifest, model } = served.checkpoint;
+  const { manifest } = served.checkpoint;
   const t0 = performance.now();
   checkPixelLimit(bytes, options.maxPixels);
   const decoded = await decodeImage(bytes);
@@ -66,14 +81,9 @@ export async function classifyImage(
   const size = manifest.inputSize;
   const windows = options.tta === "ten-crop" ? tenCropWindows(scaled, size) : [centerCropWindow(scaled, size)];
   const crops = windows.map((w) => cropImage(scaled, w));
-  const batch = tf.tensor4d(normalizeBatch(crops, manifest.normalization), [crops.length, size, size, 3]);
+  const values = normalizeBatch(crops, manifest.normalization);
   const t2 = performance.now();
-  let rows: Float32Array[];
-  try {
-    rows = await model.probabilities(batch);
-  } finally {
-    batch.dispose();
-  }
+  const rows = await run(served, values, crops.length);
   const t3 = performance.now();
   const mean = new Float32Array(rows[0].length);
   for (const row of rows) row.forEach((p, i) => (mean[i] += p / rows.length));

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { classifyImage, type ClassifyResult, type TestTimeAugmentation } from "./classify_image.ts";
+import { classifyImage, type ClassifyResult, runDirect, type TestTimeAugmentation } from "./classify_image.ts";
+import { MicroBatcher, type MicroBatchOptions } from "./micro_batcher.ts";
 import type { InferenceMetrics } from "./inference_metrics.ts";
 import type { ModelSlot } from "./model_slot.ts";
 import type { WorkQueue } from "../../shared/http/work_queue.ts";
@@ -23,12 +24,18 @@ export interface ClassifyOptions {
  * ```
  */
 export class InferenceEngine {
+  /** Present when concurrent requests are batched (see {@linkcode MicroBatcher}). */
+  readonly batcher: MicroBatcher | null;
+
   constructor(
     readonly slot: ModelSlot,
     readonly queue: WorkQueue,
     readonly maxPixels: number,
     readonly metrics?: InferenceMetrics,
-  ) {}
+    batching?: Omit<MicroBatchOptions, "run"> | null,
+  ) {
+    this.batcher = batching && batching.maxBatch > 1 ? new MicroBatcher({ ...batching, run: runDirect }) : null;
+  }
 
   /** Classifies `bytes`; throws QueueFullError, NoModelError or an image error. */
   classify(bytes: Uint8Array, options: ClassifyOptions): Promise<ClassifyResult> {
@@ -37,7 +44,9 @@ export class InferenceEngine {
       // Inference is synchronous CPU work: give the event loop a turn first, so requests that
       // arrived meanwhile are accepted into the queue (or refused with 503) rather than stalled.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      return await this.slot.use((served) => classifyImage(served, bytes, { ...options, maxPixels: this.maxPixels }));
+      return await this.slot.use((served) =>
+        classifyImage(served, bytes, { ...options, maxPixels: this.maxPixels }, this.batcher?.run ?? runDirect)
+      );
     }).finally(() => this.metrics?.queueDepth.set(this.queue.depth));
   }
 }

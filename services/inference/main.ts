@@ -43,6 +43,8 @@ Usage: deno task serve:inference (--checkpoint DIR | --nats URL --model NAME) [o
   --max-body-mb N       request body limit (default 20)
   --max-megapixels N    image size limit, from the header (default 40)
   --max-queued N        waiting requests before 503 (default 64)
+  --max-batch N         micro-batching: most images in one forward pass (default 8; 1 turns it off)
+  --batch-wait-ms N     longest a request waits for others to batch with (default 5)
   --retrieval-url URL   where the retrieval service's search page is (for the web UI's navigation)
   --help
 `;
@@ -60,6 +62,8 @@ interface InferenceConfig {
   maxPixels: number;
   maxQueued: number;
   retrievalUrl: string | null;
+  maxBatch: number;
+  batchWaitMs: number;
 }
 
 function positive(flag: string, value: string | undefined, fallback: number, integer = true): number {
@@ -88,6 +92,8 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
       "max-megapixels": { type: "string" },
       "max-queued": { type: "string" },
       "retrieval-url": { type: "string" },
+      "max-batch": { type: "string" },
+      "batch-wait-ms": { type: "string" },
       help: { type: "boolean" },
     },
   }).values;
@@ -109,6 +115,8 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
     maxPixels: Math.round(positive("max-megapixels", v["max-megapixels"], 40, false) * 1e6),
     maxQueued: positive("max-queued", v["max-queued"], 64),
     retrievalUrl: v["retrieval-url"] ?? null,
+    maxBatch: Math.max(1, positive("max-batch", v["max-batch"], 8)),
+    batchWaitMs: positive("batch-wait-ms", v["batch-wait-ms"], 5, false),
   };
 }
 
@@ -124,9 +132,11 @@ async function main(args: string[]): Promise<number> {
   const metrics = createInferenceMetrics();
   const engine = new InferenceEngine(
     slot,
-    new WorkQueue({ concurrency: 1, maxQueued: config.maxQueued }),
+    // Up to a batch of requests may be decoded and waiting for the network at once.
+    new WorkQueue({ concurrency: config.maxBatch, maxQueued: config.maxQueued }),
     config.maxPixels,
     metrics,
+    { maxBatch: config.maxBatch, maxWaitMs: config.batchWaitMs },
   );
   const nc = config.nats ? await connectBus(config.nats, `inference-${config.model}-${config.instance}`) : null;
   let follower: CheckpointFollower | null = null;

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../../shared/backend/select_backend.ts";
+import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
+import { encodeRgbPng } from "../../shared/image/encode_png.ts";
+import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
+import { SeededRandom } from "../../shared/image/seeded_random.ts";
+import { WorkQueue } from "../../shared/http/work_queue.ts";
+import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
+import { createInferenceApp } from "./app.ts";
+import type { ClassifyResult } from "./classify_image.ts";
+import { InferenceEngine } from "./inference_engine.ts";
+import { ModelSlot, serve } from "./model_slot.ts";
+
+await selectBackend("wasm");
+const runDir = await trainTinyCheckpoint({ name: "batching", width: 0.25 });
+const rng = new SeededRandom(4);
+const photos = Array.from({ length: 6 }, (_, i) => encodeRgbPng(generateShapeImage(i % 4, 90, rng)));
+
+async function engine(batching: { maxBatch: number; maxWaitMs: number } | null) {
+  const slot = new ModelSlot();
+  slot.swap(serve(await loadCheckpointDir(`${runDir}/last`)));
+  const queue = new WorkQueue({ concurrency: batching?.maxBatch ?? 1, maxQueued: 64 });
+  return new InferenceEngine(slot, queue, 40e6, undefined, batching);
+}
+
+Deno.test("concurrent requests share one forward pass and each gets exactly its own answer", async () => {
+  const plain = await engine(null);
+  const batched = await engine({ maxBatch: 8, maxWaitMs: 50 });
+  const options = { topk: 4, tta: "center" as const };
+  const expected: ClassifyResult[] = [];
+  for (const p of photos) expected.push(await plain.classify(p, options));
+  const got = await Promise.all(photos.map((p) => batched.classify(p, options)));
+  assert.ok(batched.batcher!.batchSizes.length < photos.length, `batches ${batched.batcher!.batchSizes}`);
+  assert.equal(batched.batcher!.batchSizes.reduce((a, b) => a + b, 0), photos.length);
+  got.forEach((result, i) => {
+    assert.deepEqual(result.predictions.map((p) => p.index), expected[i].predictions.map((p) => p.index), `image ${i}`);
+    result.predictions.forEach((p, j) =>
+      assert.ok(Math.abs(p.probability - expected[i].predictions[j].probability) < 1e-5)
+    );
+  });
+  // Ten-crop requests (10 crops each) never exceed the batch limit: each runs alone.
+  const ten = await Promise.all(photos.slice(0, 2).map((p) => batched.classify(p, { topk: 1, tta: "ten-crop" })));
+  assert.equal(ten.length, 2);
+  assert.deepEqual(batched.batcher!.batchSizes.slice(-2), [10, 10]);
+  plain.slot.close();
+  batched.slot.close();
+});
+
+Deno.test("the tensor count stays flat over 1000 batched HTTP classify requests", async () => {
+  const e = await engine({ maxBatch: 8, maxWaitMs: 2 });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    createInferenceApp({ engine: e }).fetch,
+  );
+  const url = `http://127.0.0.1:${server.addr.port}/v1/classify`;
+  const send = async (i: number) => {
+    const response = await fetch(url, {
+      method: "POST",
+      body: photos[i % photos.length] as BodyInit,
+      headers: { "content-type": "image/png" },
+    });
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+  };
+  for (let i = 0; i < 20; i++) await send(i); // warm-up
+  const before = tf.memory().numTensors;
+  const rssBefore = Deno.memoryUsage().rss;
+  for (let round = 0; round < 125; round++) await Promise.all(Array.from({ length: 8 }, (_, i) => send(round * 8 + i)));
+  assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+  const growth = (Deno.memoryUsage().rss - rssBefore) / 2 ** 20;
+  assert.ok(growth < 64, `RSS grew by ${growth.toFixed(1)} MiB over 1000 requests`);
+  await server.shutdown();
+  e.slot.close();
+});
