@@ -35,6 +35,7 @@ import { loadImages } from "../../shared/image/load_images.ts";
 import { renderCurvesSvg } from "./curves_svg.ts";
 import { SgdMomentum } from "./sgd_momentum.ts";
 import { trainStep } from "./train_step.ts";
+import { DataParallelPool } from "./data_parallel_pool.ts";
 import { copyPretrainedLayers } from "./transfer_weights.ts";
 
 /** Everything `deno task train` accepts, parsed once by main.ts. */
@@ -69,6 +70,8 @@ export interface TrainConfig {
   pretrained: string | null;
   /** With `pretrained`: train only fc6–fc8. */
   freezeFeatures: boolean;
+  /** Data-parallel training processes (Web Workers, one WASM instance each); 1 trains in this thread. */
+  workers: number;
   nats: string | null;
   name: string;
   /** Fixed run id (a worker uses the job id); default: a new time-sorted id. */
@@ -102,6 +105,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   resume: null,
   pretrained: null,
   freezeFeatures: false,
+  workers: 1,
   nats: null,
   name: "alexnet",
   json: false,
@@ -283,6 +287,14 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
   await Deno.mkdir(outDir, { recursive: true });
   const pca: ColourPca | null = config.augment.pca ? computeColourPca(data.train.images) : null;
   const sgd = new SgdMomentum({ learningRate, momentum: config.momentum, weightDecay: config.weightDecay });
+  const pool = config.workers > 1
+    ? await DataParallelPool.start(model, {
+      workers: config.workers,
+      sgd: { learningRate, momentum: config.momentum, weightDecay: config.weightDecay },
+      frozen: model.network.layers.filter((l) => !l.trainable).map((l) => l.name),
+    })
+    : null;
+  if (pool) io.log(`data-parallel: ${pool.size} workers, each with its own WASM instance`);
   const rng = new SeededRandom(`train-${config.seed}`);
   const history: EpochMetrics[] = [];
   const publishedVersions: string[] = [];
@@ -315,15 +327,20 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
       });
       const shifts = pca ? idx.map(() => drawColourShift(pca, rng)) : undefined;
       const labels = idx.map((i) => data.train.labels[i]);
-      const x = tf.tensor4d(normalizeBatch(crops, IMAGENET_NORMALIZATION, shifts), [
-        idx.length,
-        inputSize,
-        inputSize,
-        3,
-      ]);
-      const y = tf.oneHot(tf.tensor1d(labels, "int32"), data.classNames.length);
-      const { loss, predicted: preds } = await trainStep(model, sgd, x, y);
-      tf.dispose([x, y]);
+      const values = normalizeBatch(crops, IMAGENET_NORMALIZATION, shifts);
+      let step: { loss: number; predicted: Int32Array };
+      if (pool) {
+        step = await pool.step(values, labels, data.classNames.length, {
+          dropout: true,
+          learningRate: sgd.learningRate,
+        });
+      } else {
+        const x = tf.tensor4d(values, [idx.length, inputSize, inputSize, 3]);
+        const y = tf.oneHot(tf.tensor1d(labels, "int32"), data.classNames.length);
+        step = await trainStep(model, sgd, x, y);
+        tf.dispose([x, y]);
+      }
+      const { loss, predicted: preds } = step;
       if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch} (loss ${loss}); lower --lr`);
       lossSum += loss * idx.length;
       correct += labels.filter((label, i) => preds[i] === label).length;
@@ -343,6 +360,8 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     }
     const trainSeconds = bar?.done() ?? (performance.now() - started) / 1000;
     const hasVal = data.val.images.length > 0;
+    // The workers hold the current weights; bring them back for evaluation and the checkpoint.
+    if (pool) await pool.copyWeightsTo(model);
     const val = hasVal ? await evaluateSplit(model, data.val, config.batchSize) : null;
     const metrics: EpochMetrics = EpochMetricsSchema.parse({
       schema: "alexnet.train.epoch/v1",
@@ -413,6 +432,7 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     }
   }
   sgd.dispose();
+  pool?.close();
   model.dispose();
   if (io.nats) {
     const final = history.at(-1)?.valTop1;

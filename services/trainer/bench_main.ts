@@ -24,6 +24,7 @@ import { AlexNet } from "../../shared/model/alexnet.ts";
 import type { Architecture } from "../../shared/model/build_alexnet.ts";
 import { SgdMomentum } from "./sgd_momentum.ts";
 import { trainStep } from "./train_step.ts";
+import { DataParallelPool } from "./data_parallel_pool.ts";
 
 const HELP = `Benchmark training and inference against PyTorch CPU on this machine.
 
@@ -44,6 +45,8 @@ interface Row {
   inferB1: number | null;
   inferB32: number | null;
   trainB32: number | null;
+  /** The same training step split across data-parallel workers (one per core). */
+  trainB32Workers?: { workers: number; imagesPerSec: number };
   note?: string;
 }
 
@@ -115,7 +118,36 @@ async function measureTfjs(
     const sgd = new SgdMomentum({ learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4 });
     const train = await timeIt(() => trainStep(model, sgd, x32, y32), 1, repeats);
     sgd.dispose();
-    return { engine, network: arch, inputSize: size, inferB1: 1 / b1, inferB32: 32 / b32, trainB32: 32 / train };
+    const row: Row = {
+      engine,
+      network: arch,
+      inputSize: size,
+      inferB1: 1 / b1,
+      inferB32: 32 / b32,
+      trainB32: 32 / train,
+    };
+    const workers = navigator.hardwareConcurrency;
+    if (workers > 1) {
+      log(`${engine} ${arch}@${size}: training step batch 32 on ${workers} workers …`);
+      const pool = await DataParallelPool.start(model, {
+        workers,
+        sgd: { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4 },
+        frozen: [],
+      });
+      const values = (await x32.data()) as Float32Array;
+      const labels = [...(await tf.argMax(y32, 1).data())];
+      try {
+        const seconds = await timeIt(
+          () => pool.step(values, labels, 1000, { dropout: true, learningRate: 0.01 }),
+          1,
+          repeats,
+        );
+        row.trainB32Workers = { workers, imagesPerSec: 32 / seconds };
+      } finally {
+        pool.close();
+      }
+    }
+    return row;
   } finally {
     tf.dispose([x1, x32, y32]);
     model.dispose();
@@ -329,8 +361,9 @@ async function main(args: string[]): Promise<number> {
   const owt = (engine: string) => rows.find((r) => r.network === "alexnet-owt" && r.engine.startsWith(engine));
   const peer = owt("pytorch"), wasm = owt(`tfjs ${tf.version.tfjs} wasm`);
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
+  const bestTrain = Math.max(wasm?.trainB32 ?? 0, wasm?.trainB32Workers?.imagesPerSec ?? 0) || null;
   const ratios = {
-    trainingVsPytorch: ratio(wasm?.trainB32, peer?.trainB32),
+    trainingVsPytorch: ratio(bestTrain, peer?.trainB32),
     inferenceVsPytorch: ratio(wasm?.inferB32, peer?.inferB32),
     httpVsRawModelBatch1: ratio(http?.perSecond, wasm?.inferB1),
   };
@@ -346,7 +379,9 @@ async function main(args: string[]): Promise<number> {
       } | ${r.note ?? ""} |`
     ),
     "",
-    `alexnet-owt@224, tfjs WASM vs PyTorch CPU: training ${fmt(ratios.trainingVsPytorch, 2)}× (goal ≥ 1.5×), ` +
+    `alexnet-owt@224, tfjs WASM vs PyTorch CPU: training ${
+      fmt(ratios.trainingVsPytorch, 2)
+    }× (best of one thread and workers; goal ≥ 1.5×), ` +
     `inference b32 ${fmt(ratios.inferenceVsPytorch, 2)}× (goal ≥ 2.0×)`,
     preprocess
       ? `decode+preprocess (JPEG → 224 crop, normalised): ${

@@ -21,10 +21,16 @@ export interface StepResult {
  * const { loss } = await trainStep(model, sgd, x, tf.oneHot(labels, 4));
  * ```
  */
-export async function trainStep(model: AlexNet, sgd: SgdMomentum, x: tf.Tensor4D, y: tf.Tensor): Promise<StepResult> {
+export async function trainStep(
+  model: AlexNet,
+  sgd: SgdMomentum,
+  x: tf.Tensor4D,
+  y: tf.Tensor,
+  options: { dropout?: boolean } = {},
+): Promise<StepResult> {
   let predicted: tf.Tensor | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const logits = model.logitsTensor(x, true);
+    const logits = model.logitsTensor(x, options.dropout ?? true);
     predicted = tf.keep(tf.argMax(logits, 1));
     return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
   });

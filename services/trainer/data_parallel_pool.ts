@@ -1,0 +1,154 @@
+/**
+ * Data-parallel training on one machine: N Web Workers, each with its own WASM instance and
+ * a replica of the network. A batch is split into N contiguous shares; every worker computes
+ * the gradients of its share into a shared buffer; then each averages them (weighted by share
+ * size, which equals the gradient of the whole batch's mean loss) and applies the same SGD
+ * step, so the replicas stay identical. `copyWeightsTo` brings the weights back to the main
+ * model for evaluation and checkpoints.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { AlexNet } from "../../shared/model/alexnet.ts";
+import { trainableLayout, type WorkerReply, type WorkerRequest } from "./gradient_worker.ts";
+import type { SgdMomentumOptions } from "./sgd_momentum.ts";
+import type { StepResult } from "./train_step.ts";
+
+class PoolMember {
+  readonly #worker: Worker;
+  #waiting: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }[] = [];
+
+  constructor() {
+    this.#worker = new Worker(new URL("./gradient_worker_entry.ts", import.meta.url).href, { type: "module" });
+    this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+      const next = this.#waiting.shift();
+      if (!next) return;
+      if (event.data.type === "error") next.reject(new Error(`training worker: ${event.data.message}`));
+      else next.resolve(event.data);
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      for (const w of this.#waiting.splice(0)) w.reject(new Error(`training worker crashed: ${event.message}`));
+    };
+  }
+
+  call<T extends WorkerReply["type"]>(
+    request: WorkerRequest,
+    transfer: Transferable[] = [],
+  ): Promise<Extract<WorkerReply, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ resolve: resolve as (reply: WorkerReply) => void, reject });
+      this.#worker.postMessage(request, transfer);
+    });
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+  }
+}
+
+/** Options of {@linkcode DataParallelPool.start}. */
+export interface PoolOptions {
+  workers: number;
+  sgd: SgdMomentumOptions;
+  /** Layers whose weights stay fixed (`--freeze features`). */
+  frozen: string[];
+}
+
+/**
+ * @example
+ * ```ts
+ * const pool = await DataParallelPool.start(model, { workers: 2, sgd, frozen: [] });
+ * const { loss } = await pool.step(values, labels, 4, { dropout: true, learningRate: 0.01 });
+ * await pool.copyWeightsTo(model);
+ * pool.close();
+ * ```
+ */
+export class DataParallelPool {
+  readonly size: number;
+  readonly #members: PoolMember[];
+  readonly #inputSize: number;
+
+  private constructor(members: PoolMember[], inputSize: number) {
+    this.#members = members;
+    this.size = members.length;
+    this.#inputSize = inputSize;
+  }
+
+  /** Starts the workers with replicas of `model` (its current weights). */
+  static async start(model: AlexNet, options: PoolOptions): Promise<DataParallelPool> {
+    const members = Array.from({ length: options.workers }, () => new PoolMember());
+    const { total } = trainableLayout(model);
+    const gradients = new SharedArrayBuffer(total * 4 * options.workers);
+    const weights = await Promise.all(model.network.getWeights().map(async (w) => (await w.data()) as Float32Array));
+    try {
+      await Promise.all(members.map((member, slot) =>
+        member.call<"ready">({
+          type: "init",
+          spec: model.spec,
+          weights,
+          frozen: options.frozen,
+          sgd: options.sgd,
+          gradients,
+          slot,
+        })
+      ));
+    } catch (error) {
+      members.forEach((m) => m.terminate());
+      throw error;
+    }
+    return new DataParallelPool(members, model.inputSize);
+  }
+
+  /** One SGD step on the batch (NHWC values, one label per image), split across the workers. */
+  async step(
+    x: Float32Array,
+    labels: number[],
+    numClasses: number,
+    options: { dropout: boolean; learningRate: number },
+  ): Promise<StepResult> {
+    const n = labels.length;
+    const perImage = this.#inputSize * this.#inputSize * 3;
+    const bounds = this.#members.map((
+      _,
+      i,
+    ) => [Math.floor((i * n) / this.size), Math.floor(((i + 1) * n) / this.size)]);
+    const replies = await Promise.all(this.#members.map((member, i) => {
+      const [from, to] = bounds[i];
+      if (to === from) return null;
+      const part = x.slice(from * perImage, to * perImage);
+      return member.call<"grad">({
+        type: "grad",
+        x: part,
+        labels: Int32Array.from(labels.slice(from, to)),
+        numClasses,
+        dropout: options.dropout,
+      }, [part.buffer]);
+    }));
+    const shares = bounds.map(([from, to]) => (to - from) / n);
+    await Promise.all(
+      this.#members.map((m) => m.call<"applied">({ type: "apply", shares, learningRate: options.learningRate })),
+    );
+    const predicted = new Int32Array(n);
+    let loss = 0;
+    replies.forEach((reply, i) => {
+      if (!reply) return;
+      loss += reply.loss * shares[i];
+      predicted.set(reply.predicted, bounds[i][0]);
+    });
+    return { loss, predicted };
+  }
+
+  /** Copies the (identical) replicas' weights into `model`. */
+  async copyWeightsTo(model: AlexNet): Promise<void> {
+    const { weights } = await this.#members[0].call<"weights">({ type: "weights" });
+    const shapes = model.network.getWeights().map((w) => w.shape);
+    const tensors = weights.map((w, i) => tf.tensor(w, shapes[i]));
+    model.network.setWeights(tensors);
+    tf.dispose(tensors);
+  }
+
+  close(): void {
+    for (const m of this.#members) m.terminate();
+  }
+}
