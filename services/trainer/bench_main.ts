@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { selectBackend } from "../../shared/backend/select_backend.ts";
 import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
 import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
+import { quantizeCheckpoint } from "../../shared/checkpoint/quantize_checkpoint.ts";
 import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { decodeImage } from "../../shared/image/decode_image.ts";
@@ -189,19 +190,8 @@ async function measurePreprocess(data: string, count: number) {
   return { images: bytes.length, perSecond: bytes.length / ((performance.now() - started) / 1000) };
 }
 
-/** Starts the inference service on a random-weight alexnet-owt; measures cold start, load, RSS. */
-async function measureHttp(photos: Uint8Array[], requests: number, concurrency: number, log: (line: string) => void) {
-  await selectBackend("wasm");
-  const dir = await Deno.makeTempDir({ prefix: "alexnet-bench-" });
-  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 1000, inputSize: 224, seed: 2 });
-  await writeCheckpointDir(
-    dir,
-    await encodeCheckpoint(
-      model,
-      sampleManifestInfo({ name: "bench", classNames: [...IMAGENET_SYNSETS], resizeSize: 256 }),
-    ),
-  );
-  model.dispose();
+/** A started inference service (`--checkpoint DIR`) and how long it took to answer its first classify. */
+async function startInference(dir: string, probe: Uint8Array) {
   const port = (() => {
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const p = (l.addr as Deno.NetAddr).port;
@@ -209,79 +199,108 @@ async function measureHttp(photos: Uint8Array[], requests: number, concurrency: 
     return p;
   })();
   const base = `http://127.0.0.1:${port}`;
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../inference/main.ts", import.meta.url).pathname,
-      "--checkpoint",
-      dir,
-      "--port",
-      String(port),
-      "--hostname",
-      "127.0.0.1",
-      "--backend",
-      "wasm",
-      "--max-queued",
-      "1024",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
   const classify = (bytes: Uint8Array) =>
     fetch(`${base}/v1/classify?topk=5`, {
       method: "POST",
       body: bytes as BodyInit,
       headers: { "content-type": "image/jpeg" },
     });
-  try {
-    let coldStart = 0;
-    for (;;) {
-      try {
-        const response = await classify(photos[0]);
-        await response.body?.cancel();
-        if (response.ok) {
-          coldStart = (performance.now() - started) / 1000;
-          break;
-        }
-      } catch {
-        // not listening yet
-      }
-      if (performance.now() - started > 120_000) throw new Error("the inference service did not answer within 120 s");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    log(`HTTP: cold start ${coldStart.toFixed(2)} s; ${requests} requests at concurrency ${concurrency} …`);
-    for (let i = 0; i < 5; i++) await (await classify(photos[i % photos.length])).body?.cancel();
-    const latencies: number[] = [];
-    let next = 0, failed = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < requests) {
-        const i = next++;
-        const t = performance.now();
-        const response = await classify(photos[i % photos.length]);
-        await response.body?.cancel();
-        if (!response.ok) failed++;
-        latencies.push(performance.now() - t);
-      }
-    }));
-    const seconds = (performance.now() - t0) / 1000;
-    latencies.sort((a, b) => a - b);
-    return {
-      coldStartSeconds: coldStart,
-      requests,
-      concurrency,
-      failed,
-      perSecond: requests / seconds,
-      p50Ms: latencies[Math.floor(latencies.length * 0.5)],
-      p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
-      serviceRssMiB: await peakRssMiB(child.pid),
-    };
-  } finally {
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../inference/main.ts", import.meta.url).pathname,
+      ...["--checkpoint", dir, "--port", String(port), "--hostname", "127.0.0.1", "--backend", "wasm"],
+      ...["--max-queued", "1024"],
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const stop = async () => {
     child.kill("SIGTERM");
     await child.status;
-    await Deno.remove(dir, { recursive: true });
+  };
+  for (;;) {
+    try {
+      const response = await classify(probe);
+      await response.body?.cancel();
+      if (response.ok) return { classify, stop, pid: child.pid, coldStart: (performance.now() - started) / 1000 };
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > 120_000) {
+      await stop();
+      throw new Error("the inference service did not answer within 120 s");
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * The inference service on a random-weight alexnet-owt checkpoint: cold start (process start →
+ * first answered classify) for float32, float16 and int8 weight files, then a bounded load on
+ * the float32 one (latency percentiles, throughput, peak RSS).
+ */
+async function measureHttp(photos: Uint8Array[], requests: number, concurrency: number, log: (line: string) => void) {
+  await selectBackend("wasm");
+  const root = await Deno.makeTempDir({ prefix: "alexnet-bench-" });
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 1000, inputSize: 224, seed: 2 });
+  const files = await encodeCheckpoint(
+    model,
+    sampleManifestInfo({ name: "bench", classNames: [...IMAGENET_SYNSETS], resizeSize: 256 }),
+  );
+  model.dispose();
+  const coldStarts: Record<string, { seconds: number; weightMiB: number }> = {};
+  try {
+    for (const encoding of ["float16", "int8", "float32"] as const) {
+      const variant = await quantizeCheckpoint(files, encoding);
+      await writeCheckpointDir(`${root}/${encoding}`, variant);
+      const service = await startInference(`${root}/${encoding}`, photos[0]);
+      const weightMiB = [...variant].filter(([n]) => n.endsWith(".bin")).reduce((n, [, b]) => n + b.length, 0) /
+        2 ** 20;
+      coldStarts[encoding] = { seconds: service.coldStart, weightMiB };
+      log(`HTTP: cold start with ${encoding} weights (${weightMiB.toFixed(0)} MiB) ${service.coldStart.toFixed(2)} s`);
+      if (encoding !== "float32") {
+        await service.stop();
+        continue;
+      }
+      try {
+        log(`HTTP: ${requests} requests at concurrency ${concurrency} …`);
+        for (let i = 0; i < 5; i++) await (await service.classify(photos[i % photos.length])).body?.cancel();
+        const latencies: number[] = [];
+        let next = 0, failed = 0;
+        const t0 = performance.now();
+        await Promise.all(Array.from({ length: concurrency }, async () => {
+          while (next < requests) {
+            const i = next++;
+            const t = performance.now();
+            const response = await service.classify(photos[i % photos.length]);
+            await response.body?.cancel();
+            if (!response.ok) failed++;
+            latencies.push(performance.now() - t);
+          }
+        }));
+        const seconds = (performance.now() - t0) / 1000;
+        latencies.sort((a, b) => a - b);
+        return {
+          coldStartSeconds: service.coldStart,
+          coldStarts,
+          requests,
+          concurrency,
+          failed,
+          perSecond: requests / seconds,
+          p50Ms: latencies[Math.floor(latencies.length * 0.5)],
+          p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
+          serviceRssMiB: await peakRssMiB(service.pid),
+        };
+      } finally {
+        await service.stop();
+      }
+    }
+    throw new Error("unreachable");
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 }
 
@@ -395,7 +414,10 @@ async function main(args: string[]): Promise<number> {
         `p50 ${fmt(http.p50Ms)} ms, p99 ${fmt(http.p99Ms)} ms, ${http.failed} failed; ${
           fmt((ratios.httpVsRawModelBatch1 ?? 0) * 100, 0)
         }% of the raw batch-1 model rate (goal ≥ 80%); ` +
-        `cold start ${fmt(http.coldStartSeconds, 2)} s (goal ≤ 2 s); service peak RSS ${fmt(http.serviceRssMiB, 0)} MiB`
+        `cold start ${fmt(http.coldStartSeconds, 2)} s (goal ≤ 2 s; float16 ${
+          fmt(http.coldStarts.float16?.seconds, 2)
+        } s, ` +
+        `int8 ${fmt(http.coldStarts.int8?.seconds, 2)} s); service peak RSS ${fmt(http.serviceRssMiB, 0)} MiB`
       : "HTTP classify: not measured",
     `peak RSS: bench process (tfjs, training at batch 32) ${fmt(trainingRss, 0)} MiB` +
     ("results" in torch ? `; PyTorch peer ${fmt(torch.peakRssMiB, 0)} MiB` : ""),
