@@ -3,7 +3,7 @@
  * with its own WASM instance (Deno's WASM backend is single-threaded, so this is how training
  * uses a second core). It holds a replica of the network; per step it computes the gradients
  * of its share of the batch into its slot of a shared buffer, then — once every member is done —
- * averages all slots (weighted by share) and applies the same SGD update as every other member,
+ * averages all slots (weighted by share, with backend ops) and applies the same SGD update as every other member,
  * so the replicas stay identical without ever copying weights.
  *
  * @module
@@ -105,18 +105,22 @@ export function createGradientWorker(): (request: WorkerRequest) => Promise<Work
       }
       case "apply": {
         sgd.learningRate = request.learningRate;
+        // The weighted mean of every member's slot, computed by the backend (SIMD) rather
+        // than in a JavaScript loop: copying each slot into a tensor is the only per-element
+        // work done outside WASM.
         const grads: tf.NamedTensorMap = {};
         for (const [i, v] of layout.variables.entries()) {
-          const n = v.size;
-          const mean = new Float32Array(n);
-          for (let w = 0; w < workers; w++) {
-            const share = request.shares[w];
-            if (!share) continue;
-            const from = w * layout.total + layout.offsets[i];
-            const part = all.subarray(from, from + n);
-            for (let k = 0; k < n; k++) mean[k] += share * part[k];
-          }
-          grads[v.name] = tf.tensor(mean, v.shape);
+          grads[v.name] = tf.tidy(() => {
+            let mean: tf.Tensor | null = null;
+            for (let w = 0; w < workers; w++) {
+              const share = request.shares[w];
+              if (!share) continue;
+              const from = w * layout.total + layout.offsets[i];
+              const term = tf.mul(tf.tensor(all.subarray(from, from + v.size), v.shape), share);
+              mean = mean ? tf.add(mean, term) : term;
+            }
+            return mean!;
+          });
         }
         sgd.apply(grads);
         return { type: "applied" };
