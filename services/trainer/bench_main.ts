@@ -14,6 +14,7 @@ import { selectBackend } from "../../shared/backend/select_backend.ts";
 import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
 import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
 import { quantizeCheckpoint } from "../../shared/checkpoint/quantize_checkpoint.ts";
+import { relativeError } from "../../shared/checkpoint/torch_parity.ts";
 import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { decodeImage } from "../../shared/image/decode_image.ts";
@@ -34,7 +35,8 @@ Usage: deno task bench [--quick] [--out FILE] [--data DIR] [--backends wasm,cpu,
   --quick          alexnet-owt only, fewer repeats (about a minute)
   --repeats N      timed repeats per measurement after warm-up (default 3; medians are reported)
   --data DIR       photos for the decode+preprocess rate and HTTP requests (default ../shared/data/dogs-vs-cats-2k)
-  --backends LIST  tfjs backends to measure (default wasm,cpu; webgpu when asked: here it is a software adapter)
+  --backends LIST  tfjs backends to measure, first one wasm (default wasm,cpu; add webgpu where a GPU is; other
+                   backends' logits are checked against WASM's and a wrong answer voids the rate)
   --out FILE       JSON results (default runs/bench/bench-<time>.json)
   --python PATH    Python with torch and torchvision (default /usr/bin/python3)`;
 
@@ -84,6 +86,23 @@ export async function peakRssMiB(pid: number | "self" = "self"): Promise<number 
   }
 }
 
+/** Per network: the WASM model's initial weights, an input and its logits, to check other backends against. */
+const references = new Map<Architecture, { weights: Float32Array[]; input: Float32Array; logits: number[] }>();
+
+/** max|Δ|/max|ref| of this backend's logits against WASM's on the same weights and input, or null without a reference. */
+async function checkAgainstWasm(model: AlexNet, arch: Architecture, size: number): Promise<number | null> {
+  const ref = references.get(arch);
+  if (!ref) return null;
+  const shapes = model.network.getWeights().map((w) => w.shape);
+  const tensors = ref.weights.map((w, i) => tf.tensor(w, shapes[i]));
+  model.network.setWeights(tensors);
+  tf.dispose(tensors);
+  const x = tf.tensor4d(ref.input, [1, size, size, 3]);
+  const logits = (await model.logits(x)).flatMap((r) => [...r]);
+  x.dispose();
+  return relativeError(logits, ref.logits);
+}
+
 async function measureTfjs(
   backend: "wasm" | "cpu" | "webgpu",
   arch: Architecture,
@@ -98,19 +117,36 @@ async function measureTfjs(
   const x32 = tf.randomNormal([32, size, size, 3]) as tf.Tensor4D;
   const y32 = tf.oneHot(tf.randomUniform([32], 0, 1000, "int32") as tf.Tensor1D, 1000);
   try {
+    if (backend === "wasm") {
+      const input = (await x1.data()) as Float32Array;
+      references.set(arch, {
+        weights: await Promise.all(model.network.getWeights().map(async (w) => (await w.data()) as Float32Array)),
+        input,
+        logits: (await model.logits(x1)).flatMap((r) => [...r]),
+      });
+    }
     log(`${engine} ${arch}@${size}: inference batch 1 …`);
     const b1 = await timeIt(() => model.logits(x1), backend === "wasm" ? 3 : 1, backend === "wasm" ? repeats * 3 : 1);
     if (backend !== "wasm") {
+      // A rate means nothing if the answers are wrong (the software WebGPU adapter here returns garbage fast).
+      const error = await checkAgainstWasm(model, arch, size);
+      const verdict = error === null
+        ? "not checked against WASM"
+        : error <= 1e-3
+        ? `logits match WASM (${error.toExponential(1)})`
+        : `WRONG logits (relative error ${error.toExponential(1)} against WASM): rate not usable`;
       return {
         engine,
         network: arch,
         inputSize: size,
-        inferB1: 1 / b1,
+        inferB1: error !== null && error > 1e-3 ? null : 1 / b1,
         inferB32: null,
         trainB32: null,
-        note: backend === "cpu"
-          ? "pure-JS backend: batch 32 and training skipped (minutes per step)"
-          : "software WebGPU adapter: batch 32 and training skipped",
+        note: `${verdict}; ${
+          backend === "cpu"
+            ? "pure-JS backend: batch 32 and training skipped (minutes per step)"
+            : "software WebGPU adapter (no GPU here): batch 32 and training skipped"
+        }`,
       };
     }
     log(`${engine} ${arch}@${size}: inference batch 32 …`);
