@@ -48,3 +48,18 @@ for (const [workers, batch] of [[2, 8], [3, 7]] as const) {
     }
   });
 }
+
+Deno.test("inference split across workers returns the single model's logits, in order", async () => {
+  const model = AlexNet.create(spec);
+  const pool = await DataParallelPool.start(model, { workers: 2, sgd: sgdOptions, frozen: [] });
+  try {
+    const x = tf.randomNormal([5, 63, 63, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+    const expected = (await model.logits(x)).flatMap((r) => [...r]);
+    const got = await pool.logits((await x.data()) as Float32Array, 5, 4);
+    assert.ok(relativeError(got, expected) < 1e-5, `relative error ${relativeError(got, expected)}`);
+    x.dispose();
+  } finally {
+    pool.close();
+    model.dispose();
+  }
+});

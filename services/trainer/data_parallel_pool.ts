@@ -139,6 +139,24 @@ export class DataParallelPool {
     return { loss, predicted };
   }
 
+  /** Logits of a batch (NHWC values, `count` images), its shares computed by the workers in parallel. */
+  async logits(x: Float32Array, count: number, numClasses: number): Promise<Float32Array> {
+    const perImage = this.#inputSize * this.#inputSize * 3;
+    const bounds = this.#members.map((
+      _,
+      i,
+    ) => [Math.floor((i * count) / this.size), Math.floor(((i + 1) * count) / this.size)]);
+    const parts = await Promise.all(this.#members.map((member, i) => {
+      const [from, to] = bounds[i];
+      if (to === from) return null;
+      const part = x.slice(from * perImage, to * perImage);
+      return member.call<"infer">({ type: "infer", x: part, count: to - from }, [part.buffer]);
+    }));
+    const out = new Float32Array(count * numClasses);
+    parts.forEach((reply, i) => reply && out.set(reply.logits, bounds[i][0] * numClasses));
+    return out;
+  }
+
   /** Copies the (identical) replicas' weights into `model`. */
   async copyWeightsTo(model: AlexNet): Promise<void> {
     const { weights } = await this.#members[0].call<"weights">({ type: "weights" });

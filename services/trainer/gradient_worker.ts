@@ -27,7 +27,8 @@ export type WorkerRequest =
   }
   | { type: "grad"; x: Float32Array; labels: Int32Array; numClasses: number; dropout: boolean }
   | { type: "apply"; shares: number[]; learningRate: number }
-  | { type: "weights" };
+  | { type: "weights" }
+  | { type: "infer"; x: Float32Array; count: number };
 
 /** Messages a worker answers with. */
 export type WorkerReply =
@@ -35,6 +36,7 @@ export type WorkerReply =
   | { type: "grad"; loss: number; predicted: Int32Array }
   | { type: "applied" }
   | { type: "weights"; weights: Float32Array[] }
+  | { type: "infer"; logits: Float32Array }
   | { type: "error"; message: string };
 
 /** The trainable variables in a fixed order, and where each lives in a gradient slot. */
@@ -124,6 +126,14 @@ export function createGradientWorker(): (request: WorkerRequest) => Promise<Work
         }
         sgd.apply(grads);
         return { type: "applied" };
+      }
+      case "infer": {
+        const size = model.inputSize;
+        const x = tf.tensor4d(request.x, [request.count, size, size, 3]);
+        const out = tf.tidy(() => model.logitsTensor(x, false));
+        const logits = (await out.data()) as Float32Array;
+        tf.dispose([x, out]);
+        return { type: "infer", logits };
       }
       case "weights": {
         const weights = await Promise.all(
