@@ -60,6 +60,20 @@ export const runDirect: ProbabilityRunner = async (served, values, crops) => {
   }
 };
 
+/** Uses the served model's worker replicas when it has them, else {@linkcode runDirect}. */
+export const runServed: ProbabilityRunner = async (served, values, crops) => {
+  if (!served.pool) return await runDirect(served, values, crops);
+  const classes = served.checkpoint.manifest.classNames.length;
+  const logits = await served.pool.logits(values, crops, classes);
+  return Array.from({ length: crops }, (_, i) => {
+    const row = logits.subarray(i * classes, (i + 1) * classes);
+    const max = row.reduce((m, v) => Math.max(m, v), -Infinity);
+    const exp = row.map((v) => Math.exp(v - max));
+    const sum = exp.reduce((a, b) => a + b, 0);
+    return exp.map((v) => v / sum);
+  });
+};
+
 /**
  * @example
  * ```ts
@@ -70,7 +84,7 @@ export async function classifyImage(
   served: ServedModel,
   bytes: Uint8Array,
   options: { topk: number; tta: TestTimeAugmentation; maxPixels: number },
-  run: ProbabilityRunner = runDirect,
+  run: ProbabilityRunner = runServed,
 ): Promise<ClassifyResult> {
   const { manifest } = served.checkpoint;
   const t0 = performance.now();

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { classifyImage, type ClassifyResult, runDirect, type TestTimeAugmentation } from "./classify_image.ts";
+import { classifyImage, type ClassifyResult, runServed, type TestTimeAugmentation } from "./classify_image.ts";
 import { MicroBatcher, type MicroBatchOptions } from "./micro_batcher.ts";
 import type { InferenceMetrics } from "./inference_metrics.ts";
 import type { ModelSlot } from "./model_slot.ts";
@@ -34,7 +34,7 @@ export class InferenceEngine {
     readonly metrics?: InferenceMetrics,
     batching?: Omit<MicroBatchOptions, "run"> | null,
   ) {
-    this.batcher = batching && batching.maxBatch > 1 ? new MicroBatcher({ ...batching, run: runDirect }) : null;
+    this.batcher = batching && batching.maxBatch > 1 ? new MicroBatcher({ ...batching, run: runServed }) : null;
   }
 
   /** Classifies `bytes`; throws QueueFullError, NoModelError or an image error. */
@@ -45,7 +45,7 @@ export class InferenceEngine {
       // arrived meanwhile are accepted into the queue (or refused with 503) rather than stalled.
       await new Promise((resolve) => setTimeout(resolve, 0));
       return await this.slot.use((served) =>
-        classifyImage(served, bytes, { ...options, maxPixels: this.maxPixels }, this.batcher?.run ?? runDirect)
+        classifyImage(served, bytes, { ...options, maxPixels: this.maxPixels }, this.batcher?.run ?? runServed)
       );
     }).finally(() => this.metrics?.queueDepth.set(this.queue.depth));
   }

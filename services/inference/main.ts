@@ -21,7 +21,7 @@ import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
 import { servingAdopter } from "./adopt_for_serving.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
-import { ModelSlot, serve } from "./model_slot.ts";
+import { ModelSlot } from "./model_slot.ts";
 import { serveUntilSignal } from "../../shared/http/serve_until_signal.ts";
 import { serveClassifyOverNats } from "./nats_classify.ts";
 import { WorkQueue } from "../../shared/http/work_queue.ts";
@@ -43,6 +43,7 @@ Usage: deno task serve:inference (--checkpoint DIR | --nats URL --model NAME) [o
   --max-body-mb N       request body limit (default 20)
   --max-megapixels N    image size limit, from the header (default 40)
   --max-queued N        waiting requests before 503 (default 64)
+  --workers N           run each batch on N Web Workers, one WASM instance (core) each (default 1)
   --max-batch N         micro-batching: most images in one forward pass (default 8; 1 turns it off)
   --batch-wait-ms N     longest a request waits for others to batch with (default 5)
   --retrieval-url URL   where the retrieval service's search page is (for the web UI's navigation)
@@ -64,6 +65,7 @@ interface InferenceConfig {
   retrievalUrl: string | null;
   maxBatch: number;
   batchWaitMs: number;
+  workers: number;
 }
 
 function positive(flag: string, value: string | undefined, fallback: number, integer = true): number {
@@ -94,6 +96,7 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
       "retrieval-url": { type: "string" },
       "max-batch": { type: "string" },
       "batch-wait-ms": { type: "string" },
+      workers: { type: "string" },
       help: { type: "boolean" },
     },
   }).values;
@@ -117,6 +120,7 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
     retrievalUrl: v["retrieval-url"] ?? null,
     maxBatch: Math.max(1, positive("max-batch", v["max-batch"], 8)),
     batchWaitMs: positive("batch-wait-ms", v["batch-wait-ms"], 5, false),
+    workers: Math.max(1, positive("workers", v.workers, 1)),
   };
 }
 
@@ -142,13 +146,13 @@ async function main(args: string[]): Promise<number> {
   let follower: CheckpointFollower | null = null;
   if (config.checkpoint) {
     const checkpoint = await loadCheckpointDir(config.checkpoint);
-    slot.swap(serve(checkpoint));
+    await servingAdopter(slot, config.workers).adopt(checkpoint);
     log(`serving ${checkpoint.manifest.name}@${checkpoint.manifest.version} from ${config.checkpoint}`);
   } else if (nc) {
     follower = new CheckpointFollower(nc, {
       modelName: config.model,
       consumerName: `inference-${config.model}-${config.instance}`,
-      ...servingAdopter(slot),
+      ...servingAdopter(slot, config.workers),
       log,
     });
     await follower.start();

@@ -11,6 +11,7 @@ import { createInferenceApp } from "./app.ts";
 import type { ClassifyResult } from "./classify_image.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { ModelSlot, serve } from "./model_slot.ts";
+import { servingAdopter } from "./adopt_for_serving.ts";
 
 await selectBackend("wasm");
 const runDir = await trainTinyCheckpoint({ name: "batching", width: 0.25 });
@@ -72,4 +73,26 @@ Deno.test("the tensor count stays flat over 1000 batched HTTP classify requests"
   assert.ok(growth < 64, `RSS grew by ${growth.toFixed(1)} MiB over 1000 requests`);
   await server.shutdown();
   e.slot.close();
+});
+
+Deno.test("with --workers 2 the batches run on worker replicas and answer what one thread answers", async () => {
+  const plain = await engine(null);
+  const slot = new ModelSlot();
+  await servingAdopter(slot, 2).adopt(await loadCheckpointDir(`${runDir}/last`));
+  assert.ok(slot.current?.pool, "the served model has worker replicas");
+  const pooled = new InferenceEngine(slot, new WorkQueue({ concurrency: 8, maxQueued: 64 }), 40e6, undefined, {
+    maxBatch: 8,
+    maxWaitMs: 20,
+  });
+  const options = { topk: 4, tta: "center" as const };
+  const got = await Promise.all(photos.map((p) => pooled.classify(p, options)));
+  for (const [i, p] of photos.entries()) {
+    const expected = await plain.classify(p, options);
+    assert.deepEqual(got[i].predictions.map((x) => x.index), expected.predictions.map((x) => x.index));
+    got[i].predictions.forEach((x, j) =>
+      assert.ok(Math.abs(x.probability - expected.predictions[j].probability) < 1e-5)
+    );
+  }
+  plain.slot.close();
+  slot.close();
 });

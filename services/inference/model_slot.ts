@@ -8,12 +8,15 @@
  */
 import type { LoadedCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
 import { type ClassLabel, labelsForClasses } from "../../shared/labels/class_labels.ts";
+import type { DataParallelPool } from "../../shared/model/data_parallel_pool.ts";
 
 /** A checkpoint ready to answer, with its display labels. */
 export interface ServedModel {
   checkpoint: LoadedCheckpoint;
   labels: ClassLabel[];
   loadedAt: string;
+  /** Replicas in Web Workers that share each batch (`--workers N`), or null: this thread runs it. */
+  pool: DataParallelPool | null;
 }
 
 /** No model has been loaded yet. */
@@ -28,8 +31,19 @@ interface Entry {
 }
 
 /** Wraps a loaded checkpoint for serving. */
-export function serve(checkpoint: LoadedCheckpoint): ServedModel {
-  return { checkpoint, labels: labelsForClasses(checkpoint.manifest.classNames), loadedAt: new Date().toISOString() };
+export function serve(checkpoint: LoadedCheckpoint, pool: DataParallelPool | null = null): ServedModel {
+  return {
+    checkpoint,
+    labels: labelsForClasses(checkpoint.manifest.classNames),
+    loadedAt: new Date().toISOString(),
+    pool,
+  };
+}
+
+/** Frees a model that no request uses any more: its weights and its worker replicas. */
+function release(served: ServedModel): void {
+  served.pool?.close();
+  served.checkpoint.model.dispose();
 }
 
 /**
@@ -57,7 +71,7 @@ export class ModelSlot {
       return await fn(entry.served);
     } finally {
       entry.inFlight--;
-      if (entry.retired && entry.inFlight === 0) entry.served.checkpoint.model.dispose();
+      if (entry.retired && entry.inFlight === 0) release(entry.served);
     }
   }
 
@@ -67,7 +81,7 @@ export class ModelSlot {
     this.#current = { served: next, inFlight: 0, retired: false };
     if (previous) {
       previous.retired = true;
-      if (previous.inFlight === 0) previous.served.checkpoint.model.dispose();
+      if (previous.inFlight === 0) release(previous.served);
     }
     return previous?.served ?? null;
   }
@@ -78,7 +92,7 @@ export class ModelSlot {
     this.#current = null;
     if (entry) {
       entry.retired = true;
-      if (entry.inFlight === 0) entry.served.checkpoint.model.dispose();
+      if (entry.inFlight === 0) release(entry.served);
     }
   }
 }

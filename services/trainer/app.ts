@@ -33,9 +33,9 @@ import { generateShapeDataset } from "../../shared/image/generated_shapes.ts";
 import { limitPerClass, scanImageFolder } from "../../shared/image/image_folder.ts";
 import { loadImages } from "../../shared/image/load_images.ts";
 import { renderCurvesSvg } from "./curves_svg.ts";
-import { SgdMomentum } from "./sgd_momentum.ts";
-import { trainStep } from "./train_step.ts";
-import { DataParallelPool } from "./data_parallel_pool.ts";
+import { SgdMomentum } from "../../shared/model/sgd_momentum.ts";
+import { trainStep } from "../../shared/model/train_step.ts";
+import { DataParallelPool } from "../../shared/model/data_parallel_pool.ts";
 import { copyPretrainedLayers } from "./transfer_weights.ts";
 
 /** Everything `deno task train` accepts, parsed once by main.ts. */

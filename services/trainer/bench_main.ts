@@ -24,9 +24,9 @@ import { IMAGENET_NORMALIZATION, normalizeBatch } from "../../shared/image/norma
 import { IMAGENET_SYNSETS } from "../../shared/labels/imagenet_en.ts";
 import { AlexNet } from "../../shared/model/alexnet.ts";
 import type { Architecture } from "../../shared/model/build_alexnet.ts";
-import { SgdMomentum } from "./sgd_momentum.ts";
-import { trainStep } from "./train_step.ts";
-import { DataParallelPool } from "./data_parallel_pool.ts";
+import { SgdMomentum } from "../../shared/model/sgd_momentum.ts";
+import { trainStep } from "../../shared/model/train_step.ts";
+import { DataParallelPool } from "../../shared/model/data_parallel_pool.ts";
 
 const HELP = `Benchmark training and inference against PyTorch CPU on this machine.
 
@@ -232,7 +232,7 @@ async function measurePreprocess(data: string, count: number) {
 }
 
 /** A started inference service (`--checkpoint DIR`) and how long it took to answer its first classify. */
-async function startInference(dir: string, probe: Uint8Array) {
+async function startInference(dir: string, probe: Uint8Array, extraArgs: string[] = []) {
   const port = (() => {
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const p = (l.addr as Deno.NetAddr).port;
@@ -253,7 +253,7 @@ async function startInference(dir: string, probe: Uint8Array) {
       "-A",
       new URL("../inference/main.ts", import.meta.url).pathname,
       ...["--checkpoint", dir, "--port", String(port), "--hostname", "127.0.0.1", "--backend", "wasm"],
-      ...["--max-queued", "1024"],
+      ...["--max-queued", "1024", ...extraArgs],
     ],
     stdout: "null",
     stderr: "null",
@@ -276,6 +276,40 @@ async function startInference(dir: string, probe: Uint8Array) {
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A bounded load of `requests` classify calls, `concurrency` in flight; latency percentiles, rate, peak RSS. */
+async function loadTest(
+  service: Awaited<ReturnType<typeof startInference>>,
+  photos: Uint8Array[],
+  requests: number,
+  concurrency: number,
+  log: (line: string) => void,
+) {
+  log(`HTTP: ${requests} requests at concurrency ${concurrency} …`);
+  for (let i = 0; i < 5; i++) await (await service.classify(photos[i % photos.length])).body?.cancel();
+  const latencies: number[] = [];
+  let next = 0, failed = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < requests) {
+      const i = next++;
+      const t = performance.now();
+      const response = await service.classify(photos[i % photos.length]);
+      await response.body?.cancel();
+      if (!response.ok) failed++;
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    failed,
+    perSecond: requests / seconds,
+    p50Ms: latencies[Math.floor(latencies.length * 0.5)],
+    p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
+    serviceRssMiB: await peakRssMiB(service.pid),
+  };
 }
 
 /**
@@ -307,34 +341,21 @@ async function measureHttp(photos: Uint8Array[], requests: number, concurrency: 
         continue;
       }
       try {
-        log(`HTTP: ${requests} requests at concurrency ${concurrency} …`);
-        for (let i = 0; i < 5; i++) await (await service.classify(photos[i % photos.length])).body?.cancel();
-        const latencies: number[] = [];
-        let next = 0, failed = 0;
-        const t0 = performance.now();
-        await Promise.all(Array.from({ length: concurrency }, async () => {
-          while (next < requests) {
-            const i = next++;
-            const t = performance.now();
-            const response = await service.classify(photos[i % photos.length]);
-            await response.body?.cancel();
-            if (!response.ok) failed++;
-            latencies.push(performance.now() - t);
+        const single = await loadTest(service, photos, requests, concurrency, log);
+        await service.stop();
+        const workers = navigator.hardwareConcurrency;
+        const pooled = workers > 1
+          ? await startInference(`${root}/float32`, photos[0], ["--workers", String(workers)])
+          : null;
+        const withWorkers = pooled
+          ? {
+            workers,
+            coldStartSeconds: pooled.coldStart,
+            ...await loadTest(pooled, photos, requests, concurrency, log),
           }
-        }));
-        const seconds = (performance.now() - t0) / 1000;
-        latencies.sort((a, b) => a - b);
-        return {
-          coldStartSeconds: service.coldStart,
-          coldStarts,
-          requests,
-          concurrency,
-          failed,
-          perSecond: requests / seconds,
-          p50Ms: latencies[Math.floor(latencies.length * 0.5)],
-          p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
-          serviceRssMiB: await peakRssMiB(service.pid),
-        };
+          : null;
+        await pooled?.stop();
+        return { coldStartSeconds: service.coldStart, coldStarts, requests, concurrency, ...single, withWorkers };
       } finally {
         await service.stop();
       }
@@ -429,6 +450,7 @@ async function main(args: string[]): Promise<number> {
       peer?.inferB32,
     ),
     httpVsRawModelBatch1: ratio(http?.perSecond, wasm?.inferB1),
+    httpWorkersVsRawWorkersBatch32: ratio(http?.withWorkers?.perSecond, wasm?.inferB32Workers?.imagesPerSec),
   };
 
   const lines = [
@@ -463,7 +485,16 @@ async function main(args: string[]): Promise<number> {
         `cold start ${fmt(http.coldStartSeconds, 2)} s (goal ≤ 2 s; float16 ${
           fmt(http.coldStarts.float16?.seconds, 2)
         } s, ` +
-        `int8 ${fmt(http.coldStarts.int8?.seconds, 2)} s); service peak RSS ${fmt(http.serviceRssMiB, 0)} MiB`
+        `int8 ${fmt(http.coldStarts.int8?.seconds, 2)} s); service peak RSS ${fmt(http.serviceRssMiB, 0)} MiB` +
+        (http.withWorkers
+          ? `\nHTTP classify with --workers ${http.withWorkers.workers}: ${
+            fmt(http.withWorkers.perSecond)
+          } req/s, p50 ${fmt(http.withWorkers.p50Ms)} ms, p99 ${
+            fmt(http.withWorkers.p99Ms)
+          } ms, ${http.withWorkers.failed} failed; cold start ${
+            fmt(http.withWorkers.coldStartSeconds, 2)
+          } s; peak RSS ${fmt(http.withWorkers.serviceRssMiB, 0)} MiB`
+          : "")
       : "HTTP classify: not measured",
     `peak RSS: bench process (tfjs, training at batch 32) ${fmt(trainingRss, 0)} MiB` +
     ("results" in torch ? `; PyTorch peer ${fmt(torch.peakRssMiB, 0)} MiB` : ""),

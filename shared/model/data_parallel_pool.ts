@@ -9,8 +9,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { AlexNet } from "../../shared/model/alexnet.ts";
-import { trainableLayout, type WorkerReply, type WorkerRequest } from "./gradient_worker.ts";
+import type { AlexNet } from "./alexnet.ts";
+import { trainableLayout, type WorkerReply, type WorkerRequest } from "./replica_worker.ts";
 import type { SgdMomentumOptions } from "./sgd_momentum.ts";
 import type { StepResult } from "./train_step.ts";
 
@@ -19,7 +19,7 @@ class PoolMember {
   #waiting: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }[] = [];
 
   constructor() {
-    this.#worker = new Worker(new URL("./gradient_worker_entry.ts", import.meta.url).href, { type: "module" });
+    this.#worker = new Worker(new URL("./replica_worker_entry.ts", import.meta.url).href, { type: "module" });
     this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
       const next = this.#waiting.shift();
       if (!next) return;
@@ -50,9 +50,10 @@ class PoolMember {
 /** Options of {@linkcode DataParallelPool.start}. */
 export interface PoolOptions {
   workers: number;
-  sgd: SgdMomentumOptions;
+  /** The optimizer for training; absent, the replicas only answer `logits` (no gradient buffer). */
+  sgd?: SgdMomentumOptions;
   /** Layers whose weights stay fixed (`--freeze features`). */
-  frozen: string[];
+  frozen?: string[];
 }
 
 /**
@@ -79,7 +80,7 @@ export class DataParallelPool {
   static async start(model: AlexNet, options: PoolOptions): Promise<DataParallelPool> {
     const members = Array.from({ length: options.workers }, () => new PoolMember());
     const { total } = trainableLayout(model);
-    const gradients = new SharedArrayBuffer(total * 4 * options.workers);
+    const gradients = new SharedArrayBuffer(options.sgd ? total * 4 * options.workers : 0);
     const weights = await Promise.all(model.network.getWeights().map(async (w) => (await w.data()) as Float32Array));
     try {
       await Promise.all(members.map((member, slot) =>
@@ -87,7 +88,7 @@ export class DataParallelPool {
           type: "init",
           spec: model.spec,
           weights,
-          frozen: options.frozen,
+          frozen: options.frozen ?? [],
           sgd: options.sgd,
           gradients,
           slot,

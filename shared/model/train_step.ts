@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { AlexNet } from "../../shared/model/alexnet.ts";
+import type { AlexNet } from "./alexnet.ts";
 import type { SgdMomentum } from "./sgd_momentum.ts";
 
 /** The step's loss and predicted class per image. */

@@ -1,16 +1,16 @@
 /**
- * Web Worker entry of a data-parallel pool member: wires {@linkcode createGradientWorker} to
+ * Web Worker entry of a data-parallel pool member: wires {@linkcode createReplicaWorker} to
  * the worker's messages.
  *
  * @module
  */
-import { createGradientWorker, type WorkerReply, type WorkerRequest } from "./gradient_worker.ts";
+import { createReplicaWorker, type WorkerReply, type WorkerRequest } from "./replica_worker.ts";
 
 const scope = globalThis as unknown as {
   postMessage(message: WorkerReply, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
 };
-const handle = createGradientWorker();
+const handle = createReplicaWorker();
 scope.onmessage = (event) => {
   handle(event.data).then(
     (reply) =>

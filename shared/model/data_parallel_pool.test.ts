@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { relativeError } from "../../shared/checkpoint/torch_parity.ts";
-import { AlexNet } from "../../shared/model/alexnet.ts";
+import { selectBackend } from "../backend/select_backend.ts";
+import { relativeError } from "../checkpoint/torch_parity.ts";
+import { AlexNet } from "./alexnet.ts";
 import { DataParallelPool } from "./data_parallel_pool.ts";
 import { SgdMomentum } from "./sgd_momentum.ts";
 import { trainStep } from "./train_step.ts";

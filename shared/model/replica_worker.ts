@@ -9,9 +9,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { AlexNet } from "../../shared/model/alexnet.ts";
-import type { AlexNetSpec } from "../../shared/model/build_alexnet.ts";
+import { selectBackend } from "../backend/select_backend.ts";
+import { AlexNet } from "./alexnet.ts";
+import type { AlexNetSpec } from "./build_alexnet.ts";
 import { SgdMomentum, type SgdMomentumOptions } from "./sgd_momentum.ts";
 
 /** Messages the pool sends. */
@@ -21,7 +21,8 @@ export type WorkerRequest =
     spec: AlexNetSpec;
     weights: Float32Array[];
     frozen: string[];
-    sgd: SgdMomentumOptions;
+    /** Absent for an inference-only replica (no optimizer state, no gradient buffer). */
+    sgd?: SgdMomentumOptions;
     gradients: SharedArrayBuffer;
     slot: number;
   }
@@ -52,17 +53,17 @@ export function trainableLayout(model: AlexNet): { variables: tf.Variable[]; off
 }
 
 /**
- * The worker's message handler (the entry `gradient_worker_entry.ts` wires it to `onmessage`).
+ * The worker's message handler (the entry `replica_worker_entry.ts` wires it to `onmessage`).
  *
  * @example
  * ```ts
- * const handle = createGradientWorker();
+ * const handle = createReplicaWorker();
  * const reply = await handle({ type: "weights" });
  * ```
  */
-export function createGradientWorker(): (request: WorkerRequest) => Promise<WorkerReply> {
+export function createReplicaWorker(): (request: WorkerRequest) => Promise<WorkerReply> {
   let model: AlexNet;
-  let sgd: SgdMomentum;
+  let sgd: SgdMomentum | null = null;
   let layout: ReturnType<typeof trainableLayout>;
   let all: Float32Array;
   let slot = 0;
@@ -78,7 +79,7 @@ export function createGradientWorker(): (request: WorkerRequest) => Promise<Work
         model.network.setWeights(initial);
         tf.dispose(initial);
         for (const name of request.frozen) model.network.getLayer(name).trainable = false;
-        sgd = new SgdMomentum(request.sgd);
+        sgd = request.sgd ? new SgdMomentum(request.sgd) : null;
         layout = trainableLayout(model);
         all = new Float32Array(request.gradients);
         slot = request.slot;
@@ -86,6 +87,7 @@ export function createGradientWorker(): (request: WorkerRequest) => Promise<Work
         return { type: "ready", parameters: layout.total };
       }
       case "grad": {
+        if (!sgd) throw new Error("this replica was started for inference only");
         const size = model.inputSize;
         const count = request.labels.length;
         const x = tf.tensor4d(request.x, [count, size, size, 3]);
@@ -106,6 +108,7 @@ export function createGradientWorker(): (request: WorkerRequest) => Promise<Work
         return { type: "grad", loss, predicted: classes };
       }
       case "apply": {
+        if (!sgd) throw new Error("this replica was started for inference only");
         sgd.learningRate = request.learningRate;
         // The weighted mean of every member's slot, computed by the backend (SIMD) rather
         // than in a JavaScript loop: copying each slot into a tensor is the only per-element
