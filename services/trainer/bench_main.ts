@@ -259,7 +259,11 @@ async function startInference(dir: string, probe: Uint8Array, extraArgs: string[
     stderr: "null",
   }).spawn();
   const stop = async () => {
-    child.kill("SIGTERM");
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already stopped
+    }
     await child.status;
   };
   for (;;) {
