@@ -15,6 +15,7 @@ import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/ch
 import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
 import { quantizeCheckpoint } from "../../shared/checkpoint/quantize_checkpoint.ts";
 import { relativeError } from "../../shared/checkpoint/torch_parity.ts";
+import { aptInstall, canAptInstall } from "../../shared/cli/apt_install.ts";
 import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { decodeImage } from "../../shared/image/decode_image.ts";
@@ -196,9 +197,25 @@ async function measureTfjs(
   }
 }
 
-async function measureTorch(python: string, networks: string[], repeats: number) {
+/** True when `python` can import torch and torchvision; installs Debian's packages where possible. */
+async function ensureTorch(python: string, log: (line: string) => void): Promise<boolean> {
+  const probe = () =>
+    new Deno.Command(python, { args: ["-c", "import torch, torchvision"], stdout: "null", stderr: "null" }).output()
+      .then((o) => o.success, () => false);
+  if (await probe()) return true;
+  if (!(await canAptInstall())) return false;
+  log("the PyTorch peer needs python3-torch and python3-torchvision; installing Debian's packages");
+  return await aptInstall(["python3-torch", "python3-torchvision"]) && await probe();
+}
+
+async function measureTorch(python: string, networks: string[], repeats: number, log: (line: string) => void) {
   const script = new URL("./bench_torch_peer.py", import.meta.url).pathname;
   const threads = navigator.hardwareConcurrency;
+  if (!(await ensureTorch(python, log))) {
+    return {
+      error: `${python} cannot import torch; install them: apt-get install -y python3-torch python3-torchvision`,
+    };
+  }
   try {
     const { success, stdout, stderr } = await new Deno.Command(python, {
       args: [script, "--threads", String(threads), "--repeats", String(repeats), "--networks", networks.join(",")],
@@ -406,7 +423,7 @@ async function main(args: string[]): Promise<number> {
 
   const torch = values["no-torch"]
     ? { error: "skipped (--no-torch)" }
-    : (log("PyTorch peer …"), await measureTorch(values.python!, networks.map((n) => n.arch), repeats));
+    : (log("PyTorch peer …"), await measureTorch(values.python!, networks.map((n) => n.arch), repeats, log));
   if ("results" in torch) {
     for (const r of torch.results) rows.push({ engine: `${torch.engine}, ${torch.threads} threads`, ...r });
   } else log(`PyTorch peer unavailable: ${torch.error}`);
