@@ -10,6 +10,8 @@ import { encodeRgbPng } from "../shared/image/encode_png.ts";
 import { GENERATED_CLASSES, generateShapeImage } from "../shared/image/generated_shapes.ts";
 import { SeededRandom } from "../shared/image/seeded_random.ts";
 import { LocalStack } from "../deploy/local/local_stack.ts";
+import { pollUntil } from "../shared/cli/poll_until.ts";
+import { fetchJsonOrNull } from "../shared/http/fetch_json_or_null.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -31,18 +33,9 @@ async function train(natsUrl: string, seed: number): Promise<string> {
   return /published e2e@(\S+)/.exec(text)![1];
 }
 
-async function status(url: string) {
-  const response = await fetch(url);
-  return response.ok ? await response.json() : (await response.body?.cancel(), null);
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const status = fetchJsonOrNull;
+const until = (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) =>
+  pollUntil(what, check, { timeoutMs });
 
 Deno.test({
   name: "train → inference hot-loads → retrieval re-embeds → classify and search answer with the new version",

@@ -14,6 +14,8 @@ import { encodeRgbPng } from "../shared/image/encode_png.ts";
 import { GENERATED_CLASSES, generateShapeImage } from "../shared/image/generated_shapes.ts";
 import { SeededRandom } from "../shared/image/seeded_random.ts";
 import { DEFAULT_TRAIN_CONFIG, runTraining } from "../services/trainer/app.ts";
+import { pollUntil } from "../shared/cli/poll_until.ts";
+import { fetchJsonOrNull } from "../shared/http/fetch_json_or_null.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 import { chromiumPath } from "./fixtures/chromium_path.ts";
 
@@ -22,20 +24,9 @@ await selectBackend("wasm");
 const artifacts = Deno.env.get("ALEXNET_TEST_ARTIFACTS") ?? new URL("./artifacts/", import.meta.url).pathname;
 await Deno.mkdir(artifacts, { recursive: true });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const json = async (url: string, init?: RequestInit) => {
-  const response = await fetch(url, init);
-  return response.ok ? await response.json() : null;
-};
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) =>
+  pollUntil(what, probe, { timeoutMs });
+const json = fetchJsonOrNull;
 
 Deno.test({
   name: "classify, search, training and model pages work in Chromium against live services",

@@ -16,6 +16,8 @@ import { EpochMetricsSchema, TrainProgressSchema, TrainStatusSchema } from "../.
 import { submitTrainJob } from "../../shared/bus/train_jobs.ts";
 import { ProgressBar } from "../../shared/cli/progress_bar.ts";
 import { parseFlags } from "../../shared/cli/parse_flags.ts";
+import { pollUntil } from "../../shared/cli/poll_until.ts";
+import { fetchJsonOrNull } from "../../shared/http/fetch_json_or_null.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
 import { encodeRgbPng } from "../../shared/image/encode_png.ts";
 import { GENERATED_CLASSES, generateShapeImage } from "../../shared/image/generated_shapes.ts";
@@ -78,22 +80,9 @@ async function samples(data: string | null, perClass: number, which: "library" |
   })));
 }
 
-async function getJson(url: string): Promise<Record<string, unknown> | null> {
-  try {
-    const response = await fetch(url);
-    return response.ok ? await response.json() : (await response.body?.cancel(), null);
-  } catch {
-    return null;
-  }
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const getJson = fetchJsonOrNull;
+const waitUntil = (what: string, check: () => Promise<boolean>, timeoutMs: number) =>
+  pollUntil(what, check, { timeoutMs, intervalMs: 500 });
 
 /** Shows the job's progress (count, rate, ETA per epoch) and resolves when it is done. */
 function followJob(nc: NatsConnection, jobId: string, say: (line: string) => void): Promise<void> {
@@ -207,12 +196,12 @@ async function main(args: string[]): Promise<number> {
     say(`newest checkpoint ${options.model}@${newest}; waiting for inference and retrieval to adopt it`);
     await waitUntil(
       "inference to serve it",
-      async () => ((await getJson(`${stack.inferenceUrl}/readyz`))?.model as { version?: string })?.version === newest,
+      async () => (await getJson(`${stack.inferenceUrl}/readyz`))?.model?.version === newest,
       120_000,
     );
     await waitUntil("retrieval to re-embed every image with it", async () => {
       const s = await getJson(`${stack.retrievalUrl}/v1/status`);
-      return (s?.model as { version?: string })?.version === newest && s?.indexed === indexed && !s?.reindexing;
+      return s?.model?.version === newest && s?.indexed === indexed && !s?.reindexing;
     }, 300_000);
     say(`inference and retrieval both use ${newest}`);
 

@@ -15,6 +15,7 @@ import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/ch
 import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
 import { quantizeCheckpoint } from "../../shared/checkpoint/quantize_checkpoint.ts";
 import { relativeError } from "../../shared/checkpoint/torch_parity.ts";
+import { freePort } from "../../shared/bus/nats_server_process.ts";
 import { aptInstall, canAptInstall } from "../../shared/cli/apt_install.ts";
 import { parseFlags } from "../../shared/cli/parse_flags.ts";
 import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
@@ -96,10 +97,7 @@ const references = new Map<Architecture, { weights: Float32Array[]; input: Float
 async function checkAgainstWasm(model: AlexNet, arch: Architecture, size: number): Promise<number | null> {
   const ref = references.get(arch);
   if (!ref) return null;
-  const shapes = model.network.getWeights().map((w) => w.shape);
-  const tensors = ref.weights.map((w, i) => tf.tensor(w, shapes[i]));
-  model.network.setWeights(tensors);
-  tf.dispose(tensors);
+  model.setWeightArrays(ref.weights);
   const x = tf.tensor4d(ref.input, [1, size, size, 3]);
   const logits = (await model.logits(x)).flatMap((r) => [...r]);
   x.dispose();
@@ -123,7 +121,7 @@ async function measureTfjs(
     if (backend === "wasm") {
       const input = (await x1.data()) as Float32Array;
       references.set(arch, {
-        weights: await Promise.all(model.network.getWeights().map(async (w) => (await w.data()) as Float32Array)),
+        weights: await model.weightArrays(),
         input,
         logits: (await model.logits(x1)).flatMap((r) => [...r]),
       });
@@ -250,12 +248,7 @@ async function measurePreprocess(data: string, count: number) {
 
 /** A started inference service (`--checkpoint DIR`) and how long it took to answer its first classify. */
 async function startInference(dir: string, probe: Uint8Array, extraArgs: string[] = []) {
-  const port = (() => {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const p = (l.addr as Deno.NetAddr).port;
-    l.close();
-    return p;
-  })();
+  const port = freePort();
   const base = `http://127.0.0.1:${port}`;
   const classify = (bytes: Uint8Array) =>
     fetch(`${base}/v1/classify?topk=5`, {

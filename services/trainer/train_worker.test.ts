@@ -6,6 +6,7 @@ import { type TrainStatus, TrainStatusSchema } from "../../shared/bus/messages.t
 import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
 import { TRAIN_EVENTS_WILDCARD } from "../../shared/bus/subjects.ts";
 import { submitTrainJob } from "../../shared/bus/train_jobs.ts";
+import { pollUntil } from "../../shared/cli/poll_until.ts";
 import { runTraining } from "./app.ts";
 import { TrainWorker } from "./train_worker.ts";
 
@@ -13,13 +14,8 @@ await selectBackend("wasm");
 
 const TINY = ["--epochs", "1", "--limit", "6", "--width", "0.125", "--batch-size", "8", "--backend", "wasm"];
 
-async function until(check: () => boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (check: () => boolean, timeoutMs: number, what: string) =>
+  pollUntil(what, check, { timeoutMs, intervalMs: 100 });
 
 Deno.test("two workers share the job queue: each job runs exactly once, bad jobs fail without redelivery", async () => {
   const nats = await NatsServerProcess.start();

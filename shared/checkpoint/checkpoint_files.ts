@@ -45,6 +45,57 @@ export function manifestInfo(manifest: CheckpointManifest): ManifestInput {
   return info;
 }
 
+/** The manifest of `model` with `info`, float32 weights and the given file digests. */
+export function manifestFor(model: AlexNet, info: ManifestInput, files: Record<string, string>): CheckpointManifest {
+  return CheckpointManifestSchema.parse({
+    ...info,
+    schema: "alexnet-edge/checkpoint@1",
+    arch: model.spec.arch,
+    inputSize: model.spec.inputSize,
+    groups: model.spec.groups,
+    width: model.spec.width,
+    weights: "float32",
+    files,
+  });
+}
+
+/** One buffer holding `parts` back to back. */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/** Splits `weights` into {@linkcode SHARD_BYTES} shard files in `files`; returns their names in order. */
+export function addWeightShards(files: CheckpointFiles, weights: Uint8Array): string[] {
+  const count = Math.max(1, Math.ceil(weights.byteLength / SHARD_BYTES));
+  const paths = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);
+  paths.forEach((path, i) => files.set(path, weights.slice(i * SHARD_BYTES, (i + 1) * SHARD_BYTES)));
+  return paths;
+}
+
+/** sha256 of every file (the manifest's `files`). */
+export async function digestsOf(files: CheckpointFiles): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  for (const [path, bytes] of files) digests[path] = await sha256Hex(bytes);
+  return digests;
+}
+
+/** `model.json` parsed, with its weight specs and shard names in order. */
+export function weightManifest(files: CheckpointFiles): {
+  modelJson: Record<string, unknown> & { modelTopology: unknown };
+  specs: tf.io.WeightsManifestEntry[];
+  paths: string[];
+} {
+  const modelJson = JSON.parse(new TextDecoder().decode(files.get("model.json")));
+  const groups: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] = modelJson.weightsManifest ?? [];
+  return { modelJson, specs: groups.flatMap((g) => g.weights), paths: groups.flatMap((g) => g.paths) };
+}
+
 /**
  * Serialises `model` and `info` into checkpoint files.
  *
@@ -65,10 +116,8 @@ export async function encodeCheckpoint(model: AlexNet, info: ManifestInput): Pro
   }));
   if (!artifacts?.weightData || !artifacts.weightSpecs) throw new CheckpointFormatError("model produced no weights");
   const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
-  const shardCount = Math.max(1, Math.ceil(weights.byteLength / SHARD_BYTES));
-  const paths = Array.from({ length: shardCount }, (_, i) => `group1-shard${i + 1}of${shardCount}.bin`);
   const files: CheckpointFiles = new Map();
-  paths.forEach((path, i) => files.set(path, weights.slice(i * SHARD_BYTES, (i + 1) * SHARD_BYTES)));
+  const paths = addWeightShards(files, weights);
   const modelJson = {
     format: "layers-model",
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
@@ -77,18 +126,7 @@ export async function encodeCheckpoint(model: AlexNet, info: ManifestInput): Pro
     weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
   };
   files.set("model.json", new TextEncoder().encode(JSON.stringify(modelJson)));
-  const digests: Record<string, string> = {};
-  for (const [path, bytes] of files) digests[path] = await sha256Hex(bytes);
-  const manifest: CheckpointManifest = CheckpointManifestSchema.parse({
-    ...info,
-    schema: "alexnet-edge/checkpoint@1",
-    arch: model.spec.arch,
-    inputSize: model.spec.inputSize,
-    groups: model.spec.groups,
-    width: model.spec.width,
-    weights: "float32",
-    files: digests,
-  });
+  const manifest = manifestFor(model, info, await digestsOf(files));
   files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2)));
   return files;
 }
@@ -127,22 +165,14 @@ export interface LoadedCheckpoint {
 /** Verifies digests, then builds the model from `model.json` and its shards. */
 export async function decodeCheckpoint(files: CheckpointFiles): Promise<LoadedCheckpoint> {
   const manifest = await verifyCheckpoint(files);
-  const modelJson = JSON.parse(new TextDecoder().decode(files.get("model.json")));
-  const groups: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] = modelJson.weightsManifest ?? [];
-  const weightSpecs = groups.flatMap((g) => g.weights);
-  const shards = groups.flatMap((g) => g.paths).map((path) => {
+  const { modelJson, specs: weightSpecs, paths } = weightManifest(files);
+  const shards = paths.map((path) => {
     if (!(path in manifest.files)) {
       throw new CheckpointFormatError(`weight shard ${path} is not covered by the manifest`);
     }
     return files.get(path)!;
   });
-  const total = shards.reduce((n, s) => n + s.byteLength, 0);
-  const weightData = new Uint8Array(total);
-  let offset = 0;
-  for (const shard of shards) {
-    weightData.set(shard, offset);
-    offset += shard.byteLength;
-  }
+  const weightData = concatBytes(shards);
   const network = await tf.loadLayersModel(tf.io.fromMemory({
     modelTopology: modelJson.modelTopology,
     weightSpecs,

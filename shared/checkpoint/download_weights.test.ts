@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { freePort } from "../bus/nats_server_process.ts";
 import { sha256Hex } from "./checkpoint_files.ts";
 import { downloadWeights, hashPrefixOf, WeightsDownloadError } from "./download_weights.ts";
 
@@ -98,9 +99,7 @@ Deno.test("a corrupted download is refused and removed", async () => {
 
 Deno.test("offline, the error says where to put a manually downloaded file", async () => {
   const dir = await Deno.makeTempDir();
-  const listener = Deno.listen({ port: 0, hostname: "127.0.0.1" });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close(); // nothing listens there now
+  const port = freePort(); // nothing listens there now
   await assert.rejects(
     downloadWeights({ url: `http://127.0.0.1:${port}/models/${fileName}`, dir, ...quiet }),
     (e: Error) => e instanceof WeightsDownloadError && e.message.includes(`put it at ${join(dir, fileName)}`),
@@ -109,9 +108,7 @@ Deno.test("offline, the error says where to put a manually downloaded file", asy
 
 Deno.test("weights:download exits 1 with the manual-download advice when the mirror is unreachable", async () => {
   const dir = await Deno.makeTempDir();
-  const listener = Deno.listen({ port: 0, hostname: "127.0.0.1" });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freePort();
   const main = new URL("../../services/trainer/weights_download_main.ts", import.meta.url);
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", main.href, "alexnet-owt", "--dir", dir, "--base-url", `http://127.0.0.1:${port}/models/`],

@@ -6,8 +6,7 @@
  * @module
  */
 import { basename } from "node:path";
-import { CheckpointManifestSchema } from "./checkpoint_manifest.ts";
-import { loadCheckpointDir, type LoadedCheckpoint } from "./checkpoint_files.ts";
+import { loadCheckpointDir, type LoadedCheckpoint, manifestFor } from "./checkpoint_files.ts";
 import { readPthStateDict } from "./read_pth.ts";
 import { alexNetFromTorchvision, torchvisionManifestInfo } from "./torchvision_alexnet.ts";
 
@@ -21,16 +20,7 @@ export async function loadTorchvisionPth(path: string, name?: string): Promise<L
     source: basename(path),
     numClasses: model.spec.numClasses,
   });
-  const manifest = CheckpointManifestSchema.parse({
-    ...info,
-    schema: "alexnet-edge/checkpoint@1",
-    arch: model.spec.arch,
-    inputSize: model.spec.inputSize,
-    groups: model.spec.groups,
-    width: model.spec.width,
-    files: {},
-  });
-  return { manifest, model };
+  return { manifest: manifestFor(model, info, {}), model };
 }
 
 /**

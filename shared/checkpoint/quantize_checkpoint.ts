@@ -9,11 +9,13 @@
 import type * as tf from "@tensorflow/tfjs";
 import { CheckpointManifestSchema } from "./checkpoint_manifest.ts";
 import {
+  addWeightShards,
   type CheckpointFiles,
   CheckpointFormatError,
-  sha256Hex,
-  SHARD_BYTES,
+  concatBytes,
+  digestsOf,
   verifyCheckpoint,
+  weightManifest,
 } from "./checkpoint_files.ts";
 
 /** How the weights of a checkpoint are stored. */
@@ -61,19 +63,12 @@ export async function quantizeCheckpoint(files: CheckpointFiles, encoding: Weigh
   if (manifest.weights !== "float32") {
     throw new CheckpointFormatError(`the checkpoint is already ${manifest.weights}; quantize the float32 original`);
   }
-  const modelJson = JSON.parse(new TextDecoder().decode(files.get("model.json")));
-  const groups: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] = modelJson.weightsManifest;
-  const shards = groups.flatMap((g) => g.paths).map((p) => files.get(p)!);
-  const all = new Uint8Array(shards.reduce((n, s) => n + s.byteLength, 0));
-  let at = 0;
-  for (const shard of shards) {
-    all.set(shard, at);
-    at += shard.byteLength;
-  }
+  const { modelJson, specs: originalSpecs, paths: originalPaths } = weightManifest(files);
+  const all = concatBytes(originalPaths.map((p) => files.get(p)!));
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
   let offset = 0;
-  for (const spec of groups.flatMap((g) => g.weights)) {
+  for (const spec of originalSpecs) {
     const count = spec.shape.reduce((a, b) => a * b, 1);
     if (spec.dtype !== "float32" || spec.quantization) {
       const bytes = all.slice(offset, offset + count * 4);
@@ -102,22 +97,13 @@ export async function quantizeCheckpoint(files: CheckpointFiles, encoding: Weigh
       specs.push({ ...spec, quantization: { dtype: "uint8", scale, min } });
     }
   }
-  const weights = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  at = 0;
-  for (const p of parts) {
-    weights.set(p, at);
-    at += p.byteLength;
-  }
-  const shardCount = Math.max(1, Math.ceil(weights.byteLength / SHARD_BYTES));
-  const paths = Array.from({ length: shardCount }, (_, i) => `group1-shard${i + 1}of${shardCount}.bin`);
   const out: CheckpointFiles = new Map();
-  paths.forEach((p, i) => out.set(p, weights.slice(i * SHARD_BYTES, (i + 1) * SHARD_BYTES)));
+  const paths = addWeightShards(out, concatBytes(parts));
   out.set(
     "model.json",
     new TextEncoder().encode(JSON.stringify({ ...modelJson, weightsManifest: [{ paths, weights: specs }] })),
   );
-  const digests: Record<string, string> = {};
-  for (const [path, bytes] of out) digests[path] = await sha256Hex(bytes);
+  const digests = await digestsOf(out);
   const next = CheckpointManifestSchema.parse({
     ...manifest,
     version: `${manifest.version}-${encoding === "float16" ? "f16" : "i8"}`,

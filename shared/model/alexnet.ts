@@ -129,6 +129,19 @@ export class AlexNet {
     return result;
   }
 
+  /** Every weight's values, in `network.getWeights()` order (to copy the model to a worker or another backend). */
+  async weightArrays(): Promise<Float32Array[]> {
+    return await Promise.all(this.network.getWeights().map(async (w) => (await w.data()) as Float32Array));
+  }
+
+  /** Sets every weight from values in {@linkcode weightArrays} order. */
+  setWeightArrays(values: Float32Array[]): void {
+    const shapes = this.network.getWeights().map((w) => w.shape);
+    const tensors = values.map((v, i) => tf.tensor(v, shapes[i]));
+    this.network.setWeights(tensors);
+    tf.dispose(tensors);
+  }
+
   /** Releases the weights. */
   dispose(): void {
     this.network.dispose();

@@ -8,7 +8,6 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import type { AlexNet } from "./alexnet.ts";
 import { trainableLayout, type WorkerReply, type WorkerRequest } from "./replica_worker.ts";
 import type { SgdMomentumOptions } from "./sgd_momentum.ts";
@@ -81,7 +80,7 @@ export class DataParallelPool {
     const members = Array.from({ length: options.workers }, () => new PoolMember());
     const { total } = trainableLayout(model);
     const gradients = new SharedArrayBuffer(options.sgd ? total * 4 * options.workers : 0);
-    const weights = await Promise.all(model.network.getWeights().map(async (w) => (await w.data()) as Float32Array));
+    const weights = await model.weightArrays();
     try {
       await Promise.all(members.map((member, slot) =>
         member.call<"ready">({
@@ -161,10 +160,7 @@ export class DataParallelPool {
   /** Copies the (identical) replicas' weights into `model`. */
   async copyWeightsTo(model: AlexNet): Promise<void> {
     const { weights } = await this.#members[0].call<"weights">({ type: "weights" });
-    const shapes = model.network.getWeights().map((w) => w.shape);
-    const tensors = weights.map((w, i) => tf.tensor(w, shapes[i]));
-    model.network.setWeights(tensors);
-    tf.dispose(tensors);
+    model.setWeightArrays(weights);
   }
 
   close(): void {

@@ -74,10 +74,7 @@ export function createReplicaWorker(): (request: WorkerRequest) => Promise<Worke
       case "init": {
         await selectBackend("wasm");
         model = AlexNet.create(request.spec);
-        const shapes = model.network.getWeights().map((w) => w.shape);
-        const initial = request.weights.map((w, i) => tf.tensor(w, shapes[i]));
-        model.network.setWeights(initial);
-        tf.dispose(initial);
+        model.setWeightArrays(request.weights);
         for (const name of request.frozen) model.network.getLayer(name).trainable = false;
         sgd = request.sgd ? new SgdMomentum(request.sgd) : null;
         layout = trainableLayout(model);
@@ -139,10 +136,7 @@ export function createReplicaWorker(): (request: WorkerRequest) => Promise<Worke
         return { type: "infer", logits };
       }
       case "weights": {
-        const weights = await Promise.all(
-          model.network.getWeights().map(async (w) => (await w.data()) as Float32Array),
-        );
-        return { type: "weights", weights };
+        return { type: "weights", weights: await model.weightArrays() };
       }
     }
   };
