@@ -79,7 +79,11 @@ Deno.test("with --workers 2 the batches run on worker replicas and answer what o
   const plain = await engine(null);
   const slot = new ModelSlot();
   await servingAdopter(slot, 2).adopt(await loadCheckpointDir(`${runDir}/last`));
-  assert.ok(slot.current?.pool, "the served model has worker replicas");
+  const pool = slot.current?.pool;
+  assert.ok(pool, "the served model has worker replicas");
+  let pooledCalls = 0;
+  const logits = pool.logits.bind(pool);
+  pool.logits = (...args) => (pooledCalls++, logits(...args));
   const pooled = new InferenceEngine(slot, new WorkQueue({ concurrency: 8, maxQueued: 64 }), 40e6, undefined, {
     maxBatch: 8,
     maxWaitMs: 20,
@@ -93,6 +97,7 @@ Deno.test("with --workers 2 the batches run on worker replicas and answer what o
       assert.ok(Math.abs(x.probability - expected.predictions[j].probability) < 1e-5)
     );
   }
+  assert.ok(pooledCalls > 0 && pooledCalls < photos.length, `the replicas ran ${pooledCalls} batches`);
   plain.slot.close();
   slot.close();
 });
