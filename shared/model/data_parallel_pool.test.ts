@@ -4,6 +4,7 @@ import { selectBackend } from "../backend/select_backend.ts";
 import { relativeError } from "../checkpoint/torch_parity.ts";
 import { AlexNet } from "./alexnet.ts";
 import { DataParallelPool } from "./data_parallel_pool.ts";
+import { meanOfSlots } from "./replica_worker.ts";
 import { SgdMomentum } from "./sgd_momentum.ts";
 import { trainStep } from "./train_step.ts";
 
@@ -62,4 +63,14 @@ Deno.test("inference split across workers returns the single model's logits, in 
     pool.close();
     model.dispose();
   }
+});
+
+Deno.test("the shared-memory all-reduce weights each slot by its share and skips members with no images", () => {
+  // Three members, slots of 4 floats; member 0 had no images this step (stale values in its slot).
+  const all = Float32Array.from([99, 99, 99, 99, 1, 2, 3, 4, 5, 6, 7, 8]);
+  const shares = [0, 0.25, 0.75];
+  meanOfSlots(all, 4, shares, 0, 2); // the two members' ranges, done separately
+  meanOfSlots(all, 4, shares, 2, 4);
+  assert.deepEqual([...all.subarray(0, 4)], [4, 5, 6, 7]);
+  assert.deepEqual([...all.subarray(4)], [1, 2, 3, 4, 5, 6, 7, 8]);
 });

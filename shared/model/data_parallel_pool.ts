@@ -1,9 +1,9 @@
 /**
  * Data-parallel training on one machine: N Web Workers, each with its own WASM instance and
  * a replica of the network. A batch is split into N contiguous shares; every worker computes
- * the gradients of its share into a shared buffer; then each averages them (weighted by share
- * size, which equals the gradient of the whole batch's mean loss) and applies the same SGD
- * step, so the replicas stay identical. `copyWeightsTo` brings the weights back to the main
+ * the gradients of its share into a shared buffer; the workers then average them together
+ * (each a disjoint range; weighted by share size, which equals the gradient of the whole
+ * batch's mean loss) and each applies the same SGD step, so the replicas stay identical. `copyWeightsTo` brings the weights back to the main
  * model for evaluation and checkpoints.
  *
  * @module
@@ -68,11 +68,14 @@ export class DataParallelPool {
   readonly size: number;
   readonly #members: PoolMember[];
   readonly #inputSize: number;
+  /** Trainable parameters, the length of one gradient slot. */
+  readonly #parameters: number;
 
-  private constructor(members: PoolMember[], inputSize: number) {
+  private constructor(members: PoolMember[], inputSize: number, parameters: number) {
     this.#members = members;
     this.size = members.length;
     this.#inputSize = inputSize;
+    this.#parameters = parameters;
   }
 
   /** Starts the workers with replicas of `model` (its current weights). */
@@ -97,7 +100,7 @@ export class DataParallelPool {
       members.forEach((m) => m.terminate());
       throw error;
     }
-    return new DataParallelPool(members, model.inputSize);
+    return new DataParallelPool(members, model.inputSize, total);
   }
 
   /** One SGD step on the batch (NHWC values, one label per image), split across the workers. */
@@ -126,8 +129,17 @@ export class DataParallelPool {
       }, [part.buffer]);
     }));
     const shares = bounds.map(([from, to]) => (to - from) / n);
+    const total = this.#parameters;
+    await Promise.all(this.#members.map((m, i) =>
+      m.call<"reduced">({
+        type: "reduce",
+        shares,
+        from: Math.floor((i * total) / this.size),
+        to: Math.floor(((i + 1) * total) / this.size),
+      })
+    ));
     await Promise.all(
-      this.#members.map((m) => m.call<"applied">({ type: "apply", shares, learningRate: options.learningRate })),
+      this.#members.map((m) => m.call<"applied">({ type: "apply", learningRate: options.learningRate })),
     );
     const predicted = new Int32Array(n);
     let loss = 0;

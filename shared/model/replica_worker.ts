@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { selectBackend } from "../backend/select_backend.ts";
 import { AlexNet } from "./alexnet.ts";
 import type { AlexNetSpec } from "./build_alexnet.ts";
@@ -27,7 +28,8 @@ export type WorkerRequest =
     slot: number;
   }
   | { type: "grad"; x: Float32Array; labels: Int32Array; numClasses: number; dropout: boolean }
-  | { type: "apply"; shares: number[]; learningRate: number }
+  | { type: "reduce"; shares: number[]; from: number; to: number }
+  | { type: "apply"; learningRate: number }
   | { type: "weights" }
   | { type: "infer"; x: Float32Array; count: number };
 
@@ -35,6 +37,7 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: "ready"; parameters: number }
   | { type: "grad"; loss: number; predicted: Int32Array }
+  | { type: "reduced" }
   | { type: "applied" }
   | { type: "weights"; weights: Float32Array[] }
   | { type: "infer"; logits: Float32Array }
@@ -53,6 +56,32 @@ export function trainableLayout(model: AlexNet): { variables: tf.Variable[]; off
 }
 
 /**
+ * Copies a tensor's values into `target` at `offset`: straight from the WASM heap when the
+ * backend keeps its data there (one copy, no intermediate array of the gradient's size).
+ */
+function copyInto(tensor: tf.Tensor, target: Float32Array, offset: number): void {
+  const backend = tf.backend() as Partial<BackendWasm>;
+  const values = backend.typedArrayFromHeap ? backend.typedArrayFromHeap(tensor) : tensor.dataSync();
+  target.set(values as Float32Array, offset);
+}
+
+/**
+ * Slot 0 ← Σ_w share_w · slot_w over elements [from, to) of a buffer holding one slot of
+ * `slotSize` floats per member; members with share 0 (no images this step) are skipped.
+ */
+export function meanOfSlots(all: Float32Array, slotSize: number, shares: number[], from: number, to: number): void {
+  const used = shares.map((share, w) => ({ share, base: w * slotSize })).filter((m) => m.share > 0);
+  const [first, ...rest] = used;
+  const out = all.subarray(from, to);
+  const head = all.subarray(first.base + from, first.base + to);
+  for (let i = 0; i < out.length; i++) out[i] = head[i] * first.share;
+  for (const { share, base } of rest) {
+    const part = all.subarray(base + from, base + to);
+    for (let i = 0; i < out.length; i++) out[i] += part[i] * share;
+  }
+}
+
+/**
  * The worker's message handler (the entry `replica_worker_entry.ts` wires it to `onmessage`).
  *
  * @example
@@ -67,7 +96,6 @@ export function createReplicaWorker(): (request: WorkerRequest) => Promise<Worke
   let layout: ReturnType<typeof trainableLayout>;
   let all: Float32Array;
   let slot = 0;
-  let workers = 1;
 
   return async (request) => {
     switch (request.type) {
@@ -80,7 +108,6 @@ export function createReplicaWorker(): (request: WorkerRequest) => Promise<Worke
         layout = trainableLayout(model);
         all = new Float32Array(request.gradients);
         slot = request.slot;
-        workers = all.length / layout.total;
         return { type: "ready", parameters: layout.total };
       }
       case "grad": {
@@ -96,33 +123,24 @@ export function createReplicaWorker(): (request: WorkerRequest) => Promise<Worke
           return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
         }, layout.variables);
         const base = slot * layout.total;
-        for (const [i, v] of layout.variables.entries()) {
-          all.set((await grads[v.name].data()) as Float32Array, base + layout.offsets[i]);
-        }
+        for (const [i, v] of layout.variables.entries()) copyInto(grads[v.name], all, base + layout.offsets[i]);
         const loss = (await value.data())[0];
         const classes = (await predicted!.data()) as Int32Array;
         tf.dispose([x, y, value, predicted!, ...Object.values(grads)]);
         return { type: "grad", loss, predicted: classes };
       }
+      case "reduce": {
+        // This member's part of the all-reduce: the weighted mean of every slot over
+        // [from, to), written into slot 0, which the members read whole once all are done.
+        meanOfSlots(all, layout.total, request.shares, request.from, request.to);
+        return { type: "reduced" };
+      }
       case "apply": {
         if (!sgd) throw new Error("this replica was started for inference only");
         sgd.learningRate = request.learningRate;
-        // The weighted mean of every member's slot, computed by the backend (SIMD) rather
-        // than in a JavaScript loop: copying each slot into a tensor is the only per-element
-        // work done outside WASM.
         const grads: tf.NamedTensorMap = {};
         for (const [i, v] of layout.variables.entries()) {
-          grads[v.name] = tf.tidy(() => {
-            let mean: tf.Tensor | null = null;
-            for (let w = 0; w < workers; w++) {
-              const share = request.shares[w];
-              if (!share) continue;
-              const from = w * layout.total + layout.offsets[i];
-              const term = tf.mul(tf.tensor(all.subarray(from, from + v.size), v.shape), share);
-              mean = mean ? tf.add(mean, term) : term;
-            }
-            return mean!;
-          });
+          grads[v.name] = tf.tensor(all.subarray(layout.offsets[i], layout.offsets[i] + v.size), v.shape);
         }
         sgd.apply(grads);
         return { type: "applied" };
