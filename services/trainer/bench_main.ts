@@ -180,7 +180,7 @@ async function measureTfjs(
         row.inferB32Workers = { workers, imagesPerSec: 32 / inferSeconds };
         const seconds = await timeIt(
           () => pool.step(values, labels, 1000, { dropout: true, learningRate: 0.01 }),
-          2, // the first steps also grow each worker's WASM heap and create the velocities
+          4, // the first steps grow each worker's WASM heap and create the velocities; steps settle by the 4th
           repeats,
         );
         row.trainB32Workers = { workers, imagesPerSec: 32 / seconds };
