@@ -421,6 +421,21 @@ async function main(args: string[]): Promise<number> {
     for (const r of torch.results) rows.push({ engine: `${torch.engine}, ${torch.threads} threads`, ...r });
   } else log(`PyTorch peer unavailable: ${torch.error}`);
 
+  let preprocess = null, http = null;
+  const photos: Uint8Array[] = [];
+  try {
+    const folder = await scanImageFolder(values.data!);
+    for (const f of folder.files.slice(0, 16)) photos.push(await Deno.readFile(f.path));
+    log(`decode + resize 256 + centre crop 224 + normalise on ${values.data} …`);
+    preprocess = await measurePreprocess(values.data!, values.quick ? 128 : 320);
+  } catch (error) {
+    log(`no photos for the preprocess and HTTP measurements: ${(error as Error).message}`);
+  }
+  // Before the tfjs measurements: a bench process holding gigabytes of training state (and
+  // collecting them) slows a service started next to it on a 2-core machine, which would
+  // put the bench's own leftovers into the cold-start number.
+  if (!values["no-http"] && photos.length > 0) http = await measureHttp(photos, values.quick ? 60 : 200, 4, log);
+
   for (const backend of backends as ("wasm" | "cpu" | "webgpu")[]) {
     for (const { arch, size } of networks) {
       try {
@@ -440,18 +455,6 @@ async function main(args: string[]): Promise<number> {
     }
   }
   const trainingRss = await peakRssMiB();
-
-  let preprocess = null, http = null;
-  const photos: Uint8Array[] = [];
-  try {
-    const folder = await scanImageFolder(values.data!);
-    for (const f of folder.files.slice(0, 16)) photos.push(await Deno.readFile(f.path));
-    log(`decode + resize 256 + centre crop 224 + normalise on ${values.data} …`);
-    preprocess = await measurePreprocess(values.data!, values.quick ? 128 : 320);
-  } catch (error) {
-    log(`no photos for the preprocess and HTTP measurements: ${(error as Error).message}`);
-  }
-  if (!values["no-http"] && photos.length > 0) http = await measureHttp(photos, values.quick ? 60 : 200, 4, log);
 
   const owt = (engine: string) => rows.find((r) => r.network === "alexnet-owt" && r.engine.startsWith(engine));
   const peer = owt("pytorch"), wasm = owt(`tfjs ${tf.version.tfjs} wasm`);
