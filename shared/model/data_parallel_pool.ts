@@ -13,6 +13,11 @@ import { trainableLayout, type WorkerReply, type WorkerRequest } from "./replica
 import type { SgdMomentumOptions } from "./sgd_momentum.ts";
 import type { StepResult } from "./train_step.ts";
 
+/** [from, to) of each of `parts` contiguous, near-equal ranges covering 0 … n (some empty when n < parts). */
+function contiguousRanges(n: number, parts: number): [number, number][] {
+  return Array.from({ length: parts }, (_, i) => [Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
+}
+
 class PoolMember {
   readonly #worker: Worker;
   #waiting: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }[] = [];
@@ -112,10 +117,7 @@ export class DataParallelPool {
   ): Promise<StepResult> {
     const n = labels.length;
     const perImage = this.#inputSize * this.#inputSize * 3;
-    const bounds = this.#members.map((
-      _,
-      i,
-    ) => [Math.floor((i * n) / this.size), Math.floor(((i + 1) * n) / this.size)]);
+    const bounds = contiguousRanges(n, this.size);
     const replies = await Promise.all(this.#members.map((member, i) => {
       const [from, to] = bounds[i];
       if (to === from) return null;
@@ -129,15 +131,11 @@ export class DataParallelPool {
       }, [part.buffer]);
     }));
     const shares = bounds.map(([from, to]) => (to - from) / n);
-    const total = this.#parameters;
-    await Promise.all(this.#members.map((m, i) =>
-      m.call<"reduced">({
-        type: "reduce",
-        shares,
-        from: Math.floor((i * total) / this.size),
-        to: Math.floor(((i + 1) * total) / this.size),
-      })
-    ));
+    const ranges = contiguousRanges(this.#parameters, this.size);
+    await Promise.all(this.#members.map((m, i) => {
+      const [from, to] = ranges[i];
+      return m.call<"reduced">({ type: "reduce", shares, from, to });
+    }));
     await Promise.all(
       this.#members.map((m) => m.call<"applied">({ type: "apply", learningRate: options.learningRate })),
     );
@@ -154,10 +152,7 @@ export class DataParallelPool {
   /** Logits of a batch (NHWC values, `count` images), its shares computed by the workers in parallel. */
   async logits(x: Float32Array, count: number, numClasses: number): Promise<Float32Array> {
     const perImage = this.#inputSize * this.#inputSize * 3;
-    const bounds = this.#members.map((
-      _,
-      i,
-    ) => [Math.floor((i * count) / this.size), Math.floor(((i + 1) * count) / this.size)]);
+    const bounds = contiguousRanges(count, this.size);
     const parts = await Promise.all(this.#members.map((member, i) => {
       const [from, to] = bounds[i];
       if (to === from) return null;
