@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
-import { findNatsServer } from "../shared/bus/nats_server_process.ts";
+import { findNatsServer } from "./local/nats_server_process.ts";
 
 const deploy = new URL("./", import.meta.url);
 const root = new URL("../", import.meta.url);

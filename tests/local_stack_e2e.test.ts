@@ -5,13 +5,10 @@
  * a search both answer with the newest version.
  */
 import assert from "node:assert/strict";
-import { freePort } from "../shared/bus/nats_server_process.ts";
-import { encodeRgbPng } from "../shared/image/encode_png.ts";
-import { GENERATED_CLASSES, generateShapeImage } from "../shared/image/generated_shapes.ts";
-import { SeededRandom } from "../shared/image/seeded_random.ts";
+import { freePort, pollUntil } from "../shared/cli/mod.ts";
+import { fetchJsonOrNull } from "../shared/http/mod.ts";
+import { encodeRgbPng, GENERATED_CLASSES, generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
 import { LocalStack } from "../deploy/local/local_stack.ts";
-import { pollUntil } from "../shared/cli/poll_until.ts";
-import { fetchJsonOrNull } from "../shared/http/fetch_json_or_null.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 

@@ -4,16 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { selectBackend } from "../shared/backend/select_backend.ts";
-import { publishCheckpoint } from "../shared/bus/checkpoint_store.ts";
-import { connectBus } from "../shared/bus/connect_bus.ts";
-import { NatsServerProcess } from "../shared/bus/nats_server_process.ts";
-import { RETRIEVAL_SEARCH } from "../shared/bus/subjects.ts";
-import { encodeCheckpoint } from "../shared/checkpoint/checkpoint_files.ts";
-import { sampleManifestInfo } from "../shared/checkpoint/sample_manifest_info.ts";
-import { SeededRandom } from "../shared/image/seeded_random.ts";
-import { AlexNet } from "../shared/model/alexnet.ts";
-import { generateShapeImage } from "../shared/image/generated_shapes.ts";
+import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { selectBackend } from "../shared/backend/mod.ts";
+import { connectBus, publishCheckpoint, RETRIEVAL_SEARCH } from "../shared/bus/mod.ts";
+import { encodeCheckpoint } from "../shared/checkpoint/codec/mod.ts";
+import { sampleManifestInfo } from "../shared/checkpoint/mod.ts";
+import { generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
+import { AlexNet } from "../shared/model/mod.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 
 await selectBackend("wasm");

@@ -5,12 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { connectBus } from "../shared/bus/connect_bus.ts";
-import { listCheckpointVersions } from "../shared/bus/checkpoint_store.ts";
-import { NatsServerProcess } from "../shared/bus/nats_server_process.ts";
-import { EVENTS_STREAM } from "../shared/bus/subjects.ts";
-import { generateShapeImage } from "../shared/image/generated_shapes.ts";
-import { SeededRandom } from "../shared/image/seeded_random.ts";
+import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { connectBus, EVENTS_STREAM, listCheckpointVersions } from "../shared/bus/mod.ts";
+import { generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -63,7 +60,7 @@ Deno.test("train --nats publishes; predict --nats NAME fetches the newest checkp
     const fromBus = await task([
       "run",
       "-A",
-      "services/trainer/predict_main.ts",
+      "services/inference/predict_main.ts",
       "--checkpoint",
       "e2e-shapes",
       "--nats",
@@ -71,7 +68,14 @@ Deno.test("train --nats publishes; predict --nats NAME fetches the newest checkp
       photo,
     ]);
     assert.equal(fromBus.code, 0, fromBus.stderr);
-    const fromDir = await task(["run", "-A", "services/trainer/predict_main.ts", "--checkpoint", `${out}/last`, photo]);
+    const fromDir = await task([
+      "run",
+      "-A",
+      "services/inference/predict_main.ts",
+      "--checkpoint",
+      `${out}/last`,
+      photo,
+    ]);
     assert.equal(fromDir.code, 0, fromDir.stderr);
     const busLine = JSON.parse(fromBus.stdout);
     assert.equal(busLine.model, `e2e-shapes@${versions[1]}`);
@@ -81,7 +85,7 @@ Deno.test("train --nats publishes; predict --nats NAME fetches the newest checkp
     const pinned = await task([
       "run",
       "-A",
-      "services/trainer/predict_main.ts",
+      "services/inference/predict_main.ts",
       "--checkpoint",
       `e2e-shapes@${versions[0]}`,
       "--nats",

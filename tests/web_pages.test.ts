@@ -7,15 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { selectBackend } from "../shared/backend/select_backend.ts";
-import { connectBus } from "../shared/bus/connect_bus.ts";
-import { NatsServerProcess } from "../shared/bus/nats_server_process.ts";
-import { encodeRgbPng } from "../shared/image/encode_png.ts";
-import { GENERATED_CLASSES, generateShapeImage } from "../shared/image/generated_shapes.ts";
-import { SeededRandom } from "../shared/image/seeded_random.ts";
-import { DEFAULT_TRAIN_CONFIG, runTraining } from "../services/trainer/app.ts";
-import { pollUntil } from "../shared/cli/poll_until.ts";
-import { fetchJsonOrNull } from "../shared/http/fetch_json_or_null.ts";
+import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { selectBackend } from "../shared/backend/mod.ts";
+import { connectBus } from "../shared/bus/mod.ts";
+import { pollUntil } from "../shared/cli/mod.ts";
+import { fetchJsonOrNull } from "../shared/http/mod.ts";
+import { encodeRgbPng, GENERATED_CLASSES, generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
+import { runTraining } from "../services/trainer/app.ts";
+import { DEFAULT_TRAIN_CONFIG } from "../services/trainer/train_config.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 import { chromiumPath } from "./fixtures/chromium_path.ts";
 

@@ -10,19 +10,23 @@
  */
 import { basename, resolve } from "node:path";
 import type { NatsConnection } from "nats";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
-import { EpochMetricsSchema, TrainProgressSchema, TrainStatusSchema } from "../../shared/bus/messages.ts";
-import { submitTrainJob } from "../../shared/bus/train_jobs.ts";
-import { ProgressBar } from "../../shared/cli/progress_bar.ts";
-import { parseFlags } from "../../shared/cli/parse_flags.ts";
-import { pollUntil } from "../../shared/cli/poll_until.ts";
-import { fetchJsonOrNull } from "../../shared/http/fetch_json_or_null.ts";
-import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
-import { encodeRgbPng } from "../../shared/image/encode_png.ts";
-import { GENERATED_CLASSES, generateShapeImage } from "../../shared/image/generated_shapes.ts";
-import { scanImageFolder } from "../../shared/image/image_folder.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
+import {
+  connectBus,
+  EpochMetricsSchema,
+  listCheckpointVersions,
+  submitTrainJob,
+  TrainProgressSchema,
+  TrainStatusSchema,
+} from "../../shared/bus/mod.ts";
+import { parseFlags, pollUntil, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { fetchJsonOrNull } from "../../shared/http/mod.ts";
+import {
+  encodeRgbPng,
+  GENERATED_CLASSES,
+  generateShapeImage,
+  scanImageFolder,
+  SeededRandom,
+} from "../../shared/image/mod.ts";
 import { DEFAULT_STACK, LocalStack, prefixed } from "./local_stack.ts";
 import { STACK_FLAG_HELP, STACK_FLAG_OPTIONS, stackOptions } from "./stack_flags.ts";
 import { untilSignal } from "./up_main.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { ensureNatsServer } from "../../shared/bus/ensure_nats_server.ts";
-import { forwardLines, NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
+import { ensureNatsServer } from "./ensure_nats_server.ts";
+import { forwardLines, NatsServerProcess } from "./nats_server_process.ts";
 
 /** Options of {@linkcode LocalStack.start}. */
 export interface LocalStackOptions {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { UsageError } from "../../shared/cli/usage_error.ts";
+import { UsageError } from "../../shared/cli/mod.ts";
 import { DEFAULT_STACK, type LocalStackOptions } from "./local_stack.ts";
 
 /** parseArgs option declarations of the shared flags. */

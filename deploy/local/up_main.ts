@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { parseFlags } from "../../shared/cli/parse_flags.ts";
-import { runCli } from "../../shared/cli/usage_error.ts";
+import { parseFlags, runCli } from "../../shared/cli/mod.ts";
 import { LocalStack } from "./local_stack.ts";
 import { STACK_FLAG_HELP, STACK_FLAG_OPTIONS, stackOptions } from "./stack_flags.ts";
 

@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
 import { encode as encodePng } from "fast-png";
 import { Image } from "imagescript";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
-import type { RgbImage } from "../../shared/image/rgb_image.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { readCheckpointDir } from "../../shared/checkpoint/mod.ts";
+import { WorkQueue } from "../../shared/http/mod.ts";
+import { generateShapeImage, type RgbImage, SeededRandom } from "../../shared/image/mod.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
-import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
 import { createInferenceApp, type InferenceLimits } from "./app.ts";
-import { classifyImage } from "./classify_image.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
-import { ModelSlot, serve } from "./model_slot.ts";
-import { WorkQueue } from "../../shared/http/work_queue.ts";
 
 await selectBackend("wasm");
 
@@ -37,25 +32,27 @@ const shape = (label: number, seed: number) => generateShapeImage(label, 96, new
 
 interface Server {
   url: string;
-  slot: ModelSlot;
+  engine: InferenceEngine;
   close: () => Promise<void>;
 }
 
 async function startServer(
   options: { load?: boolean; limits?: Partial<InferenceLimits>; maxPixels?: number; maxQueued?: number } = {},
 ): Promise<Server> {
-  const slot = new ModelSlot();
-  if (options.load !== false) slot.swap(serve(await loadCheckpointDir(checkpointDir)));
-  const queue = new WorkQueue({ concurrency: 1, maxQueued: options.maxQueued ?? 16 });
-  const engine = new InferenceEngine(slot, queue, options.maxPixels ?? 40e6, createInferenceMetrics());
+  const engine = new InferenceEngine({
+    queue: new WorkQueue({ concurrency: 1, maxQueued: options.maxQueued ?? 16 }),
+    maxPixels: options.maxPixels ?? 40e6,
+    metrics: createInferenceMetrics(),
+  });
+  if (options.load !== false) await engine.adopt(await readCheckpointDir(checkpointDir));
   const app = createInferenceApp({ engine, limits: options.limits });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
-    slot,
+    engine,
     close: async () => {
       await server.shutdown();
-      slot.close();
+      engine.slot.close();
     },
   };
 }
@@ -218,7 +215,7 @@ Deno.test("readiness, models, metrics, OpenAPI and docs describe the service", a
     await notReady.body?.cancel();
     await assertError(post(`${server.url}/v1/classify`, await jpeg(shape(0, 8))), 503, "no_model");
 
-    server.slot.swap(serve(await loadCheckpointDir(checkpointDir)));
+    await server.engine.adopt(await readCheckpointDir(checkpointDir));
     const ready = await fetch(`${server.url}/readyz`).then((r) => r.json());
     assert.equal(ready.status, "ready");
     assert.equal(ready.model.name, "shapes");
@@ -244,45 +241,4 @@ Deno.test("readiness, models, metrics, OpenAPI and docs describe the service", a
   } finally {
     await server.close();
   }
-});
-
-Deno.test("ten-crop equals the mean of the ten single-crop outputs", async () => {
-  const served = serve(await loadCheckpointDir(checkpointDir));
-  const { manifest, model } = served.checkpoint;
-  const bytes = png(shape(3, 10));
-  const tenCrop = await classifyImage(served, bytes, { topk: 4, tta: "ten-crop", maxPixels: 1e7 });
-
-  const { decodeImage } = await import("../../shared/image/decode_image.ts");
-  const { resizeShortSide } = await import("../../shared/image/resize_short_side.ts");
-  const { cropImage, tenCropWindows } = await import("../../shared/image/crop_image.ts");
-  const { normalizeBatch } = await import("../../shared/image/normalize_batch.ts");
-  const scaled = resizeShortSide(await decodeImage(bytes), manifest.resizeSize);
-  const mean = new Float64Array(4);
-  for (const window of tenCropWindows(scaled, manifest.inputSize)) {
-    const size = manifest.inputSize;
-    const batch = tf.tensor4d(normalizeBatch([cropImage(scaled, window)], manifest.normalization), [1, size, size, 3]);
-    const [row] = await model.probabilities(batch);
-    batch.dispose();
-    row.forEach((p, i) => (mean[i] += p / 10));
-  }
-  for (const p of tenCrop.predictions) assert.ok(Math.abs(p.probability - mean[p.index]) < 1e-6, `class ${p.index}`);
-  const center = await classifyImage(served, bytes, { topk: 4, tta: "center", maxPixels: 1e7 });
-  assert.notDeepEqual(center.predictions.map((p) => p.probability), tenCrop.predictions.map((p) => p.probability));
-  model.dispose();
-});
-
-Deno.test("swapping models disposes the old one once idle, so the tensor count returns to its level", async () => {
-  const slot = new ModelSlot();
-  const before = tf.memory().numTensors;
-  slot.swap(serve(await loadCheckpointDir(checkpointDir)));
-  const oneModel = tf.memory().numTensors;
-  let release!: () => void;
-  const inFlight = slot.use(() => new Promise<void>((resolve) => (release = resolve)));
-  slot.swap(serve(await loadCheckpointDir(checkpointDir)));
-  assert.ok(tf.memory().numTensors > oneModel, "the old model stays while a request uses it");
-  release();
-  await inFlight;
-  assert.equal(tf.memory().numTensors, oneModel);
-  slot.close();
-  assert.equal(tf.memory().numTensors, before);
 });

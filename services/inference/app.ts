@@ -8,13 +8,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { errorJson, errorResponse, readImageParts, RequestError } from "../../shared/http/error_response.ts";
-import { PixelLimitError } from "./classify_image.ts";
+import { errorJson, errorResponse, QueueFullError, readImageParts, RequestError } from "../../shared/http/mod.ts";
+import { NoModelError } from "../../shared/predictor/mod.ts";
+import { mountUi } from "../../shared/web/mod.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
 import type { InferenceEngine } from "./inference_engine.ts";
-import { NoModelError } from "./model_slot.ts";
-import { QueueFullError } from "../../shared/http/work_queue.ts";
-import { mountUi } from "../../shared/web/ui_routes.ts";
 import { type ModelRegistry, mountModelApi } from "./model_api.ts";
 import type { TrainingRelay } from "./training_relay.ts";
 
@@ -160,9 +158,8 @@ const modelsRoute = createRoute({
   },
 });
 
-/** Maps inference errors to responses; the rest go to the shared mapping. */
+/** Maps inference errors to responses; the rest (image errors, pixel limit…) go to the shared mapping. */
 function toErrorResponse(c: Context, error: unknown, retryAfter: number) {
-  if (error instanceof PixelLimitError) return errorJson(c, 413, "too_many_pixels", error.message);
   if (error instanceof QueueFullError) {
     return errorJson(c, 503, "overloaded", error.message, { "Retry-After": String(retryAfter) });
   }
@@ -213,7 +210,7 @@ function renderDocsPage(doc: { info: { title: string; version: string }; paths: 
  * @example
  * ```ts
  * const queue = new WorkQueue({ concurrency: 1, maxQueued: 64 });
- * const app = createInferenceApp({ engine: new InferenceEngine(slot, queue, 40e6, createInferenceMetrics()) });
+ * const app = createInferenceApp({ engine: new InferenceEngine({ queue, maxPixels: 40e6 }) });
  * Deno.serve({ port: 8080 }, app.fetch);
  * ```
  */
@@ -299,8 +296,8 @@ export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
   });
 
   app.openapi(modelsRoute, async (c) => {
-    const served = slot.current;
-    const m = served?.checkpoint.manifest;
+    const served = slot.current?.predictor;
+    const m = served?.manifest;
     return c.json({
       loaded: served && m
         ? {
@@ -319,15 +316,15 @@ export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {
-    const served = slot.current;
+    const served = slot.current?.predictor;
     if (!served) return errorJson(c, 503, "not_ready", "no model is loaded yet");
-    const { name, version } = served.checkpoint.manifest;
+    const { name, version } = served;
     return c.json({ status: "ready", model: { name, version } });
   });
   app.get("/metrics", async (c) => {
     metrics.queueDepth.set(queue.depth);
     metrics.modelInfo.reset();
-    const m = slot.current?.checkpoint.manifest;
+    const m = slot.current?.predictor.manifest;
     if (m) metrics.modelInfo.set({ name: m.name, version: m.version }, 1);
     return c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
   });

@@ -5,8 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ProgressBar } from "../../shared/cli/progress_bar.ts";
-import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import { ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
 
 /** Latency percentile (nearest rank) of sorted milliseconds. */
 export function percentile(sortedMs: number[], p: number): number {

@@ -6,28 +6,25 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { encode as encodePng } from "fast-png";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { publishCheckpoint } from "../../shared/bus/checkpoint_store.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { CheckpointPublishedSchema } from "../../shared/bus/messages.ts";
-import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
-import { CHECKPOINT_BUCKET, CHECKPOINT_PUBLISHED, checkpointObjectName } from "../../shared/bus/subjects.ts";
+import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
 import {
-  type CheckpointFiles,
-  encodeCheckpoint,
-  loadCheckpointDir,
-  manifestInfo,
-} from "../../shared/checkpoint/checkpoint_files.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
+  CHECKPOINT_BUCKET,
+  CHECKPOINT_PUBLISHED,
+  CheckpointFollower,
+  checkpointObjectName,
+  CheckpointPublishedSchema,
+  connectBus,
+  publishCheckpoint,
+} from "../../shared/bus/mod.ts";
+import { encodeCheckpoint, loadCheckpointDir } from "../../shared/checkpoint/codec/mod.ts";
+import { type CheckpointFiles, manifestInfo } from "../../shared/checkpoint/mod.ts";
+import { WorkQueue } from "../../shared/http/mod.ts";
+import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
-import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
 import { createInferenceApp } from "./app.ts";
-import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
-import { servingAdopter } from "./adopt_for_serving.ts";
 import { InferenceEngine } from "./inference_engine.ts";
-import { ModelSlot } from "./model_slot.ts";
 import { runModelsCommand } from "./models_main.ts";
-import { WorkQueue } from "../../shared/http/work_queue.ts";
 
 await selectBackend("wasm");
 
@@ -56,25 +53,28 @@ Deno.test("new versions swap in under load, tampered ones are refused, restarts 
   const nc = await connectBus(nats.url);
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
-  let slot = new ModelSlot();
-  let follower = new CheckpointFollower(nc, {
-    modelName: "swap",
-    consumerName: "inference-swap-a",
-    ...servingAdopter(slot),
-    log,
-  });
+  const newEngine = () =>
+    new InferenceEngine({ queue: new WorkQueue({ concurrency: 1, maxQueued: 64 }), maxPixels: 40e6 });
+  const follow = (engine: InferenceEngine) =>
+    new CheckpointFollower(nc, {
+      modelName: "swap",
+      consumerName: "inference-swap-a",
+      currentVersion: () => engine.currentVersion(),
+      adopt: async (files) => void await engine.adopt(files),
+      log,
+    });
+  let engine = newEngine();
+  let follower = follow(engine);
   const server = { close: async () => {} };
   try {
     await publishCheckpoint(nc, await versionFiles("v1"), { runId: "r", epoch: 1, best: true });
     await follower.start();
     await follower.settled();
-    assert.equal(slot.current?.checkpoint.manifest.version, "v1");
+    assert.equal(engine.currentVersion(), "v1");
     const tensorsWithOneModel = tf.memory().numTensors;
 
     // HTTP served from the same slot; a loop of requests runs across the swap.
-    const app = createInferenceApp({
-      engine: new InferenceEngine(slot, new WorkQueue({ concurrency: 1, maxQueued: 64 }), 40e6),
-    });
+    const app = createInferenceApp({ engine });
     const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
     server.close = () => http.shutdown();
     const url = `http://127.0.0.1:${http.addr.port}/v1/classify`;
@@ -134,32 +134,27 @@ Deno.test("new versions swap in under load, tampered ones are refused, restarts 
     await follower.stop();
     await publishCheckpoint(nc, await versionFiles("v4"), { runId: "r", epoch: 4, best: true });
     await server.close();
-    slot.close();
-    slot = new ModelSlot();
-    follower = new CheckpointFollower(nc, {
-      modelName: "swap",
-      consumerName: "inference-swap-a",
-      ...servingAdopter(slot),
-      log,
-    });
+    engine.slot.close();
+    engine = newEngine();
+    follower = follow(engine);
     await follower.start();
     await follower.settled();
-    assert.equal(slot.current?.checkpoint.manifest.version, "v4");
+    assert.equal(engine.currentVersion(), "v4");
 
     // Pins: promote v1, then roll back to the previous pin.
     const [promoted] = await runModelsCommand(nc, ["promote", "swap", "v1"], false);
     assert.equal(promoted, "swap now serves v1");
-    await waitFor(() => slot.current?.checkpoint.manifest.version === "v1", 5_000, "the pin to v1");
+    await waitFor(() => engine.currentVersion() === "v1", 5_000, "the pin to v1");
     await runModelsCommand(nc, ["promote", "swap", "v2"], false);
-    await waitFor(() => slot.current?.checkpoint.manifest.version === "v2", 5_000, "the pin to v2");
+    await waitFor(() => engine.currentVersion() === "v2", 5_000, "the pin to v2");
     const [rolled] = await runModelsCommand(nc, ["rollback", "swap"], false);
     assert.equal(rolled, "swap rolled back from v2 to v1");
-    await waitFor(() => slot.current?.checkpoint.manifest.version === "v1", 5_000, "the rollback to v1");
+    await waitFor(() => engine.currentVersion() === "v1", 5_000, "the rollback to v1");
     // While pinned, a newly published version is not served.
     await publishCheckpoint(nc, await versionFiles("v5"), { runId: "r", epoch: 5, best: true });
     await new Promise((r) => setTimeout(r, 1500));
     await follower.settled();
-    assert.equal(slot.current?.checkpoint.manifest.version, "v1");
+    assert.equal(engine.currentVersion(), "v1");
     const listing = await runModelsCommand(nc, ["list"], true);
     assert.deepEqual(JSON.parse(listing[0]).models[0], {
       name: "swap",
@@ -170,7 +165,7 @@ Deno.test("new versions swap in under load, tampered ones are refused, restarts 
   } finally {
     await server.close();
     await follower.stop();
-    slot.close();
+    engine.slot.close();
     await nc.close();
     await nats.stop({ removeStore: true });
   }

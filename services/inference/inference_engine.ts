@@ -1,52 +1,93 @@
 /**
  * The one classify path shared by HTTP and NATS: admission through the bounded work queue,
- * then the current model from the slot, then {@linkcode classifyImage}.
+ * then the current predictor from the hot-swap slot, then `predictor.classify`. The walk is
+ * one way — route → engine → predictor → model — and the engine is also where a verified
+ * checkpoint becomes the served predictor (`adopt`).
  *
  * @module
  */
-import { classifyImage, type ClassifyResult, runServed, type TestTimeAugmentation } from "./classify_image.ts";
-import { MicroBatcher, type MicroBatchOptions } from "./micro_batcher.ts";
+import type { CheckpointFiles } from "../../shared/checkpoint/mod.ts";
+import type { WorkQueue } from "../../shared/http/mod.ts";
+import {
+  type Classification,
+  loadPredictor,
+  type Predictor,
+  type PredictorOptions,
+  PredictorSlot,
+  type TestTimeAugmentation,
+} from "../../shared/predictor/mod.ts";
 import type { InferenceMetrics } from "./inference_metrics.ts";
-import type { ModelSlot } from "./model_slot.ts";
-import type { WorkQueue } from "../../shared/http/work_queue.ts";
 
 /** Classify options after defaults. */
-export interface ClassifyOptions {
+export interface EngineClassifyOptions {
   topk: number;
   tta: TestTimeAugmentation;
+}
+
+/** Settings of {@linkcode InferenceEngine}. */
+export interface InferenceEngineOptions {
+  /** Admission: how many requests run at once and how many may wait. */
+  queue: WorkQueue;
+  /** Images with more pixels (from the header) are refused before decoding. */
+  maxPixels: number;
+  metrics?: InferenceMetrics;
+  /** How each adopted checkpoint runs: worker replicas, micro-batching. */
+  predictor?: PredictorOptions;
 }
 
 /**
  * @example
  * ```ts
- * const engine = new InferenceEngine(slot, queue, 40e6);
+ * const engine = new InferenceEngine({ queue: new WorkQueue({ concurrency: 8, maxQueued: 64 }), maxPixels: 40e6 });
+ * await engine.adopt(await readCheckpointDir("runs/x/best"));
  * const result = await engine.classify(bytes, { topk: 5, tta: "center" });
  * ```
  */
 export class InferenceEngine {
-  /** Present when concurrent requests are batched (see {@linkcode MicroBatcher}). */
-  readonly batcher: MicroBatcher | null;
+  /** The served predictor; swapped atomically by {@linkcode adopt}. */
+  readonly slot: PredictorSlot = new PredictorSlot();
+  readonly queue: WorkQueue;
+  readonly maxPixels: number;
+  readonly metrics: InferenceMetrics | undefined;
+  readonly #predictorOptions: PredictorOptions;
 
-  constructor(
-    readonly slot: ModelSlot,
-    readonly queue: WorkQueue,
-    readonly maxPixels: number,
-    readonly metrics?: InferenceMetrics,
-    batching?: Omit<MicroBatchOptions, "run"> | null,
-  ) {
-    this.batcher = batching && batching.maxBatch > 1 ? new MicroBatcher({ ...batching, run: runServed }) : null;
+  constructor(options: InferenceEngineOptions) {
+    this.queue = options.queue;
+    this.maxPixels = options.maxPixels;
+    this.metrics = options.metrics;
+    this.#predictorOptions = options.predictor ?? {};
+  }
+
+  /** The predictor being served, or null before the first checkpoint. */
+  get current(): Predictor | null {
+    return this.slot.current?.predictor ?? null;
+  }
+
+  /** Version of the served checkpoint, or null. */
+  currentVersion(): string | null {
+    return this.current?.version ?? null;
   }
 
   /** Classifies `bytes`; throws QueueFullError, NoModelError or an image error. */
-  classify(bytes: Uint8Array, options: ClassifyOptions): Promise<ClassifyResult> {
+  classify(bytes: Uint8Array, options: EngineClassifyOptions): Promise<Classification> {
     return this.queue.run(async () => {
       this.metrics?.queueDepth.set(this.queue.depth);
       // Inference is synchronous CPU work: give the event loop a turn first, so requests that
       // arrived meanwhile are accepted into the queue (or refused with 503) rather than stalled.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      return await this.slot.use((served) =>
-        classifyImage(served, bytes, { ...options, maxPixels: this.maxPixels }, this.batcher?.run ?? runServed)
+      return await this.slot.use(({ predictor }) =>
+        predictor.classify(bytes, { ...options, maxPixels: this.maxPixels })
       );
     }).finally(() => this.metrics?.queueDepth.set(this.queue.depth));
+  }
+
+  /**
+   * Loads a verified checkpoint (decode, warm up, worker replicas) and swaps it in; requests in
+   * flight finish on the previous predictor, which is then disposed.
+   */
+  async adopt(files: CheckpointFiles): Promise<Predictor> {
+    const predictor = await loadPredictor(files, this.#predictorOptions);
+    this.slot.swap({ predictor });
+    return predictor;
   }
 }

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { encodeCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
-import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
-import { AlexNet } from "../../shared/model/alexnet.ts";
-import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { sampleManifestInfo, writeCheckpointDir } from "../../shared/checkpoint/mod.ts";
+import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { AlexNet } from "../../shared/model/mod.ts";
 import { spawnService } from "../../tests/fixtures/spawn_service.ts";
 
 await selectBackend("wasm");

@@ -10,21 +10,15 @@ import {
   describeBackendChoice,
   parseBackendName,
   selectBackend,
-} from "../../shared/backend/select_backend.ts";
-import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
-import { parseFlags } from "../../shared/cli/parse_flags.ts";
-import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+} from "../../shared/backend/mod.ts";
+import { CheckpointFollower, connectBus, listCheckpointVersions } from "../../shared/bus/mod.ts";
+import { readCheckpointDir } from "../../shared/checkpoint/mod.ts";
+import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { serveUntilSignal, WorkQueue } from "../../shared/http/mod.ts";
 import { createInferenceApp, DEFAULT_LIMITS } from "./app.ts";
-import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
-import { servingAdopter } from "./adopt_for_serving.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
-import { ModelSlot } from "./model_slot.ts";
-import { serveUntilSignal } from "../../shared/http/serve_until_signal.ts";
 import { serveClassifyOverNats } from "./nats_classify.ts";
-import { WorkQueue } from "../../shared/http/work_queue.ts";
 import { natsModelRegistry } from "./nats_model_registry.ts";
 import { TrainingRelay } from "./training_relay.ts";
 
@@ -132,27 +126,24 @@ async function main(args: string[]): Promise<number> {
   }
   const log = (line: string) => console.error(`[inference] ${line}`);
   log(describeBackendChoice(await selectBackend(config.backend)));
-  const slot = new ModelSlot();
-  const metrics = createInferenceMetrics();
-  const engine = new InferenceEngine(
-    slot,
+  const engine = new InferenceEngine({
     // Up to a batch of requests may be decoded and waiting for the network at once.
-    new WorkQueue({ concurrency: config.maxBatch, maxQueued: config.maxQueued }),
-    config.maxPixels,
-    metrics,
-    { maxBatch: config.maxBatch, maxWaitMs: config.batchWaitMs },
-  );
+    queue: new WorkQueue({ concurrency: config.maxBatch, maxQueued: config.maxQueued }),
+    maxPixels: config.maxPixels,
+    metrics: createInferenceMetrics(),
+    predictor: { workers: config.workers, batching: { maxBatch: config.maxBatch, maxWaitMs: config.batchWaitMs } },
+  });
   const nc = config.nats ? await connectBus(config.nats, `inference-${config.model}-${config.instance}`) : null;
   let follower: CheckpointFollower | null = null;
   if (config.checkpoint) {
-    const checkpoint = await loadCheckpointDir(config.checkpoint);
-    await servingAdopter(slot, config.workers).adopt(checkpoint);
-    log(`serving ${checkpoint.manifest.name}@${checkpoint.manifest.version} from ${config.checkpoint}`);
+    const predictor = await engine.adopt(await readCheckpointDir(config.checkpoint));
+    log(`serving ${predictor.name}@${predictor.version} from ${config.checkpoint}`);
   } else if (nc) {
     follower = new CheckpointFollower(nc, {
       modelName: config.model,
       consumerName: `inference-${config.model}-${config.instance}`,
-      ...servingAdopter(slot, config.workers),
+      currentVersion: () => engine.currentVersion(),
+      adopt: async (files) => void await engine.adopt(files),
       log,
     });
     await follower.start();
@@ -176,7 +167,7 @@ async function main(args: string[]): Promise<number> {
     training?.close();
     await follower?.stop();
     await nc?.drain();
-    slot.close();
+    engine.slot.close();
   });
   return 0;
 }

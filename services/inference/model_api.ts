@@ -8,11 +8,10 @@
 import type { Context, Env, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import { type CheckpointFiles, encodeCheckpoint, manifestInfo } from "../../shared/checkpoint/checkpoint_files.ts";
-import { encodeRgbPng } from "../../shared/image/encode_png.ts";
-import { kernelGrid } from "../../shared/image/paper_figures.ts";
-import { errorJson } from "../../shared/http/error_response.ts";
-import type { ModelSlot, ServedModel } from "./model_slot.ts";
+import type { CheckpointFiles } from "../../shared/checkpoint/mod.ts";
+import { errorJson } from "../../shared/http/mod.ts";
+import { encodeRgbPng, kernelGrid } from "../../shared/image/mod.ts";
+import type { Predictor, PredictorSlot } from "../../shared/predictor/mod.ts";
 import type { TrainingRelay } from "./training_relay.ts";
 
 /** One stored checkpoint version in the listing. */
@@ -34,7 +33,7 @@ export interface ModelRegistry {
 
 /** Dependencies of {@linkcode mountModelApi}. */
 export interface ModelApiDeps {
-  slot: ModelSlot;
+  slot: PredictorSlot;
   registry?: ModelRegistry;
   training?: TrainingRelay;
 }
@@ -42,11 +41,10 @@ export interface ModelApiDeps {
 const PromoteSchema = z.object({ version: z.string().min(1) });
 
 /** Caches one value per served version (files and the kernel grid are costly to make). */
-function perVersion<T>(make: (served: ServedModel) => Promise<T>) {
+function perVersion<T>(make: (predictor: Predictor) => Promise<T>) {
   let cached: { version: string; value: Promise<T> } | null = null;
-  return (served: ServedModel) => {
-    const version = served.checkpoint.manifest.version;
-    if (cached?.version !== version) cached = { version, value: make(served) };
+  return (predictor: Predictor) => {
+    if (cached?.version !== predictor.version) cached = { version: predictor.version, value: make(predictor) };
     return cached.value;
   };
 }
@@ -59,26 +57,24 @@ function perVersion<T>(make: (served: ServedModel) => Promise<T>) {
  */
 export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): void {
   const { slot, registry, training } = deps;
-  const filesOf = perVersion<CheckpointFiles>((served) => {
-    const { manifest, model } = served.checkpoint;
-    const info = manifestInfo(manifest);
-    return slot.use(() => encodeCheckpoint(model, info));
+  const filesOf = perVersion<CheckpointFiles>((predictor) => predictor.encode());
+  const conv1Png = perVersion(async (predictor) => {
+    const { values, shape } = await predictor.kernel("conv1");
+    return encodeRgbPng(kernelGrid(values, shape, shape[3] > 64 ? 12 : 8, 6));
   });
-  const conv1Png = perVersion(async (served) => {
-    const kernel = served.checkpoint.model.network.getLayer("conv1").getWeights()[0];
-    const count = kernel.shape[3] as number;
-    return encodeRgbPng(kernelGrid(await kernel.data(), kernel.shape, count > 64 ? 12 : 8, 6));
-  });
+  const notReady = (c: Context) => errorJson(c, 503, "not_ready", "no model is loaded yet", { "Retry-After": "2" });
+  /** Answers with the served predictor held, so a swap cannot dispose it mid-way. */
+  const withPredictor = (c: Context, answer: (predictor: Predictor) => Promise<Response> | Response) =>
+    slot.current ? slot.use(async ({ predictor }) => await answer(predictor)) : notReady(c);
   const current = (c: Context) => {
-    const served = slot.current;
-    if (!served) return { response: errorJson(c, 503, "not_ready", "no model is loaded yet", { "Retry-After": "2" }) };
-    return { served };
+    const served = slot.current?.predictor;
+    return served ? { served } : { response: notReady(c) };
   };
 
   app.get("/v1/model/info", (c) => {
     const { served, response } = current(c);
     if (!served) return response;
-    const m = served.checkpoint.manifest;
+    const m = served.manifest;
     return c.json({
       name: m.name,
       version: m.version,
@@ -92,26 +88,31 @@ export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): 
       labels: served.labels,
     });
   });
-  app.get("/v1/model/files/:version/:file", async (c) => {
-    const { served, response } = current(c);
-    if (!served) return response;
-    if (c.req.param("version") !== served.checkpoint.manifest.version) {
-      return errorJson(c, 404, "not_serving", `version ${c.req.param("version")} is no longer served; reload the page`);
-    }
-    const bytes = (await filesOf(served)).get(c.req.param("file"));
-    if (!bytes) return errorJson(c, 404, "not_found", `the checkpoint has no file ${c.req.param("file")}`);
-    const type = c.req.param("file").endsWith(".json") ? "application/json" : "application/octet-stream";
-    return new Response(bytes as BodyInit, { headers: { "content-type": type, "cache-control": "max-age=3600" } });
-  });
-  app.get("/v1/model/conv1.png", async (c) => {
-    const { served, response } = current(c);
-    if (!served) return response;
-    return new Response(await conv1Png(served) as BodyInit, {
-      headers: { "content-type": "image/png", "x-model-version": served.checkpoint.manifest.version },
-    });
-  });
+  app.get("/v1/model/files/:version/:file", (c) =>
+    withPredictor(c, async (predictor) => {
+      if (c.req.param("version") !== predictor.version) {
+        return errorJson(
+          c,
+          404,
+          "not_serving",
+          `version ${c.req.param("version")} is no longer served; reload the page`,
+        );
+      }
+      const bytes = (await filesOf(predictor)).get(c.req.param("file"));
+      if (!bytes) return errorJson(c, 404, "not_found", `the checkpoint has no file ${c.req.param("file")}`);
+      const type = c.req.param("file").endsWith(".json") ? "application/json" : "application/octet-stream";
+      return new Response(bytes as BodyInit, { headers: { "content-type": type, "cache-control": "max-age=3600" } });
+    }));
+  app.get(
+    "/v1/model/conv1.png",
+    (c) =>
+      withPredictor(c, async (predictor) =>
+        new Response(await conv1Png(predictor) as BodyInit, {
+          headers: { "content-type": "image/png", "x-model-version": predictor.version },
+        })),
+  );
   app.get("/v1/checkpoints", async (c) => {
-    const serving = slot.current?.checkpoint.manifest ?? null;
+    const serving = slot.current?.predictor.manifest ?? null;
     if (!registry) {
       return c.json({
         name: serving?.name ?? null,

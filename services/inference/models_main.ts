@@ -6,18 +6,17 @@
  * @module
  */
 import type { NatsConnection } from "nats";
-import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
 import {
+  CHECKPOINT_BUCKET,
+  connectBus,
+  listCheckpointVersions,
   modelPins,
   NoEarlierPinError,
   pinnedVersion,
   promoteVersion,
   rollbackPin,
-} from "../../shared/bus/model_pins.ts";
-import { CHECKPOINT_BUCKET } from "../../shared/bus/subjects.ts";
-import { parseFlags } from "../../shared/cli/parse_flags.ts";
-import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+} from "../../shared/bus/mod.ts";
+import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 
 const HELP = `Manage which checkpoint version each model name serves.
 

@@ -1,29 +1,25 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { bytesToBase64 } from "../../shared/bus/base64.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
-import { INFERENCE_CLASSIFY } from "../../shared/bus/subjects.ts";
-import { decodeCheckpoint, encodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
-import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
-import { AlexNet } from "../../shared/model/alexnet.ts";
-import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
+import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { bytesToBase64, connectBus, INFERENCE_CLASSIFY } from "../../shared/bus/mod.ts";
+import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { sampleManifestInfo } from "../../shared/checkpoint/mod.ts";
+import { WorkQueue } from "../../shared/http/mod.ts";
+import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { AlexNet } from "../../shared/model/mod.ts";
 import { InferenceEngine } from "./inference_engine.ts";
-import { ModelSlot, serve } from "./model_slot.ts";
 import { serveClassifyOverNats } from "./nats_classify.ts";
-import { WorkQueue } from "../../shared/http/work_queue.ts";
 
 await selectBackend("wasm");
 
-async function replica(): Promise<{ engine: InferenceEngine; slot: ModelSlot }> {
+async function replica(): Promise<{ engine: InferenceEngine }> {
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25, seed: 3 });
   const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "bus", classNames: ["cat", "dog"] }));
   model.dispose();
-  const slot = new ModelSlot();
-  slot.swap(serve(await decodeCheckpoint(files)));
-  return { slot, engine: new InferenceEngine(slot, new WorkQueue({ concurrency: 1, maxQueued: 64 }), 40e6) };
+  const engine = new InferenceEngine({ queue: new WorkQueue({ concurrency: 1, maxQueued: 64 }), maxPixels: 40e6 });
+  await engine.adopt(files);
+  return { engine };
 }
 
 Deno.test("classify over NATS: replicas in the queue group share requests, bad requests get JSON errors", async () => {
@@ -63,7 +59,7 @@ Deno.test("classify over NATS: replicas in the queue group share requests, bad r
     assert.equal(malformed.json<{ error: { code: string } }>().error.code, "invalid_request");
   } finally {
     subs.forEach((s) => s.unsubscribe());
-    replicas.forEach((r) => r.slot.close());
+    replicas.forEach((r) => r.engine.slot.close());
     await nc.close();
     await nats.stop({ removeStore: true });
   }

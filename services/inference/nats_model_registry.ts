@@ -5,8 +5,14 @@
  * @module
  */
 import type { NatsConnection } from "nats";
-import { fetchCheckpointManifest, listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
-import { modelPins, pinnedVersion, promoteVersion, rollbackPin } from "../../shared/bus/model_pins.ts";
+import {
+  fetchCheckpointManifest,
+  listCheckpointVersions,
+  modelPins,
+  pinnedVersion,
+  promoteVersion,
+  rollbackPin,
+} from "../../shared/bus/mod.ts";
 import type { CheckpointEntry, ModelRegistry } from "./model_api.ts";
 
 /** The listing shows at most this many of the newest versions. */

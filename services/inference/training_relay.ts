@@ -8,12 +8,13 @@
  */
 import type { NatsConnection, Subscription } from "nats";
 import {
+  CHECKPOINT_PUBLISHED,
   CheckpointPublishedSchema,
   EpochMetricsSchema,
+  TRAIN_EVENTS_WILDCARD,
   TrainProgressSchema,
   TrainStatusSchema,
-} from "../../shared/bus/messages.ts";
-import { CHECKPOINT_PUBLISHED, TRAIN_EVENTS_WILDCARD } from "../../shared/bus/subjects.ts";
+} from "../../shared/bus/mod.ts";
 
 /** One relayed event; `kind` is the SSE event name. */
 export type TrainingEvent =

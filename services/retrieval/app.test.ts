@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
-import { decodeCheckpoint, encodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
-import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
-import { AlexNet } from "../../shared/model/alexnet.ts";
-import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
-import { WorkQueue } from "../../shared/http/work_queue.ts";
+import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { connectBus } from "../../shared/bus/mod.ts";
+import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { loadPredictor } from "../../shared/predictor/mod.ts";
+import { sampleManifestInfo } from "../../shared/checkpoint/mod.ts";
+import { WorkQueue } from "../../shared/http/mod.ts";
+import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { AlexNet } from "../../shared/model/mod.ts";
 import { createRetrievalApp } from "./app.ts";
 import { ImageLibrary } from "./image_library.ts";
 import { RetrievalLibrary } from "./retrieval_library.ts";
@@ -42,7 +42,7 @@ Deno.test("the retrieval HTTP API adds, searches, serves, deletes and refuses ba
     const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25, seed: 5 });
     const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "ret", classNames: ["cat", "dog"] }));
     model.dispose();
-    await library.adopt(await decodeCheckpoint(files));
+    await library.adopt(await loadPredictor(files));
 
     const raw = await post("/v1/images", png(1), "image/png");
     assert.equal(raw.status, 201);

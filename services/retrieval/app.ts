@@ -4,14 +4,20 @@
  *
  * @module
  */
-import { mountUi } from "../../shared/web/ui_routes.ts";
+import {
+  errorJson,
+  errorResponse,
+  QueueFullError,
+  readImageParts,
+  RequestError,
+  WorkQueue,
+} from "../../shared/http/mod.ts";
+import { mountUi } from "../../shared/web/mod.ts";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { errorJson, errorResponse, readImageParts, RequestError } from "../../shared/http/error_response.ts";
 import type { RetrievalLibrary, SearchHit } from "./retrieval_library.ts";
-import { QueueFullError, WorkQueue } from "../../shared/http/work_queue.ts";
 
 /** Settings of the app. */
 export interface RetrievalAppOptions {

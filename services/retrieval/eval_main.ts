@@ -5,19 +5,12 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/select_backend.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { resolveCheckpoint } from "../../shared/bus/resolve_checkpoint.ts";
-import { ProgressBar } from "../../shared/cli/progress_bar.ts";
-import { parseFlags } from "../../shared/cli/parse_flags.ts";
-import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
-import { limitPerClass, scanImageFolder } from "../../shared/image/image_folder.ts";
-import { loadImages } from "../../shared/image/load_images.ts";
-import { normalizeBatch } from "../../shared/image/normalize_batch.ts";
-import { centerCrop } from "../../shared/image/crop_image.ts";
-import { resizeImage } from "../../shared/image/resize_short_side.ts";
-import type { EmbeddingLayer } from "../../shared/model/build_alexnet.ts";
+import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
+import { connectBus } from "../../shared/bus/mod.ts";
+import { parseFlags, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { limitPerClass, loadImages, resizeImage, scanImageFolder } from "../../shared/image/mod.ts";
+import type { EmbeddingLayer } from "../../shared/model/mod.ts";
+import { evaluationCrops, loadPredictor, resolveCheckpoint } from "../../shared/predictor/mod.ts";
 import { HnswIndex } from "./hnsw_index.ts";
 import { type RetrievalScores, scoreRetrieval } from "./retrieval_metrics.ts";
 import { VectorIndex } from "./vector_index.ts";
@@ -60,28 +53,28 @@ async function main(args: string[]): Promise<number> {
   console.error(describeBackendChoice(await selectBackend(backend)));
 
   const nc = v.nats ? await connectBus(v.nats, "retrieval-eval") : undefined;
-  const { manifest, model } = await resolveCheckpoint(v.checkpoint, nc);
+  const predictor = await loadPredictor(await resolveCheckpoint(v.checkpoint, nc));
   await nc?.close();
+  const { manifest } = predictor;
   console.error(`model ${manifest.name}@${manifest.version} (${manifest.arch}, ${manifest.inputSize}px)`);
   const folder = await scanImageFolder(v.data);
   const files = limit === null ? folder.files : limitPerClass(folder.files, limit);
   const loaded = await loadImages(files, manifest.resizeSize);
-  const crops = loaded.images.map((im) => centerCrop(im, manifest.inputSize));
 
   const vectors: Record<string, Float32Array[]> = { fc7: [], fc6: [], pool5: [], "raw pixels": [] };
-  const bar = new ProgressBar("embed", crops.length, { unit: "images" });
-  const size = manifest.inputSize;
-  for (let start = 0; start < crops.length; start += batchSize) {
-    const part = crops.slice(start, start + batchSize);
-    const batch = tf.tensor4d(normalizeBatch(part, manifest.normalization), [part.length, size, size, 3]);
-    const embedded = await model.embedLayers(batch, LAYERS);
-    batch.dispose();
+  const bar = new ProgressBar("embed", loaded.images.length, { unit: "images" });
+  for (let start = 0; start < loaded.images.length; start += batchSize) {
+    const part = loaded.images.slice(start, start + batchSize);
+    const embedded = await predictor.embedLayers(part, LAYERS);
     for (const layer of LAYERS) vectors[layer].push(...embedded[layer]!);
-    for (const crop of part) vectors["raw pixels"].push(Float32Array.from(resizeImage(crop, RAW_SIDE, RAW_SIDE).data));
+    for (const image of part) {
+      const [crop] = evaluationCrops(image, manifest); // what the network saw
+      vectors["raw pixels"].push(Float32Array.from(resizeImage(crop, RAW_SIDE, RAW_SIDE).data));
+    }
     bar.tick(part.length);
   }
   const embedSeconds = bar.done();
-  model.dispose();
+  predictor.dispose();
 
   const results: Record<string, RetrievalScores> = {};
   for (const [name, list] of Object.entries(vectors)) results[name] = scoreRetrieval(list, loaded.labels);
@@ -139,7 +132,7 @@ async function main(args: string[]): Promise<number> {
     images: loaded.images.length,
     skipped: loaded.skipped.length,
     classNames: folder.classNames,
-    embedImagesPerSec: crops.length / embedSeconds,
+    embedImagesPerSec: loaded.images.length / embedSeconds,
     results,
     approximate,
   };

@@ -6,17 +6,22 @@
  *
  * @module
  */
-import { ensureStream, streamReplicas } from "../../shared/bus/ensure_stream.ts";
-import type { JetStreamClient, NatsConnection, ObjectStore } from "nats";
 import {
   type AddedImage,
+  bytesFromBase64,
+  bytesToBase64,
   type Embedding,
+  EMBEDDINGS_STREAM,
+  EMBEDDINGS_SUBJECTS,
   EmbeddingSchema,
+  ensureStream,
+  IMAGE_CATALOG,
   type ImageRecord,
   ImageRecordSchema,
-} from "../../shared/bus/messages.ts";
-import { bytesFromBase64, bytesToBase64 } from "../../shared/bus/base64.ts";
-import { EMBEDDINGS_STREAM, EMBEDDINGS_SUBJECTS, IMAGE_CATALOG, IMAGES_BUCKET } from "../../shared/bus/subjects.ts";
+  IMAGES_BUCKET,
+  streamReplicas,
+} from "../../shared/bus/mod.ts";
+import type { JetStreamClient, NatsConnection, ObjectStore } from "nats";
 
 interface DirectGet {
   getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<{ seq: number; json<T>(): T }>;

@@ -4,10 +4,8 @@
  *
  * @module
  */
-import { ProgressBar } from "../../shared/cli/progress_bar.ts";
-import { parseFlags } from "../../shared/cli/parse_flags.ts";
-import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
-import { scanImageFolder } from "../../shared/image/image_folder.ts";
+import { parseFlags, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { scanImageFolder } from "../../shared/image/mod.ts";
 
 const HELP = `Add every image in a folder to the retrieval service.
 

@@ -4,23 +4,15 @@
  *
  * @module
  */
-import {
-  BACKEND_NAMES,
-  describeBackendChoice,
-  parseBackendName,
-  selectBackend,
-} from "../../shared/backend/select_backend.ts";
-import { bytesFromBase64 } from "../../shared/bus/base64.ts";
-import { CheckpointFollower } from "../../shared/bus/checkpoint_follower.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { SearchRequestSchema } from "../../shared/bus/messages.ts";
-import { RETRIEVAL_QUEUE_GROUP, RETRIEVAL_SEARCH } from "../../shared/bus/subjects.ts";
-import { parseFlags } from "../../shared/cli/parse_flags.ts";
-import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
-import type { EmbeddingLayer } from "../../shared/model/build_alexnet.ts";
-import { serveUntilSignal } from "../../shared/http/serve_until_signal.ts";
+import { BACKEND_NAMES, describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
+import { CheckpointFollower, connectBus } from "../../shared/bus/mod.ts";
+import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { serveUntilSignal } from "../../shared/http/mod.ts";
+import type { EmbeddingLayer } from "../../shared/model/mod.ts";
+import { loadPredictor } from "../../shared/predictor/mod.ts";
 import { createRetrievalApp } from "./app.ts";
 import { ImageLibrary } from "./image_library.ts";
+import { serveSearchOverNats } from "./nats_search.ts";
 import { RetrievalLibrary } from "./retrieval_library.ts";
 
 const HELP = `Serve image search by example over HTTP and NATS.
@@ -105,31 +97,11 @@ async function main(args: string[]): Promise<number> {
     modelName: v.model!,
     consumerName: `retrieval-${v.model}-${v.layer}-${instance}`,
     currentVersion: () => library.activeVersion,
-    adopt: (checkpoint) => library.adopt(checkpoint),
+    adopt: async (files) => await library.adopt(await loadPredictor(files)),
     log,
   });
   await follower.start();
-
-  nc.subscribe(RETRIEVAL_SEARCH, {
-    queue: RETRIEVAL_QUEUE_GROUP,
-    callback: async (error, message) => {
-      if (error) return;
-      let reply: unknown;
-      try {
-        const request = SearchRequestSchema.parse(message.json());
-        const query = request.id !== undefined ? { id: request.id } : { bytes: bytesFromBase64(request.image!) };
-        reply = { model: library.status().model, results: await library.search(query, request.k ?? k) };
-      } catch (failure) {
-        reply = {
-          error: {
-            code: (failure as { code?: string }).code ?? "invalid_request",
-            message: (failure as Error).message,
-          },
-        };
-      }
-      message.respond(JSON.stringify(reply));
-    },
-  });
+  serveSearchOverNats(nc, library, k);
 
   await serveUntilSignal(server, log, async () => {
     await follower.stop();

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
-import { type CheckpointFiles, decodeCheckpoint, encodeCheckpoint } from "../../shared/checkpoint/checkpoint_files.ts";
-import { sampleManifestInfo } from "../../shared/checkpoint/sample_manifest_info.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
-import { AlexNet } from "../../shared/model/alexnet.ts";
-import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
+import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { connectBus } from "../../shared/bus/mod.ts";
+import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { loadPredictor } from "../../shared/predictor/mod.ts";
+import { type CheckpointFiles, sampleManifestInfo } from "../../shared/checkpoint/mod.ts";
+import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { AlexNet } from "../../shared/model/mod.ts";
 import { ImageLibrary } from "./image_library.ts";
 import { RetrievalLibrary, type RetrievalOptions } from "./retrieval_library.ts";
 
@@ -36,7 +36,7 @@ Deno.test("images persist in JetStream; restarts rebuild without recomputing; ne
   const [v1, v2] = [await versionFiles("v1", 1), await versionFiles("v2", 2)];
   let library = await RetrievalLibrary.open(await ImageLibrary.open(nc), options);
   try {
-    await library.adopt(await decodeCheckpoint(v1));
+    await library.adopt(await loadPredictor(v1));
     for (const [i, photo] of photos.entries()) {
       const added = await library.add(photo.bytes, { id: `img-${i}`, metadata: { label: photo.label } });
       assert.deepEqual(added, { id: `img-${i}`, duplicate: false });
@@ -62,13 +62,13 @@ Deno.test("images persist in JetStream; restarts rebuild without recomputing; ne
     // Restart: a new library rebuilds from the stream with no model work.
     library.close();
     library = await RetrievalLibrary.open(await ImageLibrary.open(nc), options);
-    await library.adopt(await decodeCheckpoint(v1));
+    await library.adopt(await loadPredictor(v1));
     assert.equal(library.embeddedCount, 0);
     assert.deepEqual(await library.search({ id: "img-1" }, 10), before);
     assert.equal(library.status().indexed, 23);
 
     // A new version re-indexes in the background; searches answer from v1 until it is done.
-    const adopting = library.adopt(await decodeCheckpoint(v2));
+    const adopting = library.adopt(await loadPredictor(v2));
     await new Promise((r) => setTimeout(r, 0));
     const during = await library.search({ id: "img-1" }, 10);
     assert.equal(library.activeVersion, "v1");
@@ -82,14 +82,14 @@ Deno.test("images persist in JetStream; restarts rebuild without recomputing; ne
 
     // Approximate mode answers from HNSW: on this small set it finds the same neighbours.
     const approximate = await RetrievalLibrary.open(await ImageLibrary.open(nc), { ...options, search: "approximate" });
-    await approximate.adopt(await decodeCheckpoint(v2));
+    await approximate.adopt(await loadPredictor(v2));
     const exactHits = (await library.search({ id: "img-1" }, 5)).map((h) => h.id);
     assert.deepEqual((await approximate.search({ id: "img-1" }, 5)).map((h) => h.id), exactHits);
     assert.equal(approximate.status().model?.search, "approximate");
     approximate.close();
 
     // Rolling back to v1 re-reads its stored embeddings (the late image was added under v1).
-    await library.adopt(await decodeCheckpoint(v1));
+    await library.adopt(await loadPredictor(v1));
     assert.equal(library.embeddedCount, 25, "nothing recomputed");
     const rolledBack = await library.search({ id: "img-1" }, 10);
     assert.deepEqual(rolledBack.filter((h) => h.id !== "late").slice(0, 5), before.slice(0, 5));

@@ -1,25 +1,20 @@
 /**
- * The retrieval service's state: the catalog of indexed images, the active model version and
- * its in-memory index, and a background re-indexing when a new version is adopted. Searches
- * use the active index until the new one is complete, then switch at once. Embeddings are
- * stored per model version, so returning to an earlier version re-reads instead of
- * recomputing.
+ * The retrieval service's state: the catalog of indexed images, the active model version —
+ * its predictor and its in-memory index, served together from one hot-swap slot — and a
+ * background re-indexing when a new version is adopted. Searches use the active index until
+ * the new one is complete, then switch at once; a search in flight keeps the predictor and
+ * index it started with until it ends. Embeddings are stored per model version, so returning
+ * to an earlier version re-reads instead of recomputing.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import { Image } from "imagescript";
-import type { AddedImage } from "../../shared/bus/messages.ts";
-import { embeddingsSubject } from "../../shared/bus/subjects.ts";
-import { type LoadedCheckpoint, sha256Hex } from "../../shared/checkpoint/checkpoint_files.ts";
-import { RequestError } from "../../shared/http/error_response.ts";
-import { decodeImage } from "../../shared/image/decode_image.ts";
-import { centerCropForModel } from "../../shared/image/model_input.ts";
-import { normalizeBatch } from "../../shared/image/normalize_batch.ts";
-import { readImageSize } from "../../shared/image/read_image_size.ts";
-import { resizeImage } from "../../shared/image/resize_short_side.ts";
-import type { RgbImage } from "../../shared/image/rgb_image.ts";
-import type { EmbeddingLayer } from "../../shared/model/build_alexnet.ts";
+import { type AddedImage, embeddingsSubject } from "../../shared/bus/mod.ts";
+import { sha256Hex } from "../../shared/checkpoint/mod.ts";
+import { RequestError } from "../../shared/http/mod.ts";
+import { decodeImage, decodeImageWithin, resizeImage, type RgbImage } from "../../shared/image/mod.ts";
+import type { EmbeddingLayer } from "../../shared/model/mod.ts";
+import { type Predictor, PredictorSlot, type Served } from "../../shared/predictor/mod.ts";
 import type { ImageLibrary } from "./image_library.ts";
 import { HnswIndex } from "./hnsw_index.ts";
 import { l2Normalize, type Neighbour, VectorIndex } from "./vector_index.ts";
@@ -35,8 +30,8 @@ export interface RetrievalOptions {
   log: (line: string) => void;
 }
 
-interface ActiveIndex {
-  checkpoint: LoadedCheckpoint;
+/** One model version as served: its predictor and the index of its embeddings. */
+interface VersionIndex extends Served {
   subject: string;
   /** Every vector; answers exact searches and lookups by id. */
   index: VectorIndex;
@@ -75,7 +70,7 @@ async function thumbnailJpeg(image: RgbImage, size: number): Promise<Uint8Array>
  * @example
  * ```ts
  * const retrieval = await RetrievalLibrary.open(await ImageLibrary.open(nc), options);
- * await retrieval.adopt(checkpoint);
+ * await retrieval.adopt(await loadPredictor(files));
  * const { id } = await retrieval.add(bytes, { metadata: { label: "cat" } });
  * ```
  */
@@ -84,7 +79,7 @@ export class RetrievalLibrary {
   readonly #options: RetrievalOptions;
   readonly #catalog: Map<string, AddedImage>;
   readonly #bySha = new Map<string, string>();
-  #active: ActiveIndex | null = null;
+  readonly #slot = new PredictorSlot<VersionIndex>();
   #building: { version: string; done: number; total: number } | null = null;
   /** How many images were embedded by a model (not read back from the stream). */
   embeddedCount = 0;
@@ -102,17 +97,18 @@ export class RetrievalLibrary {
   }
 
   get activeVersion(): string | null {
-    return this.#active?.checkpoint.manifest.version ?? null;
+    return this.#slot.current?.predictor.version ?? null;
   }
 
   status(): RetrievalStatus {
-    const m = this.#active?.checkpoint.manifest;
+    const active = this.#slot.current;
+    const m = active?.predictor.manifest;
     return {
       model: m
         ? { name: m.name, version: m.version, layer: this.#options.layer, search: this.#options.search ?? "exact" }
         : null,
       images: this.#catalog.size,
-      indexed: this.#active?.index.size ?? 0,
+      indexed: active?.index.size ?? 0,
       reindexing: this.#building ? { ...this.#building } : null,
     };
   }
@@ -131,30 +127,10 @@ export class RetrievalLibrary {
     return record ? await this.#store.thumbnail(record.sha256) : null;
   }
 
-  /** Embeds decoded images with `checkpoint`, L2-normalised. */
-  async #embed(checkpoint: LoadedCheckpoint, images: RgbImage[]): Promise<Float32Array[]> {
-    const { manifest, model } = checkpoint;
-    const crops = images.map((image) => centerCropForModel(image, manifest));
-    const size = manifest.inputSize;
-    const batch = tf.tensor4d(normalizeBatch(crops, manifest.normalization), [crops.length, size, size, 3]);
-    try {
-      this.embeddedCount += images.length;
-      return (await model.embed(batch, this.#options.layer)).map(l2Normalize);
-    } finally {
-      batch.dispose();
-    }
-  }
-
-  #decodeChecked(bytes: Uint8Array): Promise<RgbImage> {
-    const { width, height } = readImageSize(bytes);
-    if (width * height > this.#options.maxPixels) {
-      throw new RequestError(
-        413,
-        "too_many_pixels",
-        `image is ${width}×${height}; the limit is ${this.#options.maxPixels / 1e6} MP`,
-      );
-    }
-    return decodeImage(bytes);
+  /** Embeds decoded images with `predictor`, L2-normalised. */
+  async #embed(predictor: Predictor, images: RgbImage[]): Promise<Float32Array[]> {
+    this.embeddedCount += images.length;
+    return (await predictor.embed(images, this.#options.layer)).map(l2Normalize);
   }
 
   /**
@@ -170,10 +146,19 @@ export class RetrievalLibrary {
       throw new RequestError(400, "invalid_id", "id may hold letters, digits, '.', '_' and '-' (at most 128)");
     }
     if (this.#catalog.has(id)) throw new RequestError(409, "id_taken", `id ${id} already names another image`);
-    const active = this.#active;
-    if (!active) throw new RequestError(503, "no_model", "no model is loaded yet; retry shortly", 1);
-    const image = await this.#decodeChecked(bytes);
-    const [vector] = await this.#embed(active.checkpoint, [image]);
+    if (!this.#slot.current) throw new RequestError(503, "no_model", "no model is loaded yet; retry shortly", 1);
+    return await this.#slot.use((active) => this.#addWith(active, bytes, sha256, id, options.metadata ?? {}));
+  }
+
+  async #addWith(
+    active: VersionIndex,
+    bytes: Uint8Array,
+    sha256: string,
+    id: string,
+    metadata: Record<string, unknown>,
+  ): Promise<{ id: string; duplicate: boolean }> {
+    const image = await decodeImageWithin(bytes, this.#options.maxPixels);
+    const [vector] = await this.#embed(active.predictor, [image]);
     await this.#store.putImage(sha256, bytes, await thumbnailJpeg(image, this.#options.thumbnailSize));
     await this.#store.appendVector(active.subject, id, vector);
     const record: AddedImage = {
@@ -181,7 +166,7 @@ export class RetrievalLibrary {
       op: "add",
       id,
       sha256,
-      metadata: options.metadata ?? {},
+      metadata,
       width: image.width,
       height: image.height,
       createdAt: new Date().toISOString(),
@@ -190,7 +175,7 @@ export class RetrievalLibrary {
     this.#catalog.set(id, record);
     this.#bySha.set(sha256, id);
     // The active index may have changed while we awaited; index where the vector belongs.
-    if (this.#active === active) {
+    if (this.#slot.current === active) {
       active.index.add(id, vector);
       active.ann?.add(id, vector);
     }
@@ -209,15 +194,18 @@ export class RetrievalLibrary {
     });
     this.#catalog.delete(id);
     this.#bySha.delete(record.sha256);
-    this.#active?.index.remove(id);
-    this.#active?.ann?.remove(id);
+    this.#slot.current?.index.remove(id);
+    this.#slot.current?.ann?.remove(id);
     return true;
   }
 
   /** The `k` nearest images to image bytes, or to a stored image (which is left out). */
   async search(query: { bytes: Uint8Array } | { id: string }, k: number): Promise<SearchHit[]> {
-    const active = this.#active;
-    if (!active) throw new RequestError(503, "no_model", "no model is loaded yet; retry shortly", 1);
+    if (!this.#slot.current) throw new RequestError(503, "no_model", "no model is loaded yet; retry shortly", 1);
+    return await this.#slot.use((active) => this.#searchWith(active, query, k));
+  }
+
+  async #searchWith(active: VersionIndex, query: { bytes: Uint8Array } | { id: string }, k: number) {
     let vector: Float32Array;
     const exclude = new Set<string>();
     if ("id" in query) {
@@ -226,7 +214,7 @@ export class RetrievalLibrary {
       vector = stored;
       exclude.add(query.id);
     } else {
-      [vector] = await this.#embed(active.checkpoint, [await this.#decodeChecked(query.bytes)]);
+      [vector] = await this.#embed(active.predictor, [await decodeImageWithin(query.bytes, this.#options.maxPixels)]);
     }
     return (active.ann ?? active.index).search(vector, k, exclude).map((hit) => ({
       ...hit,
@@ -235,18 +223,25 @@ export class RetrievalLibrary {
   }
 
   /**
-   * Makes `checkpoint` the active model: reads this version's stored embeddings, embeds
-   * whatever is missing (in the background of searches, which keep the old index), then
-   * switches. The old model is disposed.
+   * Makes `predictor` (it takes ownership) the active model: reads this version's stored
+   * embeddings, embeds whatever is missing (in the background of searches, which keep the old
+   * index), then switches. The old predictor and index are released once no search uses them;
+   * if re-indexing fails, the new predictor is disposed and the old one stays.
    */
-  async adopt(checkpoint: LoadedCheckpoint): Promise<void> {
-    const { name, version } = checkpoint.manifest;
+  async adopt(predictor: Predictor): Promise<void> {
+    try {
+      await this.#reindex(predictor);
+    } catch (error) {
+      predictor.dispose();
+      throw error;
+    }
+  }
+
+  async #reindex(predictor: Predictor): Promise<void> {
+    const { name, version } = predictor;
     const subject = embeddingsSubject(name, version, this.#options.layer);
     const stored = await this.#store.readVectors(subject);
-    const probe = tf.zeros([1, checkpoint.manifest.inputSize, checkpoint.manifest.inputSize, 3]) as tf.Tensor4D;
-    const dimension = (await checkpoint.model.embed(probe, this.#options.layer))[0].length;
-    probe.dispose();
-    const index = new VectorIndex(dimension);
+    const index = new VectorIndex(predictor.embeddingSize(this.#options.layer));
     const pending = () => [...this.#catalog.values()].filter((r) => !index.has(r.id));
     for (const [id, vector] of stored) if (this.#catalog.has(id)) index.add(id, vector);
     this.#building = { version, done: index.size, total: this.#catalog.size };
@@ -263,7 +258,7 @@ export class RetrievalLibrary {
           images.push(await decodeImage(bytes));
           ids.push(record.id);
         }
-        const vectors = await this.#embed(checkpoint, images);
+        const vectors = await this.#embed(predictor, images);
         for (const [i, id] of ids.entries()) {
           await this.#store.appendVector(subject, id, vectors[i]);
           index.add(id, vectors[i]);
@@ -281,23 +276,18 @@ export class RetrievalLibrary {
     }
     let ann: HnswIndex | null = null;
     if (this.#options.search === "approximate") {
-      ann = await HnswIndex.create(dimension, undefined, Math.max(1024, index.size * 2));
+      ann = await HnswIndex.create(index.dimension, undefined, Math.max(1024, index.size * 2));
       for (const id of index.ids()) ann.add(id, index.vector(id)!);
     }
-    const previous = this.#active;
-    this.#active = { checkpoint, subject, index, ann };
-    previous?.index.dispose();
-    previous?.checkpoint.model.dispose();
+    this.#slot.swap({ predictor, subject, index, ann, release: () => index.dispose() });
     this.#options.log(
       `index ${name}@${version} ${this.#options.layer}: ${index.size} images (${stored.size} stored, ${computed} embedded ` +
         `in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
   }
 
-  /** Frees the model and index. */
+  /** Frees the model and index (once searches in flight end). */
   close(): void {
-    this.#active?.index.dispose();
-    this.#active?.checkpoint.model.dispose();
-    this.#active = null;
+    this.#slot.close();
   }
 }

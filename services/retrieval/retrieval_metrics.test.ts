@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
 import { averagePrecision, scoreRetrieval } from "./retrieval_metrics.ts";
 
 await selectBackend("wasm");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { SeededRandom } from "../../shared/image/mod.ts";
 import { l2Normalize, VectorIndex } from "./vector_index.ts";
 
 await selectBackend("wasm");

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { decode } from "fast-png";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { EpochMetricsSchema } from "../../shared/bus/messages.ts";
-import { loadCheckpointDir } from "../../shared/checkpoint/checkpoint_files.ts";
-import { DEFAULT_TRAIN_CONFIG, runTraining, splitIndices } from "./app.ts";
-import { generateShapeDataset } from "../../shared/image/generated_shapes.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { EpochMetricsSchema } from "../../shared/bus/mod.ts";
+import { loadCheckpointDir } from "../../shared/checkpoint/codec/mod.ts";
+import { generateShapeDataset } from "../../shared/image/mod.ts";
+import { runTraining } from "./app.ts";
+import { DEFAULT_TRAIN_CONFIG } from "./train_config.ts";
+import { splitIndices } from "./training_data.ts";
 
 await selectBackend("wasm");
 

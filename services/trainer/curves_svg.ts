@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { EpochMetrics } from "../../shared/bus/messages.ts";
+import type { EpochMetrics } from "../../shared/bus/mod.ts";
 
 /** One line of a chart. */
 export interface Series {

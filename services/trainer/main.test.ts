@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
 import { Image } from "imagescript";
-import { EpochMetricsSchema } from "../../shared/bus/messages.ts";
-import { writeNpy } from "../../shared/checkpoint/read_npy.ts";
-import { generateShapeImage } from "../../shared/image/generated_shapes.ts";
-import { SeededRandom } from "../../shared/image/seeded_random.ts";
+import { EpochMetricsSchema } from "../../shared/bus/mod.ts";
+import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
 
 const TRAIN = new URL("./main.ts", import.meta.url).pathname;
-const PREDICT = new URL("./predict_main.ts", import.meta.url).pathname;
 
 async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -59,7 +56,7 @@ Deno.test("train exits 2 with a one-line message for a missing folder or a bad f
   assert.match(help.stdout, /--augment LIST/);
 });
 
-Deno.test("train --json on a folder of real files, then predict images and exact --npy tensors", async () => {
+Deno.test("train --json on a folder of real files writes metrics per epoch and both checkpoints", async () => {
   const data = await Deno.makeTempDir({ prefix: "alexnet-data-" });
   const out = await Deno.makeTempDir({ prefix: "alexnet-run-" });
   await writeShapeFolder(data, 6);
@@ -88,50 +85,12 @@ Deno.test("train --json on a folder of real files, then predict images and exact
   assert.match(trained.stderr, /skipped .*disc\.999\.jpg/);
   assert.match(trained.stderr, /skipped 1 unreadable, ignored 1 non-image files/);
 
-  const predicted = await run(PREDICT, [
-    "--checkpoint",
-    `${out}/last`,
-    "--topk",
-    "2",
-    `${data}/disc.0.png`,
-    `${data}/square.1.jpg`,
-  ]);
-  assert.equal(predicted.code, 0, predicted.stderr);
-  const lines = predicted.stdout.trim().split("\n").map((l) => JSON.parse(l));
-  assert.equal(lines.length, 2);
-  for (const line of lines) {
-    assert.match(line.model, /^cli-test@/);
-    assert.deepEqual(line.predictions.map((p: { label: string }) => p.label).sort(), ["disc", "square"]);
-    const total = line.predictions.reduce((s: number, p: { probability: number }) => s + p.probability, 0);
-    assert.ok(Math.abs(total - 1) < 1e-5);
+  // Both checkpoints are complete folders.
+  for (const which of ["last", "best"]) {
+    const manifest = JSON.parse(await Deno.readTextFile(`${out}/${which}/manifest.json`));
+    assert.equal(manifest.name, "cli-test");
+    assert.deepEqual(manifest.classNames, ["disc", "square"]);
   }
-
-  // The same tensor as NCHW and as NHWC gives the same logits.
-  const rng = new SeededRandom(4);
-  const nhwc = Float32Array.from({ length: 2 * 63 * 63 * 3 }, () => rng.normal());
-  const nchw = new Float32Array(nhwc.length);
-  for (let n = 0; n < 2; n++) {
-    for (let y = 0; y < 63; y++) {
-      for (let x = 0; x < 63; x++) {
-        for (let c = 0; c < 3; c++) nchw[((n * 3 + c) * 63 + y) * 63 + x] = nhwc[((n * 63 + y) * 63 + x) * 3 + c];
-      }
-    }
-  }
-  await Deno.writeFile(`${out}/nhwc.npy`, writeNpy([2, 63, 63, 3], nhwc));
-  await Deno.writeFile(`${out}/nchw.npy`, writeNpy([2, 3, 63, 63], nchw));
-  const a = await run(PREDICT, ["--checkpoint", `${out}/last`, "--npy", `${out}/nhwc.npy`]);
-  const b = await run(PREDICT, ["--checkpoint", `${out}/last`, "--npy", `${out}/nchw.npy`]);
-  assert.equal(a.code, 0, a.stderr);
-  assert.equal(a.stdout, b.stdout);
-  assert.equal(a.stdout.trim().split("\n").length, 2);
-  assert.equal(JSON.parse(a.stdout.split("\n")[0]).logits.length, 2);
-
-  const bad = await run(PREDICT, ["--checkpoint", `${out}/last`, `${data}/README.txt`]);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /README\.txt: not a JPEG or PNG image/);
-  const noCheckpoint = await run(PREDICT, ["--checkpoint", "cli-test", `${data}/disc.0.png`]);
-  assert.equal(noCheckpoint.code, 2);
-  assert.match(noCheckpoint.stderr, /add --nats URL/);
   await Deno.remove(data, { recursive: true });
   await Deno.remove(out, { recursive: true });
 });

@@ -5,10 +5,9 @@
  *
  * @module
  */
-import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/select_backend.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { parseFlags } from "../../shared/cli/parse_flags.ts";
-import { runCli, UsageError } from "../../shared/cli/usage_error.ts";
+import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
+import { connectBus } from "../../shared/bus/mod.ts";
+import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { TrainWorker } from "./train_worker.ts";
 
 const HELP = `Run a trainer worker that takes jobs from NATS.

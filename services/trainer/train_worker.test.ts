@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../../shared/backend/select_backend.ts";
-import { connectBus } from "../../shared/bus/connect_bus.ts";
-import { listCheckpointVersions } from "../../shared/bus/checkpoint_store.ts";
-import { type TrainStatus, TrainStatusSchema } from "../../shared/bus/messages.ts";
-import { NatsServerProcess } from "../../shared/bus/nats_server_process.ts";
-import { TRAIN_EVENTS_WILDCARD } from "../../shared/bus/subjects.ts";
-import { submitTrainJob } from "../../shared/bus/train_jobs.ts";
-import { pollUntil } from "../../shared/cli/poll_until.ts";
+import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import {
+  connectBus,
+  listCheckpointVersions,
+  submitTrainJob,
+  TRAIN_EVENTS_WILDCARD,
+  type TrainStatus,
+  TrainStatusSchema,
+} from "../../shared/bus/mod.ts";
+import { pollUntil } from "../../shared/cli/mod.ts";
 import { runTraining } from "./app.ts";
 import { TrainWorker } from "./train_worker.ts";
 

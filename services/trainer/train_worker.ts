@@ -7,11 +7,11 @@
  * @module
  */
 import type { JsMsg, NatsConnection } from "nats";
-import { TrainJobSchema } from "../../shared/bus/messages.ts";
-import { JOB_ACK_WAIT_MS, publishTrainStatus, trainJobsConsumer } from "../../shared/bus/train_jobs.ts";
-import { UsageError } from "../../shared/cli/usage_error.ts";
-import { runTraining, type TrainConfig, type TrainIo, type TrainResult } from "./app.ts";
-import { parseTrainArgs } from "./main.ts";
+import { JOB_ACK_WAIT_MS, publishTrainStatus, TrainJobSchema, trainJobsConsumer } from "../../shared/bus/mod.ts";
+import { UsageError } from "../../shared/cli/mod.ts";
+import { runTraining } from "./app.ts";
+import { parseTrainArgs } from "./train_args.ts";
+import type { TrainConfig, TrainIo, TrainResult } from "./train_config.ts";
 
 /** Options of {@linkcode TrainWorker}. */
 export interface TrainWorkerOptions {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { AlexNet } from "../../shared/model/alexnet.ts";
-import { UsageError } from "../../shared/cli/usage_error.ts";
+import { UsageError } from "../../shared/cli/mod.ts";
+import type { AlexNet } from "../../shared/model/mod.ts";
 
 /** The layers whose weights carry over. */
 export const TRANSFERRED_LAYERS = ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7"] as const;

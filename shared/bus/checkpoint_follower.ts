@@ -3,13 +3,15 @@
  * bucket `alexnet-models` pins for the model name, else the newest published one. Then it
  * follows a durable JetStream consumer on `alexnet.checkpoint.published` (a restarted
  * service resumes where it stopped) and a KV watch on the pin. Each new version is
- * downloaded and digest-verified in the background and handed to `adopt` (which may warm up,
- * re-index…); one that fails is logged and never adopted.
+ * downloaded and digest-verified in the background and its files handed to `adopt` (the
+ * service decodes, warms up, re-indexes…); one that fails is logged and never adopted. Bytes
+ * only: the follower never builds a network.
  *
  * @module
  */
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type KV, type NatsConnection } from "nats";
-import { decodeCheckpoint, type LoadedCheckpoint } from "../checkpoint/checkpoint_files.ts";
+import { type CheckpointFiles, parseManifest } from "../checkpoint/checkpoint_files.ts";
+import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
 import { ensureEventsStream, fetchCheckpoint, listCheckpointVersions } from "./checkpoint_store.ts";
 import { CheckpointPublishedSchema } from "./messages.ts";
 import { modelPins, pinnedVersion } from "./model_pins.ts";
@@ -22,8 +24,8 @@ export interface FollowerOptions {
   consumerName: string;
   /** The version now in use (to skip reloading it), or null. */
   currentVersion: () => string | null;
-  /** Takes ownership of a verified checkpoint and starts using it; throwing refuses it. */
-  adopt: (checkpoint: LoadedCheckpoint, why: string) => Promise<void>;
+  /** Starts using a verified checkpoint's files; throwing refuses the version. */
+  adopt: (files: CheckpointFiles, manifest: CheckpointManifest, why: string) => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -33,8 +35,8 @@ export interface FollowerOptions {
  * const follower = new CheckpointFollower(nc, {
  *   modelName: "cats-dogs",
  *   consumerName: "inference-a",
- *   currentVersion: () => slot.current?.checkpoint.manifest.version ?? null,
- *   adopt: async (checkpoint) => void slot.swap(serve(checkpoint)),
+ *   currentVersion: () => slot.current?.predictor.version ?? null,
+ *   adopt: async (files) => void slot.swap({ predictor: await loadPredictor(files) }),
  *   log,
  * });
  * await follower.start();
@@ -143,15 +145,13 @@ export class CheckpointFollower {
     const current = this.#options.currentVersion();
     if (current === version || this.refused.has(version)) return;
     const started = performance.now();
-    let checkpoint: LoadedCheckpoint | null = null;
     try {
-      checkpoint = await decodeCheckpoint(await fetchCheckpoint(this.#nc, modelName, version));
-      await this.#options.adopt(checkpoint, why);
+      const files = await fetchCheckpoint(this.#nc, modelName, version); // verified
+      await this.#options.adopt(files, parseManifest(files), why);
       log(
         `now using ${modelName}@${version} (${why}; ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
       );
     } catch (error) {
-      checkpoint?.model.dispose();
       this.refused.add(version);
       log(`refused ${modelName}@${version} (${why}): ${(error as Error).message}; still using ${current ?? "nothing"}`);
     }

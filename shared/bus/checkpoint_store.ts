@@ -6,8 +6,8 @@
  * @module
  */
 import type { NatsConnection, ObjectStore } from "nats";
-import { type CheckpointFiles, verifyCheckpoint } from "../checkpoint/checkpoint_files.ts";
-import { type CheckpointManifest, CheckpointManifestSchema } from "../checkpoint/checkpoint_manifest.ts";
+import { type CheckpointFiles, parseManifest, verifyCheckpoint } from "../checkpoint/checkpoint_files.ts";
+import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
 import { type CheckpointPublished, CheckpointPublishedSchema } from "./messages.ts";
 import {
   CHECKPOINT_BUCKET,
@@ -92,7 +92,7 @@ export async function listCheckpointVersions(nc: NatsConnection, name: string): 
  * @example
  * ```ts
  * const files = await fetchCheckpoint(nc, "cats-dogs");
- * const { model, manifest } = await decodeCheckpoint(files);
+ * const manifest = await verifyCheckpoint(files); // already done: fetching verifies
  * ```
  */
 export async function fetchCheckpoint(nc: NatsConnection, name: string, version?: string): Promise<CheckpointFiles> {
@@ -119,5 +119,5 @@ export async function fetchCheckpointManifest(
 ): Promise<CheckpointManifest> {
   const bytes = await (await checkpointBucket(nc)).getBlob(checkpointObjectName(name, version, "manifest.json"));
   if (!bytes) throw new CheckpointNotFoundError(`no checkpoint ${name}@${version} in ${CHECKPOINT_BUCKET}`);
-  return CheckpointManifestSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
+  return parseManifest(new Map([["manifest.json", bytes]]));
 }

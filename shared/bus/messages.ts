@@ -76,7 +76,7 @@ export type TrainStatus = z.infer<typeof TrainStatusSchema>;
 export const ClassifyRequestSchema = z.object({
   schema: z.literal("alexnet.inference.classify/v1"),
   /** The JPEG or PNG file, base64. */
-  image: z.string().min(1),
+  image: z.base64().min(1),
   topk: z.number().int().min(1).max(1000).optional(),
   tta: z.enum(["center", "ten-crop"]).optional(),
 });
@@ -115,7 +115,7 @@ export type Embedding = z.infer<typeof EmbeddingSchema>;
 /** A search over NATS (`alexnet.retrieval.search`): by image bytes or by stored id. */
 export const SearchRequestSchema = z.object({
   schema: z.literal("alexnet.retrieval.search/v1"),
-  image: z.string().min(1).optional(),
+  image: z.base64().min(1).optional(),
   id: z.string().min(1).optional(),
   k: z.number().int().min(1).max(1000).optional(),
 }).refine((r) => (r.image === undefined) !== (r.id === undefined), { message: "give exactly one of image or id" });

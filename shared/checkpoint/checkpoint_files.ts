@@ -1,14 +1,11 @@
 /**
- * Turns an {@linkcode AlexNet} into checkpoint files and back, verifying every digest.
- * A checkpoint is `model.json` (tfjs LayersModel topology + weight manifest, loadable by
- * `tf.loadLayersModel`), 4 MiB weight shards, and `manifest.json`. The same file map is
- * written to a directory or to the NATS object store.
+ * A checkpoint as bytes: file name → contents, the sha256 of every file, the weight shards,
+ * and verification against `manifest.json` (DESIGN.md, "Checkpoint format"). No network is
+ * built here and TensorFlow.js is never loaded: the bus, admin commands and the codec all
+ * stand on this layer.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { AlexNet } from "../model/alexnet.ts";
-import "../model/build_alexnet.ts"; // registers the custom layer classes for deserialisation
 import { type CheckpointManifest, CheckpointManifestSchema } from "./checkpoint_manifest.ts";
 
 /** File name → bytes. */
@@ -33,30 +30,16 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Manifest fields the caller provides; digests, schema and model shape are filled in. */
+/** Manifest fields the caller provides; digests, schema and model shape are filled in by the codec. */
 export type ManifestInput = Omit<
   CheckpointManifest,
   "schema" | "files" | "arch" | "inputSize" | "groups" | "width" | "weights"
 >;
 
-/** The part of a manifest that {@linkcode encodeCheckpoint} takes back (to re-encode a loaded model). */
+/** The part of a manifest that the codec's `encodeCheckpoint` takes back (to re-encode a loaded model). */
 export function manifestInfo(manifest: CheckpointManifest): ManifestInput {
   const { schema: _s, files: _f, arch: _a, inputSize: _i, groups: _g, width: _w, weights: _q, ...info } = manifest;
   return info;
-}
-
-/** The manifest of `model` with `info`, float32 weights and the given file digests. */
-export function manifestFor(model: AlexNet, info: ManifestInput, files: Record<string, string>): CheckpointManifest {
-  return CheckpointManifestSchema.parse({
-    ...info,
-    schema: "alexnet-edge/checkpoint@1",
-    arch: model.spec.arch,
-    inputSize: model.spec.inputSize,
-    groups: model.spec.groups,
-    width: model.spec.width,
-    weights: "float32",
-    files,
-  });
 }
 
 /** One buffer holding `parts` back to back. */
@@ -85,62 +68,51 @@ export async function digestsOf(files: CheckpointFiles): Promise<Record<string, 
   return digests;
 }
 
+/**
+ * One weight of `model.json`'s weights manifest, as TF.js writes it (`tf.io.WeightsManifestEntry`):
+ * float32 values, or codes with TF.js's `quantization` entry that every loader dequantizes.
+ */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: { dtype: string; scale?: number; min?: number };
+}
+
 /** `model.json` parsed, with its weight specs and shard names in order. */
 export function weightManifest(files: CheckpointFiles): {
   modelJson: Record<string, unknown> & { modelTopology: unknown };
-  specs: tf.io.WeightsManifestEntry[];
+  specs: WeightSpec[];
   paths: string[];
 } {
-  const modelJson = JSON.parse(new TextDecoder().decode(files.get("model.json")));
-  const groups: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] = modelJson.weightsManifest ?? [];
+  const raw = files.get("model.json");
+  if (!raw) throw new CheckpointFormatError("checkpoint has no model.json");
+  const modelJson = JSON.parse(new TextDecoder().decode(raw));
+  const groups: { paths: string[]; weights: WeightSpec[] }[] = modelJson.weightsManifest ?? [];
   return { modelJson, specs: groups.flatMap((g) => g.weights), paths: groups.flatMap((g) => g.paths) };
 }
 
-/**
- * Serialises `model` and `info` into checkpoint files.
- *
- * @example
- * ```ts
- * const files = await encodeCheckpoint(model, info);
- * await writeCheckpointDir("runs/x/last", files);
- * ```
- */
-export async function encodeCheckpoint(model: AlexNet, info: ManifestInput): Promise<CheckpointFiles> {
-  if (info.classNames.length !== model.spec.numClasses) {
-    throw new CheckpointFormatError(`${info.classNames.length} class names for ${model.spec.numClasses} outputs`);
-  }
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.network.save(tf.io.withSaveHandler((a) => {
-    artifacts = a;
-    return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
-  }));
-  if (!artifacts?.weightData || !artifacts.weightSpecs) throw new CheckpointFormatError("model produced no weights");
-  const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
-  const files: CheckpointFiles = new Map();
-  const paths = addWeightShards(files, weights);
-  const modelJson = {
-    format: "layers-model",
-    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-    convertedBy: null,
-    modelTopology: artifacts.modelTopology,
-    weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
-  };
-  files.set("model.json", new TextEncoder().encode(JSON.stringify(modelJson)));
-  const manifest = manifestFor(model, info, await digestsOf(files));
-  files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2)));
-  return files;
-}
-
-/** Parses and checks `manifest.json`, then checks every listed file's sha256. */
-export async function verifyCheckpoint(files: CheckpointFiles): Promise<CheckpointManifest> {
+/** `manifest.json` parsed and checked against the schema (digests not checked: {@linkcode verifyCheckpoint}). */
+export function parseManifest(files: CheckpointFiles): CheckpointManifest {
   const raw = files.get("manifest.json");
   if (!raw) throw new CheckpointFormatError("checkpoint has no manifest.json");
-  let manifest: CheckpointManifest;
   try {
-    manifest = CheckpointManifestSchema.parse(JSON.parse(new TextDecoder().decode(raw)));
+    return CheckpointManifestSchema.parse(JSON.parse(new TextDecoder().decode(raw)));
   } catch (error) {
     throw new CheckpointFormatError(`manifest.json is invalid: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Parses and checks `manifest.json`, then checks every listed file's sha256.
+ *
+ * @example
+ * ```ts
+ * const manifest = await verifyCheckpoint(await readCheckpointDir("runs/x/best"));
+ * ```
+ */
+export async function verifyCheckpoint(files: CheckpointFiles): Promise<CheckpointManifest> {
+  const manifest = parseManifest(files);
   if (!("model.json" in manifest.files)) throw new CheckpointFormatError("manifest.json does not list model.json");
   const listed = Object.entries(manifest.files);
   for (const [path] of listed) {
@@ -158,86 +130,4 @@ export async function verifyCheckpoint(files: CheckpointFiles): Promise<Checkpoi
     }
   }
   return manifest;
-}
-
-/** A verified, loaded checkpoint. */
-export interface LoadedCheckpoint {
-  manifest: CheckpointManifest;
-  model: AlexNet;
-}
-
-/** The bytes as an ArrayBuffer of exactly their length (a copy only when they are a view into a larger one). */
-function ownBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? bytes.buffer as ArrayBuffer
-    : bytes.slice().buffer;
-}
-
-/** Verifies digests, then builds the model from `model.json` and its shards. */
-export async function decodeCheckpoint(files: CheckpointFiles): Promise<LoadedCheckpoint> {
-  const manifest = await verifyCheckpoint(files);
-  const { modelJson, specs: weightSpecs, paths } = weightManifest(files);
-  const shards = paths.map((path) => {
-    if (!(path in manifest.files)) {
-      throw new CheckpointFormatError(`weight shard ${path} is not covered by the manifest`);
-    }
-    return files.get(path)!;
-  });
-  // The shards go in as they are (TF.js reads tensors across shard boundaries), rather than
-  // first concatenated into one buffer: a 233 MB copy less on every load.
-  const network = await tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: modelJson.modelTopology,
-    weightSpecs,
-    weightData: shards.map(ownBuffer),
-  }));
-  const model = new AlexNet(network, {
-    arch: manifest.arch,
-    numClasses: manifest.classNames.length,
-    inputSize: manifest.inputSize,
-    groups: manifest.groups,
-    width: manifest.width,
-  });
-  return { manifest, model };
-}
-
-/** Writes checkpoint files into `dir` (created if needed), manifest last. */
-export async function writeCheckpointDir(dir: string, files: CheckpointFiles): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  for (const [path, bytes] of files) {
-    if (path !== "manifest.json") await Deno.writeFile(`${dir}/${path}`, bytes);
-  }
-  await Deno.writeFile(`${dir}/manifest.json`, files.get("manifest.json")!);
-}
-
-/** Reads `manifest.json` and every file it lists from `dir` (not yet verified). */
-export async function readCheckpointDir(dir: string): Promise<CheckpointFiles> {
-  let raw: Uint8Array;
-  try {
-    raw = await Deno.readFile(`${dir}/manifest.json`);
-  } catch {
-    throw new CheckpointFormatError(`${dir} is not a checkpoint: it has no readable manifest.json`);
-  }
-  const files: CheckpointFiles = new Map([["manifest.json", raw]]);
-  let listed: Record<string, string>;
-  try {
-    listed = JSON.parse(new TextDecoder().decode(raw)).files ?? {};
-  } catch {
-    throw new CheckpointFormatError(`${dir}/manifest.json is not valid JSON`);
-  }
-  for (const path of Object.keys(listed)) {
-    if (path.includes("/") || path.includes("\\") || path.startsWith(".")) {
-      throw new CheckpointFormatError(`manifest lists an unsafe file name: ${path}`);
-    }
-    try {
-      files.set(path, await Deno.readFile(`${dir}/${path}`));
-    } catch {
-      throw new CheckpointFormatError(`checkpoint file ${dir}/${path} is missing`);
-    }
-  }
-  return files;
-}
-
-/** Reads, verifies and loads the checkpoint in `dir`. */
-export async function loadCheckpointDir(dir: string): Promise<LoadedCheckpoint> {
-  return await decodeCheckpoint(await readCheckpointDir(dir));
 }

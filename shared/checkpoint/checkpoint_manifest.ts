@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { ARCHITECTURES } from "../model/build_alexnet.ts";
+import { ARCHITECTURES, MIN_INPUT_SIZE } from "./architectures.ts";
 
 const triple = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -15,7 +15,7 @@ export const CheckpointManifestSchema = z.object({
   name: z.string().min(1),
   version: z.string().min(1),
   arch: z.enum(ARCHITECTURES),
-  inputSize: z.number().int().min(63),
+  inputSize: z.number().int().min(MIN_INPUT_SIZE),
   groups: z.union([z.literal(1), z.literal(2)]),
   /** How the weight shards store values: float32, or quantized (dequantized on load). */
   weights: z.enum(["float32", "float16", "int8"]).default("float32"),

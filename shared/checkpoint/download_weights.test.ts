@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { freePort } from "../bus/nats_server_process.ts";
+import { freePort } from "../cli/free_port.ts";
 import { sha256Hex } from "./checkpoint_files.ts";
 import { downloadWeights, hashPrefixOf, WeightsDownloadError } from "./download_weights.ts";
 
@@ -104,24 +104,4 @@ Deno.test("offline, the error says where to put a manually downloaded file", asy
     downloadWeights({ url: `http://127.0.0.1:${port}/models/${fileName}`, dir, ...quiet }),
     (e: Error) => e instanceof WeightsDownloadError && e.message.includes(`put it at ${join(dir, fileName)}`),
   );
-});
-
-Deno.test("weights:download exits 1 with the manual-download advice when the mirror is unreachable", async () => {
-  const dir = await Deno.makeTempDir();
-  const port = freePort();
-  const main = new URL("../../services/trainer/weights_download_main.ts", import.meta.url);
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main.href, "alexnet-owt", "--dir", dir, "--base-url", `http://127.0.0.1:${port}/models/`],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(stderr);
-  assert.equal(code, 1, text);
-  assert.match(text, /put it at .*alexnet-owt-7be5be79\.pth/);
-  const unknown = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main.href, "resnet50"],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(unknown.code, 2);
 });

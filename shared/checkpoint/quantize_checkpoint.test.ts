@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../backend/select_backend.ts";
 import { AlexNet } from "../model/alexnet.ts";
-import { CheckpointFormatError, decodeCheckpoint, encodeCheckpoint } from "./checkpoint_files.ts";
+import { CheckpointFormatError } from "./checkpoint_files.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "./codec/checkpoint_codec.ts";
+import { relativeError } from "./codec/torch_parity.ts";
 import { float32ToFloat16Bits, quantizeCheckpoint } from "./quantize_checkpoint.ts";
 import { sampleManifestInfo } from "./sample_manifest_info.ts";
-import { relativeError } from "./torch_parity.ts";
 
 await selectBackend("wasm");
 

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
 import { CheckpointManifestSchema } from "./checkpoint_manifest.ts";
 import {
   addWeightShards,
@@ -16,6 +15,7 @@ import {
   digestsOf,
   verifyCheckpoint,
   weightManifest,
+  type WeightSpec,
 } from "./checkpoint_files.ts";
 
 /** How the weights of a checkpoint are stored. */
@@ -65,7 +65,7 @@ export async function quantizeCheckpoint(files: CheckpointFiles, encoding: Weigh
   }
   const { modelJson, specs: originalSpecs, paths: originalPaths } = weightManifest(files);
   const all = concatBytes(originalPaths.map((p) => files.get(p)!));
-  const specs: tf.io.WeightsManifestEntry[] = [];
+  const specs: WeightSpec[] = [];
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const spec of originalSpecs) {

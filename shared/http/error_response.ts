@@ -6,6 +6,8 @@
  */
 import type { Context } from "hono";
 import { ImageDecodeError, UnsupportedImageError } from "../image/decode_image.ts";
+import { PixelLimitError } from "../image/pixel_limit.ts";
+import { QueueFullError } from "./work_queue.ts";
 
 /** A request the client got wrong (or cannot be served now), with its status and code. */
 export class RequestError extends Error {
@@ -32,24 +34,55 @@ export function errorJson(
   return c.json({ error: { code, message } }, status as 400);
 }
 
-/** Maps any error to the JSON error response; unknown errors are logged and answered 500. */
-export function errorResponse(c: Context, error: unknown) {
+/** What a client is told about an error (over HTTP, or in a NATS reply). */
+export interface ErrorDescription {
+  status: number;
+  code: string;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The status, code and message of an error a client can cause (bad image, too big,
+ * overloaded…); anything else is logged and described as a 500 `internal` error.
+ *
+ * @example
+ * ```ts
+ * message.respond(JSON.stringify({ error: { code: describeError(error).code, message: error.message } }));
+ * ```
+ */
+export function describeError(error: unknown): ErrorDescription {
   if (error instanceof RequestError) {
-    const headers: Record<string, string> = error.retryAfterSeconds === undefined
-      ? {}
-      : { "Retry-After": String(error.retryAfterSeconds) };
-    return errorJson(c, error.status, error.code, error.message, headers);
+    return {
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      retryAfterSeconds: error.retryAfterSeconds,
+    };
   }
   if (error instanceof UnsupportedImageError) {
-    return errorJson(c, 415, "unsupported_media_type", "the body is not a JPEG or PNG image");
+    return { status: 415, code: "unsupported_media_type", message: "the body is not a JPEG or PNG image" };
   }
-  if (error instanceof ImageDecodeError) return errorJson(c, 400, "corrupt_image", error.message);
+  if (error instanceof ImageDecodeError) return { status: 400, code: "corrupt_image", message: error.message };
+  if (error instanceof PixelLimitError) return { status: 413, code: "too_many_pixels", message: error.message };
+  if (error instanceof QueueFullError) {
+    return { status: 503, code: "overloaded", message: error.message, retryAfterSeconds: 1 };
+  }
   // hono's bodyLimit aborts a streamed body that grows past the limit while it is being read.
   if (error instanceof Error && error.name === "BodyLimitError") {
-    return errorJson(c, 413, "body_too_large", "the body is over the byte limit");
+    return { status: 413, code: "body_too_large", message: "the body is over the byte limit" };
   }
   console.error(error);
-  return errorJson(c, 500, "internal", "internal error");
+  return { status: 500, code: "internal", message: "internal error" };
+}
+
+/** Maps any error to the JSON error response ({@linkcode describeError}). */
+export function errorResponse(c: Context, error: unknown) {
+  const { status, code, message, retryAfterSeconds } = describeError(error);
+  const headers: Record<string, string> = retryAfterSeconds === undefined
+    ? {}
+    : { "Retry-After": String(retryAfterSeconds) };
+  return errorJson(c, status, code, message, headers);
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
- * A loaded AlexNet with a small question-asking surface, in the manner of tfjs-models'
- * mobilenet: `classify`, `embed`, `logits`. Callers pass an input batch they own and get
- * plain arrays back; every tensor made inside is disposed inside.
+ * A built AlexNet and the tensor-level questions asked of it: `logits`, `embed` (hidden-layer
+ * features), `logitsTensor` for training loops, and its weights as arrays (to copy it to a
+ * worker or another backend). Callers pass an input batch they own and get plain arrays back;
+ * every tensor made inside is disposed inside. Images, softmax and labels are the predictor's
+ * (`shared/predictor`), not the network's.
  *
  * @module
  */
@@ -15,12 +17,6 @@ import {
   type EmbeddingLayer,
 } from "./build_alexnet.ts";
 
-/** One class score. */
-export interface Prediction {
-  index: number;
-  probability: number;
-}
-
 /** A batch whose shape does not fit the network. */
 export class InputShapeError extends Error {
   override name = "InputShapeError";
@@ -31,7 +27,7 @@ export class InputShapeError extends Error {
  * ```ts
  * const net = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 128 });
  * const batch = tf.zeros([1, 128, 128, 3]) as tf.Tensor4D;
- * const [top] = await net.classify(batch, 1);
+ * const [logits] = await net.logits(batch);
  * batch.dispose();
  * net.dispose();
  * ```
@@ -84,21 +80,6 @@ export class AlexNet {
   async logits(batch: tf.Tensor4D): Promise<Float32Array[]> {
     const out = tf.tidy(() => this.logitsTensor(batch, false));
     return await rows(out);
-  }
-
-  /** Softmax probabilities over all classes, one row per image. */
-  async probabilities(batch: tf.Tensor4D): Promise<Float32Array[]> {
-    const out = tf.tidy(() => tf.softmax(this.logitsTensor(batch, false)));
-    return await rows(out);
-  }
-
-  /** The `topk` most probable classes per image, best first. */
-  async classify(batch: tf.Tensor4D, topk = 5): Promise<Prediction[][]> {
-    const k = Math.min(topk, this.spec.numClasses);
-    const { values, indices } = tf.tidy(() => tf.topk(tf.softmax(this.logitsTensor(batch, false)), k));
-    const [v, i] = await Promise.all([values.array(), indices.array()]);
-    tf.dispose([values, indices]);
-    return v.map((row, n) => row.map((probability, j) => ({ index: i[n][j], probability })));
   }
 
   /** Hidden-layer features per image: fc6/fc7 after ReLU (4096-d) or pool5 (9216-d). */

@@ -27,14 +27,7 @@ import * as tf from "@tensorflow/tfjs";
 import { AdaptiveAvgPool2D } from "./adaptive_avg_pool2d.ts";
 import { GroupedConv2D } from "./grouped_conv2d.ts";
 import { LocalResponseNorm } from "./local_response_norm.ts";
-
-/** The architectures this project builds. */
-export const ARCHITECTURES = ["alexnet", "alexnet-owt"] as const;
-/** One of {@linkcode ARCHITECTURES}. */
-export type Architecture = typeof ARCHITECTURES[number];
-
-/** The smallest input edge both variants accept (torchvision's AlexNet minimum). */
-export const MIN_INPUT_SIZE = 63;
+import { type Architecture, MIN_INPUT_SIZE } from "../checkpoint/architectures.ts";
 
 /** What to build. */
 export interface AlexNetSpec {

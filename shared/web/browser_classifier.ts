@@ -1,8 +1,10 @@
 /**
  * Runs a served checkpoint inside the browser with TensorFlow.js (WASM or WebGL), for the
  * classify page's side-by-side comparison. Bundled for the browser on demand by
- * {@linkcode buildBrowserBundle}; it shares the custom layers with the server, so the model
- * the browser loads is the same `model.json` and weights.
+ * {@linkcode buildBrowserBundle}; it shares with the server the custom layers (the model the
+ * browser loads is the same `model.json` and weights) and the predictor's pre- and
+ * post-processing (the same rescale, centre crop and normalisation, the same softmax and
+ * top-k), so only the JPEG/PNG decoder differs.
  *
  * @module
  */
@@ -11,22 +13,16 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import "../model/adaptive_avg_pool2d.ts";
 import "../model/local_response_norm.ts";
 import "../model/grouped_conv2d.ts";
+// The pure files, not the folders' mod.ts: the bundle must not pull in Deno-only code.
+import type { Normalization } from "../image/normalize_batch.ts";
+import type { RgbImage } from "../image/rgb_image.ts";
+import { type LabelledPrediction, topPredictions } from "../predictor/class_scores.ts";
+import { modelInput } from "../predictor/preprocess.ts";
 
 // The few DOM types this module uses, declared here so that type-checking it with the rest
 // of the (Deno) project does not pull the DOM library into every file.
 interface Canvas2D {
-  imageSmoothingQuality: string;
-  drawImage(
-    image: ImageSource,
-    sx: number,
-    sy: number,
-    sw: number,
-    sh: number,
-    dx: number,
-    dy: number,
-    dw: number,
-    dh: number,
-  ): void;
+  drawImage(image: ImageSource, dx: number, dy: number): void;
   getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
 }
 interface Canvas {
@@ -47,13 +43,13 @@ export interface BrowserModelInfo {
   version: string;
   inputSize: number;
   resizeSize: number;
-  normalization: { mean: number[]; std: number[] };
+  normalization: Normalization;
   labels: { en: string; zh: string }[];
 }
 
 /** One browser classification. */
 export interface BrowserClassification {
-  predictions: { index: number; labels: { en: string; zh: string }; probability: number }[];
+  predictions: LabelledPrediction[];
   timings: { preprocess: number; infer: number; total: number };
 }
 
@@ -84,51 +80,41 @@ export async function loadBrowserClassifier(
   await tf.ready();
   const info: BrowserModelInfo = await (await fetch(`${options.baseUrl}/v1/model/info`)).json();
   const model = await tf.loadLayersModel(`${options.baseUrl}/v1/model/files/${info.version}/model.json`);
-  const { inputSize, resizeSize } = info;
+  const { inputSize } = info;
   const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = inputSize;
-  const context = canvas.getContext("2d", { willReadFrequently: true })!;
   return {
     info,
     backend: tf.getBackend(),
     loadSeconds: (performance.now() - started) / 1000,
     async classify(image, topk = 5) {
       const t0 = performance.now();
-      // Resize the short side to resizeSize, then take the centre inputSize square: the
-      // same geometry as the server's evaluation crop, drawn in one step.
-      const scale = resizeSize / Math.min(image.width, image.height);
-      const side = inputSize / scale;
-      context.imageSmoothingQuality = "high";
-      context.drawImage(
-        image,
-        (image.width - side) / 2,
-        (image.height - side) / 2,
-        side,
-        side,
-        0,
-        0,
-        inputSize,
-        inputSize,
-      );
-      const pixels = context.getImageData(0, 0, inputSize, inputSize).data;
-      const values = new Float32Array(inputSize * inputSize * 3);
-      const { mean, std } = info.normalization;
-      for (let p = 0, q = 0; p < pixels.length; p += 4) {
-        for (let c = 0; c < 3; c++, q++) values[q] = (pixels[p + c] / 255 - mean[c]) / std[c];
-      }
+      const { values, count } = modelInput([pixelsOf(image, canvas)], info);
       const t1 = performance.now();
-      const probabilities = tf.tidy(() =>
-        tf.softmax(model.predict(tf.tensor4d(values, [1, inputSize, inputSize, 3])) as tf.Tensor)
-      );
-      const row = await probabilities.data();
-      probabilities.dispose();
+      const output = tf.tidy(() => model.predict(tf.tensor4d(values, [count, inputSize, inputSize, 3])) as tf.Tensor);
+      const logits = await output.data();
+      output.dispose();
       const t2 = performance.now();
-      const order = [...row.keys()].sort((a, b) => row[b] - row[a]).slice(0, topk);
       return {
-        predictions: order.map((index) => ({ index, labels: info.labels[index], probability: row[index] })),
+        predictions: topPredictions(logits, count, info.labels, topk),
         timings: { preprocess: t1 - t0, infer: t2 - t1, total: t2 - t0 },
       };
     },
     dispose: () => model.dispose(),
   };
+}
+
+/** The decoded image's pixels as 8-bit RGB, drawn once at its own size (the browser decoded it). */
+function pixelsOf(image: ImageSource, canvas: Canvas): RgbImage {
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext("2d", { willReadFrequently: true })!;
+  context.drawImage(image, 0, 0);
+  const rgba = context.getImageData(0, 0, image.width, image.height).data;
+  const data = new Uint8Array(image.width * image.height * 3);
+  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
+    data[q] = rgba[p];
+    data[q + 1] = rgba[p + 1];
+    data[q + 2] = rgba[p + 2];
+  }
+  return { width: image.width, height: image.height, data };
 }

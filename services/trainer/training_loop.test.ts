@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { generateShapeDataset } from "../../shared/image/mod.ts";
+import { AlexNet } from "../../shared/model/mod.ts";
+import { TrainingLoop } from "./training_loop.ts";
+
+await selectBackend("wasm");
+
+const data = generateShapeDataset(6, 73, 3); // 24 images, 4 classes
+const settings = {
+  batchSize: 10,
+  learningRate: 0.005,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  workers: 1,
+  seed: 1,
+  augmentation: { inputSize: 63, crop: true, flip: true, pca: null },
+};
+
+Deno.test("an epoch visits every training image once, in batches, and the loss falls over epochs", async () => {
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 4, inputSize: 63, width: 0.25, seed: 1 });
+  const loop = await TrainingLoop.start(model, settings);
+  try {
+    const batches: number[] = [];
+    const first = await loop.epoch(1, data, 4, (images, loss) => {
+      assert.ok(Number.isFinite(loss));
+      batches.push(images);
+    });
+    assert.deepEqual(batches, [10, 10, 4]);
+    assert.ok(first.accuracy >= 0 && first.accuracy <= 1);
+    let last = first;
+    for (let epoch = 2; epoch <= 8; epoch++) last = await loop.epoch(epoch, data, 4, () => {});
+    assert.ok(last.loss < first.loss, `loss ${first.loss} → ${last.loss}`);
+    loop.learningRate = 0.001;
+    assert.equal(loop.learningRate, 0.001);
+  } finally {
+    loop.close();
+    model.dispose();
+  }
+});
+
+Deno.test("a diverging run stops with a message saying what to do", async () => {
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 4, inputSize: 63, width: 0.25, seed: 1 });
+  const loop = await TrainingLoop.start(model, { ...settings, learningRate: 1e6 });
+  try {
+    await assert.rejects(
+      (async () => {
+        for (let epoch = 1; epoch <= 5; epoch++) await loop.epoch(epoch, data, 4, () => {});
+      })(),
+      /training diverged at epoch \d+ \(loss (NaN|Infinity)\); lower --lr/,
+    );
+  } finally {
+    loop.close();
+    model.dispose();
+  }
+});

@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { freePort } from "../../../shared/cli/mod.ts";
+
+Deno.test("weights:download exits 1 with the manual-download advice when the mirror is unreachable", async () => {
+  const dir = await Deno.makeTempDir();
+  const port = freePort();
+  const main = new URL("./download_main.ts", import.meta.url);
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main.href, "alexnet-owt", "--dir", dir, "--base-url", `http://127.0.0.1:${port}/models/`],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stderr);
+  assert.equal(code, 1, text);
+  assert.match(text, /put it at .*alexnet-owt-7be5be79\.pth/);
+  const unknown = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main.href, "resnet50"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(unknown.code, 2);
+});

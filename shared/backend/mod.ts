@@ -1,0 +1,22 @@
+/**
+ * Which TensorFlow.js backend runs the tensors (`--backend auto|tensorflow-gpu|tensorflow|webgpu|wasm|cpu`,
+ * the auto ladder and why it chose) and the training kernels it registers where the WASM
+ * backend lacks them or runs them slowly.
+ *
+ * @example
+ * ```ts
+ * import { describeBackendChoice, selectBackend } from "../../shared/backend/mod.ts";
+ * console.error(describeBackendChoice(await selectBackend("auto")));
+ * ```
+ *
+ * @module
+ */
+export {
+  BACKEND_NAMES,
+  type BackendChoice,
+  type BackendName,
+  BackendUnavailableError,
+  describeBackendChoice,
+  parseBackendName,
+  selectBackend,
+} from "./select_backend.ts";

@@ -1,0 +1,49 @@
+/**
+ * Checkpoint bytes: the manifest schema, file digests and verification, checkpoint folders,
+ * quantized copies, and readers of PyTorch files (`.pth`, `.npy`) and their download. Nothing
+ * here imports TensorFlow.js or builds a network — that is the codec (`./codec/mod.ts`) — so
+ * the bus and admin commands can stand on it.
+ *
+ * @example
+ * ```ts
+ * import { readCheckpointDir, verifyCheckpoint } from "../../shared/checkpoint/mod.ts";
+ * const manifest = await verifyCheckpoint(await readCheckpointDir("runs/x/best"));
+ * ```
+ *
+ * @module
+ */
+export { type Architecture, ARCHITECTURES, MIN_INPUT_SIZE } from "./architectures.ts";
+export { type CheckpointManifest, CheckpointManifestSchema } from "./checkpoint_manifest.ts";
+export {
+  addWeightShards,
+  CheckpointDigestError,
+  type CheckpointFiles,
+  CheckpointFormatError,
+  concatBytes,
+  digestsOf,
+  manifestInfo,
+  type ManifestInput,
+  parseManifest,
+  sha256Hex,
+  SHARD_BYTES,
+  verifyCheckpoint,
+  weightManifest,
+  type WeightSpec,
+} from "./checkpoint_files.ts";
+export { readCheckpointDir, writeCheckpointDir } from "./checkpoint_dir.ts";
+export { sampleManifestInfo } from "./sample_manifest_info.ts";
+export {
+  float32ToFloat16Bits,
+  quantizeCheckpoint,
+  WEIGHT_ENCODINGS,
+  type WeightEncoding,
+} from "./quantize_checkpoint.ts";
+export { type NpyArray, NpyFormatError, readNpy, writeNpy } from "./read_npy.ts";
+export { PthFormatError, readPthStateDict, type TorchTensor } from "./read_pth.ts";
+export {
+  type DownloadOptions,
+  downloadWeights,
+  hashPrefixOf,
+  KNOWN_WEIGHTS,
+  WeightsDownloadError,
+} from "./download_weights.ts";

@@ -1,0 +1,23 @@
+/**
+ * What both HTTP services share: the `{error: {code, message}}` shape and the mapping of
+ * client errors to statuses, image bodies (raw or multipart), the bounded work queue (503 with
+ * `Retry-After` when full), graceful shutdown on a signal, and a JSON fetch for pollers.
+ *
+ * @example
+ * ```ts
+ * import { errorResponse, readImageParts } from "../../shared/http/mod.ts";
+ * ```
+ *
+ * @module
+ */
+export {
+  describeError,
+  type ErrorDescription,
+  errorJson,
+  errorResponse,
+  readImageParts,
+  RequestError,
+} from "./error_response.ts";
+export { QueueFullError, WorkQueue } from "./work_queue.ts";
+export { serveUntilSignal } from "./serve_until_signal.ts";
+export { fetchJsonOrNull } from "./fetch_json_or_null.ts";

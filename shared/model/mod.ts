@@ -1,0 +1,30 @@
+/**
+ * The networks: the paper's `alexnet` and torchvision's `alexnet-owt` built as TF.js layers
+ * models (with LRN, grouped convolutions and adaptive pooling as custom layers), the
+ * {@linkcode AlexNet} wrapper (logits, embeddings, weights), the paper's SGD with momentum and
+ * weight decay, one training step, and the data-parallel worker pool.
+ *
+ * @example
+ * ```ts
+ * import { AlexNet } from "../../shared/model/mod.ts";
+ * const net = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 128 });
+ * ```
+ *
+ * @module
+ */
+export { AlexNet, InputShapeError } from "./alexnet.ts";
+export {
+  type AlexNetSpec,
+  AlexNetSpecError,
+  buildAlexNet,
+  defaultInit,
+  defaultInputSize,
+  EMBEDDING_LAYERS,
+  type EmbeddingLayer,
+  INIT_SCHEMES,
+  type InitScheme,
+  TORCHVISION_KEYS,
+} from "./build_alexnet.ts";
+export { SgdMomentum, type SgdMomentumOptions } from "./sgd_momentum.ts";
+export { type StepResult, trainStep } from "./train_step.ts";
+export { DataParallelPool, type PoolOptions } from "./data_parallel_pool.ts";

@@ -1,0 +1,226 @@
+/**
+ * The one surface that turns images into answers, in the manner of tfjs-models' mobilenet
+ * (`load()` once, then ask): `classify` (pixel guard → decode → rescale → centre crop or ten
+ * crops → normalise → network → softmax → top-k with English/Chinese labels, timing each stage),
+ * `embed` (fc6/fc7/pool5 features), `logits` (an exact input tensor, for parity checks). Every
+ * tensor made inside is disposed inside; callers never dispose what they did not create.
+ *
+ * Forward passes go through a {@linkcode LogitsRunner}: this thread, the worker replicas of a
+ * {@linkcode DataParallelPool}, and optionally a {@linkcode MicroBatcher} around either.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
+import { type CheckpointFiles, manifestInfo } from "../checkpoint/checkpoint_files.ts";
+import { encodeCheckpoint } from "../checkpoint/codec/checkpoint_codec.ts";
+import { decodeImageWithin } from "../image/pixel_limit.ts";
+import type { RgbImage } from "../image/rgb_image.ts";
+import { type ClassLabel, labelsForClasses } from "../labels/class_labels.ts";
+import type { AlexNet } from "../model/alexnet.ts";
+import { EMBEDDING_LAYERS, type EmbeddingLayer } from "../model/build_alexnet.ts";
+import { DataParallelPool } from "../model/data_parallel_pool.ts";
+import { type LabelledPrediction, topPredictions } from "./class_scores.ts";
+import { directRunner, type LogitsRunner, poolRunner } from "./logits_runner.ts";
+import { MicroBatcher, type MicroBatchOptions } from "./micro_batcher.ts";
+import { modelInput, type TestTimeAugmentation } from "./preprocess.ts";
+
+/** An image as the predictor takes it: JPEG/PNG bytes, or decoded pixels. */
+export type PredictorInput = Uint8Array | RgbImage;
+
+/** How a predictor runs its forward passes. */
+export interface PredictorOptions {
+  /** Split every batch across this many Web Worker replicas (one WASM instance, one core each); 1: this thread. */
+  workers?: number;
+  /** Micro-batch concurrent `classify` calls into one forward pass; null or absent: one pass per call. */
+  batching?: MicroBatchOptions | null;
+}
+
+/** Options of {@linkcode Predictor.classify}. */
+export interface ClassifyOptions {
+  /** How many classes (default 5). */
+  topk?: number;
+  /** Centre crop (default) or the paper's ten crops averaged. */
+  tta?: TestTimeAugmentation;
+  /** Refuse images whose header announces more pixels than this, before decoding (default: no limit). */
+  maxPixels?: number;
+}
+
+/** What {@linkcode Predictor.classify} answers. */
+export interface Classification {
+  model: { name: string; version: string };
+  predictions: LabelledPrediction[];
+  /** Milliseconds. */
+  timings: { decode: number; preprocess: number; infer: number; total: number };
+}
+
+/**
+ * @example
+ * ```ts
+ * const predictor = await loadPredictor("runs/cats-dogs/RUN/best");
+ * const { predictions } = await predictor.classify(await Deno.readFile("cat.jpg"), { topk: 1 });
+ * predictor.dispose();
+ * ```
+ */
+export class Predictor {
+  readonly manifest: CheckpointManifest;
+  /** English and Chinese display labels, one per class. */
+  readonly labels: ClassLabel[];
+  /** When this predictor was made ready (ISO time). */
+  readonly loadedAt: string;
+  /** Present when concurrent classify calls are micro-batched. */
+  readonly batcher: MicroBatcher | null;
+  /** The worker replicas that share each batch (`workers > 1`), or null: this thread runs it. */
+  readonly pool: DataParallelPool | null;
+  readonly #model: AlexNet;
+  readonly #runner: LogitsRunner;
+
+  private constructor(
+    model: AlexNet,
+    manifest: CheckpointManifest,
+    pool: DataParallelPool | null,
+    options: PredictorOptions,
+  ) {
+    this.#model = model;
+    this.manifest = manifest;
+    this.labels = labelsForClasses(manifest.classNames);
+    this.pool = pool;
+    const runner = pool ? poolRunner(pool, manifest.classNames.length) : directRunner(model);
+    this.batcher = options.batching && options.batching.maxBatch > 1
+      ? new MicroBatcher(runner, options.batching)
+      : null;
+    this.#runner = this.batcher ?? runner;
+    this.loadedAt = new Date().toISOString();
+  }
+
+  /**
+   * A predictor over a decoded network (it takes ownership): warms the network up — the first
+   * pass builds kernels and packs weights — and starts the worker replicas when asked.
+   *
+   * @example
+   * ```ts
+   * const { model, manifest } = await decodeCheckpoint(files);
+   * const predictor = await Predictor.create(model, manifest, { workers: 2 });
+   * ```
+   */
+  static async create(
+    model: AlexNet,
+    manifest: CheckpointManifest,
+    options: PredictorOptions = {},
+  ): Promise<Predictor> {
+    let pool: DataParallelPool | null = null;
+    try {
+      const size = model.inputSize;
+      await directRunner(model).run(new Float32Array(size * size * 3), 1);
+      const workers = options.workers ?? 1;
+      if (workers > 1) {
+        pool = await DataParallelPool.start(model, { workers });
+        await poolRunner(pool, manifest.classNames.length).run(new Float32Array(workers * size * size * 3), workers);
+      }
+      return new Predictor(model, manifest, pool, options);
+    } catch (error) {
+      pool?.close();
+      model.dispose();
+      throw error;
+    }
+  }
+
+  /** `name` of the served checkpoint. */
+  get name(): string {
+    return this.manifest.name;
+  }
+
+  /** `version` of the served checkpoint. */
+  get version(): string {
+    return this.manifest.version;
+  }
+
+  /**
+   * The `topk` classes of one image, best first, with labels and timings.
+   *
+   * @example
+   * ```ts
+   * const result = await predictor.classify(bytes, { topk: 5, tta: "ten-crop", maxPixels: 40e6 });
+   * ```
+   */
+  async classify(input: PredictorInput, options: ClassifyOptions = {}): Promise<Classification> {
+    const t0 = performance.now();
+    const image = await this.#decode(input, options.maxPixels);
+    const t1 = performance.now();
+    const { values, count } = modelInput([image], this.manifest, options.tta ?? "center");
+    const t2 = performance.now();
+    const logits = await this.#runner.run(values, count);
+    const t3 = performance.now();
+    return {
+      model: { name: this.name, version: this.version },
+      predictions: topPredictions(logits, count, this.labels, options.topk ?? 5),
+      timings: { decode: t1 - t0, preprocess: t2 - t1, infer: t3 - t2, total: performance.now() - t0 },
+    };
+  }
+
+  /**
+   * Hidden-layer features of each image's centre crop, in one forward pass: fc6/fc7 after their
+   * ReLU (4096-d at full width) or pool5 (9216-d). Not normalised.
+   *
+   * @example
+   * ```ts
+   * const [fc7] = await predictor.embed([image]);
+   * ```
+   */
+  async embed(
+    inputs: PredictorInput[],
+    layer: EmbeddingLayer = "fc7",
+    options: { maxPixels?: number } = {},
+  ): Promise<Float32Array[]> {
+    return (await this.embedLayers(inputs, [layer], options))[layer]!;
+  }
+
+  /** Several embeddings of each image from one forward pass, keyed by layer. */
+  async embedLayers(
+    inputs: PredictorInput[],
+    layers: readonly EmbeddingLayer[],
+    options: { maxPixels?: number } = {},
+  ): Promise<Partial<Record<EmbeddingLayer, Float32Array[]>>> {
+    const images = await Promise.all(inputs.map((input) => this.#decode(input, options.maxPixels)));
+    const { values, count } = modelInput(images, this.manifest);
+    const size = this.manifest.inputSize;
+    const batch = tf.tensor4d(values, [count, size, size, 3]);
+    try {
+      return await this.#model.embedLayers(batch, layers);
+    } finally {
+      batch.dispose();
+    }
+  }
+
+  /** Length of the vectors {@linkcode embed} gives for `layer`. */
+  embeddingSize(layer: EmbeddingLayer): number {
+    const shape = this.#model.network.getLayer(EMBEDDING_LAYERS[layer]).outputShape as number[];
+    return shape[shape.length - 1];
+  }
+
+  /** Raw logits of an exact, already normalised NHWC input (no resizing or cropping), one row per image. */
+  async logits(batch: tf.Tensor4D): Promise<Float32Array[]> {
+    return await this.#model.logits(batch);
+  }
+
+  /** The kernel of a weight layer (`conv1`…`fc8`), e.g. for the paper's Fig. 3. */
+  async kernel(layer: string): Promise<{ values: Float32Array; shape: number[] }> {
+    const [kernel] = this.#model.network.getLayer(layer).getWeights();
+    return { values: (await kernel.data()) as Float32Array, shape: kernel.shape };
+  }
+
+  /** The network as checkpoint files (float32), e.g. for TensorFlow.js in a browser. */
+  async encode(): Promise<CheckpointFiles> {
+    return await encodeCheckpoint(this.#model, manifestInfo(this.manifest));
+  }
+
+  /** Frees the weights and stops the worker replicas. */
+  dispose(): void {
+    this.pool?.close();
+    this.#model.dispose();
+  }
+
+  async #decode(input: PredictorInput, maxPixels = Infinity): Promise<RgbImage> {
+    return input instanceof Uint8Array ? await decodeImageWithin(input, maxPixels) : input;
+  }
+}

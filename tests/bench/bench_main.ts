@@ -1,0 +1,534 @@
+/**
+ * `deno task bench`: the numbers issue #7 asks for, measured in one run on one machine —
+ * images/s for inference (batch 1 and 32) and a training step (batch 32) of `alexnet-owt` at
+ * 224 and `alexnet` at 227 on each tfjs backend, the same networks in PyTorch CPU as the peer,
+ * decode+preprocess images/s on real photos, HTTP classify throughput and latency on loopback,
+ * cold start, and peak RSS. Warm-up, then the median of several repeats. Prints a table and
+ * writes JSON.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { encodeCheckpoint, relativeError } from "../../shared/checkpoint/codec/mod.ts";
+import {
+  type Architecture,
+  quantizeCheckpoint,
+  sampleManifestInfo,
+  writeCheckpointDir,
+} from "../../shared/checkpoint/mod.ts";
+import { aptInstall, canAptInstall, freePort, parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { decodeImage, IMAGENET_NORMALIZATION, scanImageFolder } from "../../shared/image/mod.ts";
+import { IMAGENET_SYNSETS } from "../../shared/labels/mod.ts";
+import { AlexNet, DataParallelPool, SgdMomentum, trainStep } from "../../shared/model/mod.ts";
+import { modelInput } from "../../shared/predictor/mod.ts";
+
+const HELP = `Benchmark training and inference against PyTorch CPU on this machine.
+
+Usage: deno task bench [--quick] [--out FILE] [--data DIR] [--backends wasm,cpu,webgpu] [--no-torch] [--no-http]
+
+  --quick          alexnet-owt only, fewer repeats (about a minute)
+  --repeats N      timed repeats per measurement after warm-up (default 3; medians are reported)
+  --data DIR       photos for the decode+preprocess rate and HTTP requests (default ../shared/data/dogs-vs-cats-2k)
+  --backends LIST  tfjs backends to measure, first one wasm (default wasm,cpu; add webgpu where a GPU is; other
+                   backends' logits are checked against WASM's and a wrong answer voids the rate)
+  --out FILE       JSON results (default runs/bench/bench-<time>.json)
+  --python PATH    Python with torch and torchvision (default /usr/bin/python3)`;
+
+/** One measured configuration; rates are images/s. */
+interface Row {
+  engine: string;
+  network: Architecture;
+  inputSize: number;
+  inferB1: number | null;
+  inferB32: number | null;
+  trainB32: number | null;
+  /** The same training step split across data-parallel workers (one per core). */
+  trainB32Workers?: { workers: number; imagesPerSec: number };
+  /** Inference at batch 32 split across the same workers. */
+  inferB32Workers?: { workers: number; imagesPerSec: number };
+  note?: string;
+}
+
+const NETWORKS: { arch: Architecture; size: number }[] = [
+  { arch: "alexnet-owt", size: 224 },
+  { arch: "alexnet", size: 227 },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median seconds of `fn` over `repeats` runs after `warmup` runs. */
+async function timeIt(fn: () => Promise<unknown>, warmup: number, repeats: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    await fn();
+    times.push((performance.now() - t) / 1000);
+  }
+  return median(times);
+}
+
+/** Peak resident memory of a process in MiB (Linux /proc VmHWM). */
+export async function peakRssMiB(pid: number | "self" = "self"): Promise<number | null> {
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? kb / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Per network: the WASM model's initial weights, an input and its logits, to check other backends against. */
+const references = new Map<Architecture, { weights: Float32Array[]; input: Float32Array; logits: number[] }>();
+
+/** max|Δ|/max|ref| of this backend's logits against WASM's on the same weights and input, or null without a reference. */
+async function checkAgainstWasm(model: AlexNet, arch: Architecture, size: number): Promise<number | null> {
+  const ref = references.get(arch);
+  if (!ref) return null;
+  model.setWeightArrays(ref.weights);
+  const x = tf.tensor4d(ref.input, [1, size, size, 3]);
+  const logits = (await model.logits(x)).flatMap((r) => [...r]);
+  x.dispose();
+  return relativeError(logits, ref.logits);
+}
+
+async function measureTfjs(
+  backend: "wasm" | "cpu" | "webgpu",
+  arch: Architecture,
+  size: number,
+  repeats: number,
+  log: (line: string) => void,
+): Promise<Row> {
+  const choice = await selectBackend(backend);
+  const engine = `tfjs ${tf.version.tfjs} ${choice.tfjsName}`;
+  const model = AlexNet.create({ arch, numClasses: 1000, inputSize: size, seed: 1 });
+  const x1 = tf.randomNormal([1, size, size, 3]) as tf.Tensor4D;
+  const x32 = tf.randomNormal([32, size, size, 3]) as tf.Tensor4D;
+  const y32 = tf.oneHot(tf.randomUniform([32], 0, 1000, "int32") as tf.Tensor1D, 1000);
+  try {
+    if (backend === "wasm") {
+      const input = (await x1.data()) as Float32Array;
+      references.set(arch, {
+        weights: await model.weightArrays(),
+        input,
+        logits: (await model.logits(x1)).flatMap((r) => [...r]),
+      });
+    }
+    log(`${engine} ${arch}@${size}: inference batch 1 …`);
+    const b1 = await timeIt(() => model.logits(x1), backend === "wasm" ? 3 : 1, backend === "wasm" ? repeats * 3 : 1);
+    if (backend !== "wasm") {
+      // A rate means nothing if the answers are wrong (the software WebGPU adapter here returns garbage fast).
+      const error = await checkAgainstWasm(model, arch, size);
+      const verdict = error === null
+        ? "not checked against WASM"
+        : error <= 1e-3
+        ? `logits match WASM (${error.toExponential(1)})`
+        : `WRONG logits (relative error ${error.toExponential(1)} against WASM): rate not usable`;
+      return {
+        engine,
+        network: arch,
+        inputSize: size,
+        inferB1: error !== null && error > 1e-3 ? null : 1 / b1,
+        inferB32: null,
+        trainB32: null,
+        note: `${verdict}; ${
+          backend === "cpu"
+            ? "pure-JS backend: batch 32 and training skipped (minutes per step)"
+            : "software WebGPU adapter (no GPU here): batch 32 and training skipped"
+        }`,
+      };
+    }
+    log(`${engine} ${arch}@${size}: inference batch 32 …`);
+    const b32 = await timeIt(() => model.logits(x32), 1, repeats);
+    log(`${engine} ${arch}@${size}: training step batch 32 …`);
+    const sgd = new SgdMomentum({ learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+    const train = await timeIt(() => trainStep(model, sgd, x32, y32), 1, repeats);
+    sgd.dispose();
+    const row: Row = {
+      engine,
+      network: arch,
+      inputSize: size,
+      inferB1: 1 / b1,
+      inferB32: 32 / b32,
+      trainB32: 32 / train,
+    };
+    const workers = navigator.hardwareConcurrency;
+    if (workers > 1) {
+      log(`${engine} ${arch}@${size}: training step batch 32 on ${workers} workers …`);
+      const pool = await DataParallelPool.start(model, {
+        workers,
+        sgd: { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4 },
+        frozen: [],
+      });
+      const values = (await x32.data()) as Float32Array;
+      const labels = [...(await tf.argMax(y32, 1).data())];
+      try {
+        log(`${engine} ${arch}@${size}: inference batch 32 on ${workers} workers …`);
+        const inferSeconds = await timeIt(() => pool.logits(values, 32, 1000), 1, repeats);
+        row.inferB32Workers = { workers, imagesPerSec: 32 / inferSeconds };
+        const seconds = await timeIt(
+          () => pool.step(values, labels, 1000, { dropout: true, learningRate: 0.01 }),
+          4, // the first steps grow each worker's WASM heap and create the velocities; steps settle by the 4th
+          repeats,
+        );
+        row.trainB32Workers = { workers, imagesPerSec: 32 / seconds };
+      } finally {
+        pool.close();
+      }
+    }
+    return row;
+  } finally {
+    tf.dispose([x1, x32, y32]);
+    model.dispose();
+  }
+}
+
+/** True when `python` can import torch and torchvision; installs Debian's packages where possible. */
+async function ensureTorch(python: string, log: (line: string) => void): Promise<boolean> {
+  const probe = () =>
+    new Deno.Command(python, { args: ["-c", "import torch, torchvision"], stdout: "null", stderr: "null" }).output()
+      .then((o) => o.success, () => false);
+  if (await probe()) return true;
+  if (!(await canAptInstall())) return false;
+  log("the PyTorch peer needs python3-torch and python3-torchvision; installing Debian's packages");
+  return await aptInstall(["python3-torch", "python3-torchvision"]) && await probe();
+}
+
+async function measureTorch(python: string, networks: string[], repeats: number, log: (line: string) => void) {
+  const script = new URL("./bench_torch_peer.py", import.meta.url).pathname;
+  const threads = navigator.hardwareConcurrency;
+  if (!(await ensureTorch(python, log))) {
+    return {
+      error: `${python} cannot import torch; install them: apt-get install -y python3-torch python3-torchvision`,
+    };
+  }
+  try {
+    const { success, stdout, stderr } = await new Deno.Command(python, {
+      args: [script, "--threads", String(threads), "--repeats", String(repeats), "--networks", networks.join(",")],
+    }).output();
+    if (!success) return { error: new TextDecoder().decode(stderr).trim().split("\n").at(-1) ?? "failed" };
+    return JSON.parse(new TextDecoder().decode(stdout)) as {
+      engine: string;
+      threads: number;
+      results: { network: Architecture; inputSize: number; inferB1: number; inferB32: number; trainB32: number }[];
+      peakRssMiB: number;
+    };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+async function measurePreprocess(data: string, count: number) {
+  const folder = await scanImageFolder(data);
+  const files = folder.files.slice(0, count);
+  const bytes = await Promise.all(files.map((f) => Deno.readFile(f.path)));
+  const started = performance.now();
+  const preprocessing = { resizeSize: 256, inputSize: 224, normalization: IMAGENET_NORMALIZATION };
+  for (let i = 0; i < bytes.length; i += 32) {
+    const images = await Promise.all(bytes.slice(i, i + 32).map((b) => decodeImage(b)));
+    modelInput(images, preprocessing); // the predictor's own preprocessing
+  }
+  return { images: bytes.length, perSecond: bytes.length / ((performance.now() - started) / 1000) };
+}
+
+/** A started inference service (`--checkpoint DIR`) and how long it took to answer its first classify. */
+async function startInference(dir: string, probe: Uint8Array, extraArgs: string[] = []) {
+  const port = freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const classify = (bytes: Uint8Array) =>
+    fetch(`${base}/v1/classify?topk=5`, {
+      method: "POST",
+      body: bytes as BodyInit,
+      headers: { "content-type": "image/jpeg" },
+    });
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../services/inference/main.ts", import.meta.url).pathname,
+      ...["--checkpoint", dir, "--port", String(port), "--hostname", "127.0.0.1", "--backend", "wasm"],
+      ...["--max-queued", "1024", ...extraArgs],
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already stopped
+    }
+    await child.status;
+  };
+  for (;;) {
+    try {
+      const response = await classify(probe);
+      await response.body?.cancel();
+      if (response.ok) return { classify, stop, pid: child.pid, coldStart: (performance.now() - started) / 1000 };
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > 120_000) {
+      await stop();
+      throw new Error("the inference service did not answer within 120 s");
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A bounded load of `requests` classify calls, `concurrency` in flight; latency percentiles, rate, peak RSS. */
+async function loadTest(
+  service: Awaited<ReturnType<typeof startInference>>,
+  photos: Uint8Array[],
+  requests: number,
+  concurrency: number,
+  log: (line: string) => void,
+) {
+  log(`HTTP: ${requests} requests at concurrency ${concurrency} …`);
+  for (let i = 0; i < 5; i++) await (await service.classify(photos[i % photos.length])).body?.cancel();
+  const latencies: number[] = [];
+  let next = 0, failed = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < requests) {
+      const i = next++;
+      const t = performance.now();
+      const response = await service.classify(photos[i % photos.length]);
+      await response.body?.cancel();
+      if (!response.ok) failed++;
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    failed,
+    perSecond: requests / seconds,
+    p50Ms: latencies[Math.floor(latencies.length * 0.5)],
+    p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
+    serviceRssMiB: await peakRssMiB(service.pid),
+  };
+}
+
+/**
+ * The inference service on a random-weight alexnet-owt checkpoint: cold start (process start →
+ * first answered classify) for float32, float16 and int8 weight files, then a bounded load on
+ * the float32 one (latency percentiles, throughput, peak RSS).
+ */
+async function measureHttp(photos: Uint8Array[], requests: number, concurrency: number, log: (line: string) => void) {
+  await selectBackend("wasm");
+  const root = await Deno.makeTempDir({ prefix: "alexnet-bench-" });
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 1000, inputSize: 224, seed: 2 });
+  const files = await encodeCheckpoint(
+    model,
+    sampleManifestInfo({ name: "bench", classNames: [...IMAGENET_SYNSETS], resizeSize: 256 }),
+  );
+  model.dispose();
+  const coldStarts: Record<string, { seconds: number; weightMiB: number }> = {};
+  try {
+    for (const encoding of ["float16", "int8", "float32"] as const) {
+      const variant = await quantizeCheckpoint(files, encoding);
+      await writeCheckpointDir(`${root}/${encoding}`, variant);
+      const service = await startInference(`${root}/${encoding}`, photos[0]);
+      const weightMiB = [...variant].filter(([n]) => n.endsWith(".bin")).reduce((n, [, b]) => n + b.length, 0) /
+        2 ** 20;
+      coldStarts[encoding] = { seconds: service.coldStart, weightMiB };
+      log(`HTTP: cold start with ${encoding} weights (${weightMiB.toFixed(0)} MiB) ${service.coldStart.toFixed(2)} s`);
+      if (encoding !== "float32") {
+        await service.stop();
+        continue;
+      }
+      try {
+        const single = await loadTest(service, photos, requests, concurrency, log);
+        await service.stop();
+        const workers = navigator.hardwareConcurrency;
+        const pooled = workers > 1
+          ? await startInference(`${root}/float32`, photos[0], ["--workers", String(workers)])
+          : null;
+        const withWorkers = pooled
+          ? {
+            workers,
+            coldStartSeconds: pooled.coldStart,
+            ...await loadTest(pooled, photos, requests, concurrency, log),
+          }
+          : null;
+        await pooled?.stop();
+        return { coldStartSeconds: service.coldStart, coldStarts, requests, concurrency, ...single, withWorkers };
+      } finally {
+        await service.stop();
+      }
+    }
+    throw new Error("unreachable");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+const fmt = (x: number | null | undefined, digits = 1) => (x == null ? "–" : x.toFixed(digits));
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseFlags({
+    args,
+    options: {
+      quick: { type: "boolean" },
+      repeats: { type: "string" },
+      data: { type: "string", default: "../shared/data/dogs-vs-cats-2k" },
+      backends: { type: "string", default: "wasm,cpu" },
+      out: { type: "string" },
+      python: { type: "string", default: Deno.env.get("PYTHON") ?? "/usr/bin/python3" },
+      "no-torch": { type: "boolean" },
+      "no-http": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const repeats = Number(values.repeats ?? (values.quick ? 2 : 3));
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError("--repeats must be a positive integer");
+  const backends = values.backends!.split(",").map((b) => b.trim());
+  for (const b of backends) {
+    if (!["wasm", "cpu", "webgpu"].includes(b)) throw new UsageError(`--backends takes wasm, cpu, webgpu; got "${b}"`);
+  }
+  const networks = values.quick ? NETWORKS.slice(0, 1) : NETWORKS;
+  const log = (line: string) => console.error(`bench: ${line}`);
+  const machine =
+    `${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}`;
+  const startedAt = new Date().toISOString();
+  const rows: Row[] = [];
+
+  const torch = values["no-torch"]
+    ? { error: "skipped (--no-torch)" }
+    : (log("PyTorch peer …"), await measureTorch(values.python!, networks.map((n) => n.arch), repeats, log));
+  if ("results" in torch) {
+    for (const r of torch.results) rows.push({ engine: `${torch.engine}, ${torch.threads} threads`, ...r });
+  } else log(`PyTorch peer unavailable: ${torch.error}`);
+
+  let preprocess = null, http = null;
+  const photos: Uint8Array[] = [];
+  try {
+    const folder = await scanImageFolder(values.data!);
+    for (const f of folder.files.slice(0, 16)) photos.push(await Deno.readFile(f.path));
+    log(`decode + resize 256 + centre crop 224 + normalise on ${values.data} …`);
+    preprocess = await measurePreprocess(values.data!, values.quick ? 128 : 320);
+  } catch (error) {
+    log(`no photos for the preprocess and HTTP measurements: ${(error as Error).message}`);
+  }
+  // Before the tfjs measurements: a bench process holding gigabytes of training state (and
+  // collecting them) slows a service started next to it on a 2-core machine, which would
+  // put the bench's own leftovers into the cold-start number.
+  if (!values["no-http"] && photos.length > 0) http = await measureHttp(photos, values.quick ? 60 : 200, 4, log);
+
+  for (const backend of backends as ("wasm" | "cpu" | "webgpu")[]) {
+    for (const { arch, size } of networks) {
+      try {
+        rows.push(await measureTfjs(backend, arch, size, repeats, log));
+      } catch (error) {
+        log(`${backend} ${arch}: ${(error as Error).message}`);
+        rows.push({
+          engine: `tfjs ${backend}`,
+          network: arch,
+          inputSize: size,
+          inferB1: null,
+          inferB32: null,
+          trainB32: null,
+          note: (error as Error).message,
+        });
+      }
+    }
+  }
+  const trainingRss = await peakRssMiB();
+
+  const owt = (engine: string) => rows.find((r) => r.network === "alexnet-owt" && r.engine.startsWith(engine));
+  const peer = owt("pytorch"), wasm = owt(`tfjs ${tf.version.tfjs} wasm`);
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
+  const bestTrain = Math.max(wasm?.trainB32 ?? 0, wasm?.trainB32Workers?.imagesPerSec ?? 0) || null;
+  const ratios = {
+    trainingVsPytorch: ratio(bestTrain, peer?.trainB32),
+    inferenceVsPytorch: ratio(
+      Math.max(wasm?.inferB32 ?? 0, wasm?.inferB32Workers?.imagesPerSec ?? 0) || null,
+      peer?.inferB32,
+    ),
+    httpVsRawModelBatch1: ratio(http?.perSecond, wasm?.inferB1),
+    httpWorkersVsRawWorkersBatch32: ratio(http?.withWorkers?.perSecond, wasm?.inferB32Workers?.imagesPerSec),
+  };
+
+  const lines = [
+    `alexnet-edge bench — ${startedAt.slice(0, 10)}, ${machine}; images/s, median of ${repeats} after warm-up`,
+    "",
+    "| engine | network | input | infer b1 | infer b32 | infer b32, workers | train b32 | train b32, workers | note |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.engine} | ${r.network} | ${r.inputSize} | ${fmt(r.inferB1)} | ${fmt(r.inferB32)} | ${
+        r.inferB32Workers ? `${fmt(r.inferB32Workers.imagesPerSec)} (${r.inferB32Workers.workers})` : "–"
+      } | ${fmt(r.trainB32, 2)} | ${
+        r.trainB32Workers ? `${fmt(r.trainB32Workers.imagesPerSec, 2)} (${r.trainB32Workers.workers})` : "–"
+      } | ${r.note ?? ""} |`
+    ),
+    "",
+    `alexnet-owt@224, tfjs WASM vs PyTorch CPU: training ${
+      fmt(ratios.trainingVsPytorch, 2)
+    }× (best of one thread and workers; goal ≥ 1.5×), ` +
+    `inference b32 ${fmt(ratios.inferenceVsPytorch, 2)}× (best of one thread and workers; goal ≥ 2.0×)`,
+    preprocess
+      ? `decode+preprocess (JPEG → 224 crop, normalised): ${
+        fmt(preprocess.perSecond)
+      } images/s over ${preprocess.images} photos`
+      : "decode+preprocess: not measured (no --data)",
+    http
+      ? `HTTP classify (alexnet-owt@224, concurrency ${http.concurrency}, ${http.requests} requests): ${
+        fmt(http.perSecond)
+      } req/s, ` +
+        `p50 ${fmt(http.p50Ms)} ms, p99 ${fmt(http.p99Ms)} ms, ${http.failed} failed; ${
+          fmt((ratios.httpVsRawModelBatch1 ?? 0) * 100, 0)
+        }% of the raw batch-1 model rate (goal ≥ 80%); ` +
+        `cold start ${fmt(http.coldStartSeconds, 2)} s (goal ≤ 2 s; float16 ${
+          fmt(http.coldStarts.float16?.seconds, 2)
+        } s, ` +
+        `int8 ${fmt(http.coldStarts.int8?.seconds, 2)} s); service peak RSS ${fmt(http.serviceRssMiB, 0)} MiB` +
+        (http.withWorkers
+          ? `\nHTTP classify with --workers ${http.withWorkers.workers}: ${
+            fmt(http.withWorkers.perSecond)
+          } req/s, p50 ${fmt(http.withWorkers.p50Ms)} ms, p99 ${
+            fmt(http.withWorkers.p99Ms)
+          } ms, ${http.withWorkers.failed} failed; cold start ${
+            fmt(http.withWorkers.coldStartSeconds, 2)
+          } s; peak RSS ${fmt(http.withWorkers.serviceRssMiB, 0)} MiB`
+          : "")
+      : "HTTP classify: not measured",
+    `peak RSS: bench process (tfjs, training at batch 32) ${fmt(trainingRss, 0)} MiB` +
+    ("results" in torch ? `; PyTorch peer ${fmt(torch.peakRssMiB, 0)} MiB` : ""),
+  ];
+  console.log(lines.join("\n"));
+  const out = values.out ?? join("runs", "bench", `bench-${startedAt.replace(/[-:]/g, "").slice(0, 15)}.json`);
+  await Deno.mkdir(join(out, ".."), { recursive: true });
+  await Deno.writeTextFile(
+    out,
+    JSON.stringify(
+      {
+        startedAt,
+        machine,
+        repeats,
+        rows,
+        ratios,
+        preprocess,
+        http,
+        peakRssMiB: { trainingProcess: trainingRss, pytorch: "results" in torch ? torch.peakRssMiB : null },
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.error(`bench: wrote ${out}`);
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

@@ -1,0 +1,146 @@
+/**
+ * The layering rules of DESIGN.md, checked on the real module graph (`deno info --json`,
+ * transitively, type-only imports included):
+ *
+ * - nothing under `shared/bus` — tests included — reaches TensorFlow.js or `shared/model`;
+ * - nor does the checkpoint byte layer (`shared/checkpoint/*.ts`, the codec apart);
+ * - nor does `deno task models`, which only changes pins;
+ * - a service never reaches another service, tests included;
+ * - library code in `shared/` never reaches `services/`, `deploy/` or `tests/`.
+ *
+ * A violation names the chain of imports that leads to it.
+ */
+import assert from "node:assert/strict";
+import { relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const CONFIG = `${ROOT}deno.json`;
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
+}
+
+/** `deno info --json` of `file`: each module's direct dependencies (code and types). */
+async function moduleGraph(file: string): Promise<Map<string, string[]>> {
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "--config", CONFIG, file],
+    cwd: ROOT,
+  }).output();
+  if (!success) throw new Error(`deno info ${file} failed: ${new TextDecoder().decode(stderr)}`);
+  const info: { modules: InfoModule[]; redirects: Record<string, string> } = JSON.parse(
+    new TextDecoder().decode(stdout),
+  );
+  const canonical = (s: string) => info.redirects[s] ?? s;
+  const graph = new Map<string, string[]>();
+  for (const m of info.modules) {
+    const deps = (m.dependencies ?? []).flatMap((d) => [d.code?.specifier, d.type?.specifier])
+      .filter((s): s is string => s !== undefined).map(canonical);
+    graph.set(m.specifier, deps);
+  }
+  return graph;
+}
+
+/** Shortest import chains from `file` to every module `forbidden` matches, as readable paths. */
+async function forbiddenImports(file: string, forbidden: (specifier: string) => boolean): Promise<string[][]> {
+  const graph = await moduleGraph(file);
+  const root = pathToFileURL(file).href;
+  const parent = new Map<string, string | null>([[root, null]]);
+  const queue = [root];
+  const found: string[][] = [];
+  while (queue.length > 0) {
+    const current = queue.shift()!;
+    for (const next of graph.get(current) ?? []) {
+      if (parent.has(next)) continue;
+      parent.set(next, current);
+      if (forbidden(next)) {
+        const chain = [next];
+        for (let at = current; at !== null; at = parent.get(at)!) chain.unshift(at);
+        found.push(chain.map(readable));
+      } else queue.push(next);
+    }
+  }
+  return found;
+}
+
+function readable(specifier: string): string {
+  return specifier.startsWith("file://") ? relative(ROOT, fileURLToPath(specifier)) : specifier;
+}
+
+/** Every .ts file under `dir` (repository-relative), optionally without tests. */
+async function sources(dir: string, options: { tests: boolean; skip?: string[] }): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(`${ROOT}${dir}`)) {
+    const path = `${dir}/${entry.name}`;
+    if (options.skip?.includes(path)) continue;
+    if (entry.isDirectory) out.push(...await sources(path, options));
+    else if (entry.name.endsWith(".ts") && (options.tests || !entry.name.endsWith(".test.ts"))) out.push(path);
+  }
+  return out.sort();
+}
+
+const isTensorflow = (s: string) => /^npm:\/?@tensorflow\//.test(s);
+const under = (folder: string) => (s: string) => s.startsWith(pathToFileURL(`${ROOT}${folder}/`).href);
+
+/** Checks every file; fails listing each offending chain. */
+async function assertNoImports(files: string[], forbidden: (s: string) => boolean, rule: string): Promise<void> {
+  const violations: string[] = [];
+  await Promise.all(files.map(async (file) => {
+    for (const chain of await forbiddenImports(`${ROOT}${file}`, forbidden)) violations.push(chain.join(" → "));
+  }));
+  assert.ok(files.length > 0, `no files to check for: ${rule}`);
+  assert.deepEqual(violations.sort(), [], `${rule}:\n${violations.join("\n")}`);
+}
+
+Deno.test("nothing under shared/bus imports TensorFlow.js or shared/model, directly or transitively", async () => {
+  const files = await sources("shared/bus", { tests: true });
+  await assertNoImports(files, (s) => isTensorflow(s) || under("shared/model")(s), "shared/bus must carry bytes only");
+});
+
+Deno.test("the checkpoint byte layer imports neither TensorFlow.js nor shared/model", async () => {
+  const files = await sources("shared/checkpoint", { tests: false, skip: ["shared/checkpoint/codec"] });
+  await assertNoImports(files, (s) => isTensorflow(s) || under("shared/model")(s), "checkpoint bytes without tfjs");
+});
+
+Deno.test("deno task models (pin admin) loads no TensorFlow.js", async () => {
+  await assertNoImports(["services/inference/models_main.ts"], isTensorflow, "an admin command needs no network");
+});
+
+Deno.test("services never import each other, tests included", async () => {
+  const services = [...Deno.readDirSync(`${ROOT}services`)].filter((e) => e.isDirectory).map((e) => e.name);
+  assert.deepEqual(services.sort(), ["inference", "retrieval", "trainer"]);
+  for (const service of services) {
+    const others = services.filter((s) => s !== service).map((s) => under(`services/${s}`));
+    await assertNoImports(
+      await sources(`services/${service}`, { tests: true }),
+      (s) => others.some((isOther) => isOther(s)),
+      `services/${service} must not import another service`,
+    );
+  }
+});
+
+Deno.test("library code in shared/ never imports services, deploy or tests", async () => {
+  const files = await sources("shared", { tests: false });
+  const outside = ["services", "deploy", "tests"].map(under);
+  await assertNoImports(files, (s) => outside.some((isOutside) => isOutside(s)), "shared/ stands below everything");
+});
+
+Deno.test("the checker finds a forbidden import through a chain of modules", async () => {
+  // A module that reaches tfjs through shared/model: the rule above must see it.
+  const dir = await Deno.makeTempDir({ prefix: "alexnet-import-rules-" });
+  try {
+    const probe = `${dir}/probe.ts`;
+    await Deno.writeTextFile(
+      probe,
+      `import "${pathToFileURL(`${ROOT}shared/checkpoint/mod.ts`).href}";\n` +
+        `export { AlexNet } from "${pathToFileURL(`${ROOT}shared/model/alexnet.ts`).href}";\n`,
+    );
+    const chains = await forbiddenImports(probe, isTensorflow);
+    assert.ok(chains.length > 0, "tfjs reached through shared/model/alexnet.ts is found");
+    assert.ok(chains.some((c) => c.includes("shared/model/alexnet.ts")), chains.map((c) => c.join(" → ")).join("\n"));
+    assert.deepEqual(await forbiddenImports(`${ROOT}shared/bus/mod.ts`, isTensorflow), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
