@@ -4,9 +4,8 @@
  * @module
  */
 import { BACKEND_NAMES, describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
-import { connectBus } from "../../shared/bus/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
-import { loadPredictor, resolveCheckpoint } from "../../shared/predictor/mod.ts";
+import { openPredictor } from "../../shared/predictor/mod.ts";
 import { predictImages, predictNpy } from "./predict.ts";
 
 const HELP = `Classify images with a checkpoint.
@@ -42,21 +41,15 @@ async function main(args: string[]): Promise<number> {
   }
   const backend = parseBackendName(values.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
-  const nats = values.nats ? await connectBus(values.nats, "predict") : undefined;
+  const predictor = await openPredictor(values.checkpoint, { nats: values.nats, client: "predict" });
   try {
-    const predictor = await loadPredictor(await resolveCheckpoint(values.checkpoint, nats));
-    const { manifest } = predictor;
-    console.error(
-      `model ${manifest.name}@${manifest.version} (${manifest.arch}, ${manifest.inputSize}px, ${manifest.classNames.length} classes)`,
-    );
     if (values.npy) {
       const rows = await predictNpy(predictor, values.npy);
       rows.forEach((logits, row) => console.log(JSON.stringify({ row, logits: Array.from(logits) })));
     }
     for (const line of await predictImages(predictor, positionals, topk)) console.log(JSON.stringify(line));
-    predictor.dispose();
   } finally {
-    await nats?.close();
+    predictor.dispose();
   }
   return 0;
 }

@@ -6,11 +6,10 @@
  * @module
  */
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
-import { connectBus } from "../../shared/bus/mod.ts";
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { limitPerClass, loadImages, resizeImage, scanImageFolder } from "../../shared/image/mod.ts";
 import type { EmbeddingLayer } from "../../shared/model/mod.ts";
-import { evaluationCrops, loadPredictor, resolveCheckpoint } from "../../shared/predictor/mod.ts";
+import { evaluationCrops, openPredictor } from "../../shared/predictor/mod.ts";
 import { HnswIndex } from "./hnsw_index.ts";
 import { type RetrievalScores, scoreRetrieval } from "./retrieval_metrics.ts";
 import { VectorIndex } from "./vector_index.ts";
@@ -52,11 +51,8 @@ async function main(args: string[]): Promise<number> {
   const backend = parseBackendName(v.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
 
-  const nc = v.nats ? await connectBus(v.nats, "retrieval-eval") : undefined;
-  const predictor = await loadPredictor(await resolveCheckpoint(v.checkpoint, nc));
-  await nc?.close();
+  const predictor = await openPredictor(v.checkpoint, { nats: v.nats, client: "retrieval-eval" });
   const { manifest } = predictor;
-  console.error(`model ${manifest.name}@${manifest.version} (${manifest.arch}, ${manifest.inputSize}px)`);
   const folder = await scanImageFolder(v.data);
   const files = limit === null ? folder.files : limitPerClass(folder.files, limit);
   const loaded = await loadImages(files, manifest.resizeSize);

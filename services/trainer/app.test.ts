@@ -3,10 +3,8 @@ import { decode } from "fast-png";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { EpochMetricsSchema } from "../../shared/bus/mod.ts";
 import { loadCheckpointDir } from "../../shared/checkpoint/codec/mod.ts";
-import { generateShapeDataset } from "../../shared/image/mod.ts";
 import { runTraining } from "./app.ts";
 import { DEFAULT_TRAIN_CONFIG } from "./train_config.ts";
-import { splitIndices } from "./training_data.ts";
 
 await selectBackend("wasm");
 
@@ -53,24 +51,6 @@ Deno.test("a short run on generated shapes reaches ≥ 85% validation accuracy",
   assert.equal(last.manifest.metrics.epoch, 12);
   last.model.dispose();
   await Deno.remove(out, { recursive: true });
-});
-
-Deno.test("the validation split is stratified and the same for the same seed", () => {
-  const labels = [...Array(50).fill(0), ...Array(30).fill(1)];
-  const a = splitIndices(labels, 0.2, 7);
-  assert.deepEqual(a, splitIndices(labels, 0.2, 7));
-  assert.notDeepEqual(a.val, splitIndices(labels, 0.2, 8).val);
-  assert.equal(a.val.filter((i) => labels[i] === 0).length, 10);
-  assert.equal(a.val.filter((i) => labels[i] === 1).length, 6);
-  assert.equal(new Set([...a.train, ...a.val]).size, 80);
-});
-
-Deno.test("the generated dataset is deterministic for a seed and balanced", () => {
-  const a = generateShapeDataset(3, 32, 5);
-  const b = generateShapeDataset(3, 32, 5);
-  assert.deepEqual(a.images[7].data, b.images[7].data);
-  assert.notDeepEqual(a.images[7].data, generateShapeDataset(3, 32, 6).images[7].data);
-  assert.deepEqual(a.labels, [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]);
 });
 
 Deno.test("--resume continues from a checkpoint's weights, epoch count and learning rate", async () => {

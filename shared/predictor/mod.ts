@@ -25,4 +25,4 @@ export { MicroBatcher, type MicroBatchOptions } from "./micro_batcher.ts";
 export { directRunner, type LogitsRunner, poolRunner } from "./logits_runner.ts";
 export { evaluationCrops, modelInput, type Preprocessing, type TestTimeAugmentation } from "./preprocess.ts";
 export { type LabelledPrediction, meanSoftmax, topPredictions } from "./class_scores.ts";
-export { resolveCheckpoint } from "./resolve_checkpoint.ts";
+export { type OpenOptions, openPredictor } from "./open_predictor.ts";

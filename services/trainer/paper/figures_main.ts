@@ -5,7 +5,6 @@
  * @module
  */
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
-import { connectBus } from "../../../shared/bus/mod.ts";
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import {
   encodeRgbPng,
@@ -15,7 +14,7 @@ import {
   neighbourGrid,
   scanImageFolder,
 } from "../../../shared/image/mod.ts";
-import { evaluationCrops, loadPredictor, resolveCheckpoint } from "../../../shared/predictor/mod.ts";
+import { evaluationCrops, openPredictor } from "../../../shared/predictor/mod.ts";
 
 const HELP = `Draw the paper's Fig. 3 and Fig. 4 for a checkpoint.
 
@@ -50,9 +49,7 @@ async function main(args: string[]): Promise<number> {
   }
   const backend = parseBackendName(v.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
-  const nc = v.nats ? await connectBus(v.nats, "figures") : undefined;
-  const predictor = await loadPredictor(await resolveCheckpoint(v.checkpoint, nc));
-  await nc?.close();
+  const predictor = await openPredictor(v.checkpoint, { nats: v.nats, client: "figures" });
   const { manifest } = predictor;
   await Deno.mkdir(v.out!, { recursive: true });
 
