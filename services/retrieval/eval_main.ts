@@ -73,7 +73,7 @@ async function main(args: string[]): Promise<number> {
   predictor.dispose();
 
   const results: Record<string, RetrievalScores> = {};
-  for (const [name, list] of Object.entries(vectors)) results[name] = scoreRetrieval(list, loaded.labels);
+  for (const [name, list] of Object.entries(vectors)) results[name] = await scoreRetrieval(list, loaded.labels);
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
   const lines = [
     `${loaded.images.length} images, ${folder.classNames.length} classes (${folder.classNames.join(", ")}); ` +
@@ -100,7 +100,7 @@ async function main(args: string[]): Promise<number> {
   for (const [i, id] of ids.entries()) {
     const exclude = new Set([id]);
     let t = performance.now();
-    const truth = new Set(exact.search(vectors.fc7[i], 10, exclude).map((h) => h.id));
+    const truth = new Set((await exact.search(vectors.fc7[i], 10, exclude)).map((h) => h.id));
     exactMs += performance.now() - t;
     t = performance.now();
     found += ann.search(vectors.fc7[i], 10, exclude).filter((h) => truth.has(h.id)).length;

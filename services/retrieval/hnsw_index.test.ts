@@ -21,10 +21,10 @@ Deno.test("HNSW search agrees with exact search (recall@10 ≥ 0.95 on clustered
   let found = 0;
   for (let q = 0; q < 50; q++) {
     const query = Float32Array.from(centres[q % 20], (x) => x + rng.normal(0, 0.5));
-    const truth = new Set(exact.search(query, 10).map((h) => h.id));
+    const truth = new Set((await exact.search(query, 10)).map((h) => h.id));
     const hits = ann.search(query, 10);
     found += hits.filter((h) => truth.has(h.id)).length;
-    const best = exact.search(query, 1)[0];
+    const best = (await exact.search(query, 1))[0];
     const same = hits.find((h) => h.id === best.id);
     if (same) assert.ok(Math.abs(same.score - best.score) < 1e-4, "scores are cosine similarities");
   }

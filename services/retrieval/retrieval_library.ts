@@ -216,7 +216,8 @@ export class RetrievalLibrary {
     } else {
       [vector] = await this.#embed(active.predictor, [await decodeImageWithin(query.bytes, this.#options.maxPixels)]);
     }
-    return (active.ann ?? active.index).search(vector, k, exclude).map((hit) => ({
+    const hits = active.ann ? active.ann.search(vector, k, exclude) : await active.index.search(vector, k, exclude);
+    return hits.map((hit) => ({
       ...hit,
       metadata: this.#catalog.get(hit.id)?.metadata ?? {},
     }));

@@ -32,10 +32,14 @@ export function averagePrecision(relevant: ArrayLike<number>): number {
 /**
  * @example
  * ```ts
- * const scores = scoreRetrieval(fc7Vectors, labels);
+ * const scores = await scoreRetrieval(fc7Vectors, labels);
  * ```
  */
-export function scoreRetrieval(vectors: Float32Array[], labels: number[], blockSize = 256): RetrievalScores {
+export async function scoreRetrieval(
+  vectors: Float32Array[],
+  labels: number[],
+  blockSize = 256,
+): Promise<RetrievalScores> {
   const n = vectors.length;
   if (n < 2) throw new RangeError("retrieval needs at least two images");
   const d = vectors[0].length;
@@ -46,7 +50,9 @@ export function scoreRetrieval(vectors: Float32Array[], labels: number[], blockS
   try {
     for (let start = 0; start < n; start += blockSize) {
       const rows = Math.min(blockSize, n - start);
-      const sims = tf.tidy(() => tf.matMul(tf.slice(all, [start, 0], [rows, d]), all, false, true).dataSync());
+      const block = tf.tidy(() => tf.matMul(tf.slice(all, [start, 0], [rows, d]), all, false, true));
+      const sims = await block.data();
+      block.dispose();
       for (let r = 0; r < rows; r++) {
         const query = start + r;
         const scores = sims.subarray(r * n, (r + 1) * n);

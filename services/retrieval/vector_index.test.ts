@@ -14,7 +14,7 @@ function bruteForce(vectors: Map<string, Float32Array>, query: Float32Array, k: 
   }).sort((a, b) => b.score - a.score).slice(0, k);
 }
 
-Deno.test("exact search returns the same neighbours and scores as a brute-force loop", () => {
+Deno.test("exact search returns the same neighbours and scores as a brute-force loop", async () => {
   const rng = new SeededRandom(1);
   const index = new VectorIndex(37);
   const vectors = new Map<string, Float32Array>();
@@ -27,7 +27,7 @@ Deno.test("exact search returns the same neighbours and scores as a brute-force 
   for (let trial = 0; trial < 5; trial++) {
     const query = Float32Array.from({ length: 37 }, () => rng.normal());
     const expected = bruteForce(vectors, query, 10);
-    const actual = index.search(query, 10);
+    const actual = await index.search(query, 10);
     assert.deepEqual(actual.map((h) => h.id), expected.map((h) => h.id));
     actual.forEach((h, i) => assert.ok(Math.abs(h.score - expected[i].score) < 1e-5));
   }
@@ -36,21 +36,21 @@ Deno.test("exact search returns the same neighbours and scores as a brute-force 
   assert.equal(tf.memory().numTensors, before);
 });
 
-Deno.test("removing and replacing entries keeps search consistent; excluded ids are skipped", () => {
+Deno.test("removing and replacing entries keeps search consistent; excluded ids are skipped", async () => {
   const index = new VectorIndex(3);
   index.add("x", [1, 0, 0]);
   index.add("y", [0, 1, 0]);
   index.add("z", [0, 0, 1]);
   index.add("xy", [1, 1, 0]);
-  assert.deepEqual(index.search([1, 0.1, 0], 2).map((h) => h.id), ["x", "xy"]);
+  assert.deepEqual((await index.search([1, 0.1, 0], 2)).map((h) => h.id), ["x", "xy"]);
   assert.ok(index.remove("x"));
   assert.ok(!index.remove("x"));
-  assert.deepEqual(index.search([1, 0.1, 0], 2).map((h) => h.id), ["xy", "y"]);
+  assert.deepEqual((await index.search([1, 0.1, 0], 2)).map((h) => h.id), ["xy", "y"]);
   index.add("z", [1, 0.05, 0]);
   assert.equal(index.size, 3);
-  assert.deepEqual(index.search([1, 0.1, 0], 1).map((h) => h.id), ["z"]);
-  assert.deepEqual(index.search([1, 0.1, 0], 2, new Set(["z"])).map((h) => h.id), ["xy", "y"]);
-  assert.ok(Math.abs(index.search([2, 0, 0], 1)[0].score - 1 / Math.sqrt(1.0025)) < 1e-6);
+  assert.deepEqual((await index.search([1, 0.1, 0], 1)).map((h) => h.id), ["z"]);
+  assert.deepEqual((await index.search([1, 0.1, 0], 2, new Set(["z"]))).map((h) => h.id), ["xy", "y"]);
+  assert.ok(Math.abs((await index.search([2, 0, 0], 1))[0].score - 1 / Math.sqrt(1.0025)) < 1e-6);
   assert.throws(() => index.add("bad", [1, 2]), /2 dimensions, the index 3/);
   index.dispose();
 });

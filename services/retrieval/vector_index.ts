@@ -98,7 +98,7 @@ export class VectorIndex {
   }
 
   /** The `k` most cosine-similar entries to `query`, best first, skipping `exclude`. */
-  search(query: ArrayLike<number>, k: number, exclude: ReadonlySet<string> = new Set()): Neighbour[] {
+  async search(query: ArrayLike<number>, k: number, exclude: ReadonlySet<string> = new Set()): Promise<Neighbour[]> {
     if (query.length !== this.dimension) {
       throw new RangeError(`query has ${query.length} dimensions, the index ${this.dimension}`);
     }
@@ -111,7 +111,8 @@ export class VectorIndex {
       const scores = tf.reshape(tf.matMul(matrix, tf.tensor2d(l2Normalize(query), [this.dimension, 1])), [n]);
       return tf.topk(scores, want);
     });
-    const [scores, rows] = [values.dataSync(), indices.dataSync()];
+    // Awaited reads: the synchronous ones fail on WebGPU in Deno.
+    const [scores, rows] = await Promise.all([values.data(), indices.data()]);
     tf.dispose([values, indices]);
     const hits: Neighbour[] = [];
     for (let i = 0; i < rows.length && hits.length < k; i++) {

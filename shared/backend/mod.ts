@@ -20,3 +20,4 @@ export {
   parseBackendName,
   selectBackend,
 } from "./select_backend.ts";
+export { storageBindingLimit } from "./storage_binding_limit.ts";

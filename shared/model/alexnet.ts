@@ -8,6 +8,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { storageBindingLimit } from "../backend/storage_binding_limit.ts";
+import { UsageError } from "../cli/usage_error.ts";
 import {
   type AlexNetSpec,
   buildAlexNet,
@@ -23,6 +25,16 @@ export class InputShapeError extends Error {
 }
 
 /**
+ * A weight or activation larger than the device lets one kernel bind (WebGPU's
+ * `maxStorageBufferBindingSize`): refused before running, since the backend would read it as zeros.
+ */
+export class DeviceLimitError extends UsageError {
+  override name = "DeviceLimitError";
+}
+
+const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/**
  * @example
  * ```ts
  * const net = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 128 });
@@ -36,6 +48,8 @@ export class AlexNet {
   readonly network: tf.LayersModel;
   readonly spec: Required<AlexNetSpec>;
   #taps = new Map<string, tf.LayersModel>();
+  /** Batch sizes already checked against the device's binding limit. */
+  readonly #fits = new Set<number>();
 
   constructor(network: tf.LayersModel, spec: AlexNetSpec) {
     this.network = network;
@@ -65,6 +79,45 @@ export class AlexNet {
     if (batch.rank !== 4 || h !== s || w !== s || c !== 3) {
       throw new InputShapeError(`expected a batch of shape [n, ${s}, ${s}, 3] (NHWC), got [${batch.shape}]`);
     }
+    this.assertFitsDevice(batch.shape[0]);
+  }
+
+  /**
+   * Throws a {@linkcode DeviceLimitError} when a weight, or an activation of a batch of `n`
+   * images, is larger than one storage binding of the active backend (WebGPU); a no-op on
+   * backends without that limit. Every forward pass checks it.
+   */
+  assertFitsDevice(n: number): void {
+    const limit = storageBindingLimit();
+    if (limit === null || this.#fits.has(n)) return;
+    const adapter = `this WebGPU adapter's limit of ${MB(limit)} for one storage binding (maxStorageBufferBindingSize)`;
+    for (const layer of this.network.layers) {
+      for (const weight of layer.weights) {
+        const bytes = (weight.shape as number[]).reduce((a, b) => a * b, 1) * 4;
+        if (bytes > limit) {
+          // FC weights grow with the square of the width.
+          const width = Math.floor(100 * this.spec.width * Math.sqrt(limit / bytes)) / 100;
+          throw new DeviceLimitError(
+            `the ${layer.name} ${weight.name.split("/").at(-1)!.replace(/_\d+$/, "")} [${weight.shape}] is ${
+              MB(bytes)
+            }, ` +
+              `over ${adapter}; use a narrower network (--width ${width} fits) ` +
+              `or another backend (--backend wasm)`,
+          );
+        }
+      }
+      const shape = (layer.outputShape as number[]).slice(1);
+      const bytes = n * shape.reduce((a, b) => a * b, 1) * 4;
+      if (bytes > limit) {
+        const batch = Math.max(1, Math.floor((n * limit) / bytes));
+        throw new DeviceLimitError(
+          `the output of ${layer.name} for ${n} images is ${
+            MB(bytes)
+          }, over ${adapter}; use batches of at most ${batch}`,
+        );
+      }
+    }
+    this.#fits.add(n);
   }
 
   /**

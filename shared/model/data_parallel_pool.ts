@@ -8,6 +8,8 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
+import { UsageError } from "../cli/usage_error.ts";
 import type { AlexNet } from "./alexnet.ts";
 import { trainableLayout, type WorkerReply, type WorkerRequest } from "./replica_worker.ts";
 import type { SgdMomentumOptions } from "./sgd_momentum.ts";
@@ -83,8 +85,19 @@ export class DataParallelPool {
     this.#parameters = parameters;
   }
 
-  /** Starts the workers with replicas of `model` (its current weights). */
+  /**
+   * Starts the workers with replicas of `model` (its current weights). Each replica is a WASM
+   * instance, so the pool stands in for WASM's missing threads; on another backend (a GPU) it is
+   * refused with a {@linkcode UsageError}.
+   */
   static async start(model: AlexNet, options: PoolOptions): Promise<DataParallelPool> {
+    const backend = tf.getBackend();
+    if (backend !== "wasm") {
+      throw new UsageError(
+        `--workers ${options.workers} runs ${options.workers} WASM instances in Web Workers, one per CPU core; ` +
+          `the ${backend} backend does the work on its device — leave --workers out`,
+      );
+    }
     const members = Array.from({ length: options.workers }, () => new PoolMember());
     const { total } = trainableLayout(model);
     const gradients = new SharedArrayBuffer(options.sgd ? total * 4 * options.workers : 0);

@@ -12,7 +12,7 @@
  *
  * @module
  */
-export { AlexNet, InputShapeError } from "./alexnet.ts";
+export { AlexNet, DeviceLimitError, InputShapeError } from "./alexnet.ts";
 export {
   type AlexNetSpec,
   AlexNetSpecError,

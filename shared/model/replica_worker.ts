@@ -56,13 +56,11 @@ export function trainableLayout(model: AlexNet): { variables: tf.Variable[]; off
 }
 
 /**
- * Copies a tensor's values into `target` at `offset`: straight from the WASM heap when the
- * backend keeps its data there (one copy, no intermediate array of the gradient's size).
+ * Copies a tensor's values into `target` at `offset`, straight from the WASM heap (one copy, no
+ * intermediate array of the gradient's size). Replicas always run the WASM backend.
  */
 function copyInto(tensor: tf.Tensor, target: Float32Array, offset: number): void {
-  const backend = tf.backend() as Partial<BackendWasm>;
-  const values = backend.typedArrayFromHeap ? backend.typedArrayFromHeap(tensor) : tensor.dataSync();
-  target.set(values as Float32Array, offset);
+  target.set((tf.backend() as BackendWasm).typedArrayFromHeap(tensor) as Float32Array, offset);
 }
 
 /**
