@@ -44,12 +44,21 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
   const trainCount = data.train.images.length, valCount = data.val.images.length;
   const pca = config.augment.pca ? computeColourPca(data.train.images) : null;
   const schedule = new PlateauSchedule(resumed?.learningRate ?? config.lr, config.patience);
-  const loop = await TrainingLoop.start(model, {
+  const loop = await TrainingLoop.start(model, data.train, {
     ...config,
     learningRate: schedule.learningRate,
     augmentation: { inputSize, crop: config.augment.crop, flip: config.augment.flip, pca },
+  }).catch((error) => {
+    model.dispose();
+    throw error;
   });
+  data.train.images.length = 0; // the loop's pipeline holds them now, in shared memory
   if (loop.workers) io.log(`data-parallel: ${loop.workers} workers, each with its own WASM instance`);
+  io.log(
+    loop.loaderWorkers
+      ? `input: batches prepared ahead in ${loop.loaderWorkers} Web Worker(s)`
+      : "input: batches prepared ahead on this thread, between steps",
+  );
   const reporter = new EpochReporter({ ...config, runId, outDir }, io);
   const checkpoints = new Checkpointer({
     runId,
@@ -72,7 +81,7 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     for (let epoch = first; epoch < first + config.epochs; epoch++) {
       const started = performance.now();
       const progress = reporter.epoch(epoch, trainCount);
-      const train = await loop.epoch(epoch, data.train, data.classNames.length, progress.tick);
+      const train = await loop.epoch(epoch, data.classNames.length, progress.tick);
       const trainSeconds = progress.done();
       await loop.syncWeights(); // the workers hold the current weights
       const val = valCount > 0 ? await evaluateSplit(model, data.val, config.batchSize) : null;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { generateShapeDataset } from "../../shared/image/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";
@@ -19,18 +20,21 @@ const settings = {
 
 Deno.test("an epoch visits every training image once, in batches, and the loss falls over epochs", async () => {
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 4, inputSize: 63, width: 0.25, seed: 1 });
-  const loop = await TrainingLoop.start(model, settings);
+  const loop = await TrainingLoop.start(model, data, { ...settings, loaderWorkers: 1 });
   try {
+    assert.equal(loop.loaderWorkers, 1);
     const batches: number[] = [];
-    const first = await loop.epoch(1, data, 4, (images, loss) => {
+    const first = await loop.epoch(1, 4, (images, loss) => {
       assert.ok(Number.isFinite(loss));
       batches.push(images);
     });
     assert.deepEqual(batches, [10, 10, 4]);
     assert.ok(first.accuracy >= 0 && first.accuracy <= 1);
+    const tensors = tf.memory().numTensors; // weights, and the momentum made by the first step
     let last = first;
-    for (let epoch = 2; epoch <= 8; epoch++) last = await loop.epoch(epoch, data, 4, () => {});
+    for (let epoch = 2; epoch <= 8; epoch++) last = await loop.epoch(epoch, 4, () => {});
     assert.ok(last.loss < first.loss, `loss ${first.loss} → ${last.loss}`);
+    assert.equal(tf.memory().numTensors, tensors, "further steps leave no tensors behind");
     loop.learningRate = 0.001;
     assert.equal(loop.learningRate, 0.001);
   } finally {
@@ -41,11 +45,11 @@ Deno.test("an epoch visits every training image once, in batches, and the loss f
 
 Deno.test("a diverging run stops with a message saying what to do", async () => {
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 4, inputSize: 63, width: 0.25, seed: 1 });
-  const loop = await TrainingLoop.start(model, { ...settings, learningRate: 1e6 });
+  const loop = await TrainingLoop.start(model, data, { ...settings, learningRate: 1e6, loaderWorkers: 0 });
   try {
     await assert.rejects(
       (async () => {
-        for (let epoch = 1; epoch <= 5; epoch++) await loop.epoch(epoch, data, 4, () => {});
+        for (let epoch = 1; epoch <= 5; epoch++) await loop.epoch(epoch, 4, () => {});
       })(),
       /training diverged at epoch \d+ \(loss (NaN|Infinity)\); lower --lr/,
     );

@@ -26,5 +26,5 @@ export {
   TORCHVISION_KEYS,
 } from "./build_alexnet.ts";
 export { SgdMomentum, type SgdMomentumOptions } from "./sgd_momentum.ts";
-export { type StepResult, trainStep } from "./train_step.ts";
+export { startTrainStep, type StepResult, trainStep } from "./train_step.ts";
 export { DataParallelPool, type PoolOptions } from "./data_parallel_pool.ts";

@@ -1,7 +1,9 @@
 /**
  * One SGD step on a batch: forward with dropout, softmax cross-entropy, gradients of every
  * trainable variable, the paper's momentum update. Shared by the training loop and the
- * benchmark, so both measure the same work.
+ * benchmark, so both measure the same work. {@linkcode startTrainStep} queues the step and
+ * hands back its loss and predictions as promises, so a loop can queue the next step before
+ * they are read (on a GPU a read waits for the device; the update itself never does).
  *
  * @module
  */
@@ -13,6 +15,38 @@ import type { SgdMomentum } from "./sgd_momentum.ts";
 export interface StepResult {
   loss: number;
   predicted: Int32Array;
+}
+
+/**
+ * Queues the step (the update is applied to the variables when this returns); its result
+ * arrives when the device has computed it.
+ *
+ * @example
+ * ```ts
+ * const pending = startTrainStep(model, sgd, x, y);
+ * // … queue the next batch …
+ * const { loss } = await pending;
+ * ```
+ */
+export function startTrainStep(
+  model: AlexNet,
+  sgd: SgdMomentum,
+  x: tf.Tensor4D,
+  y: tf.Tensor,
+  options: { dropout?: boolean } = {},
+): Promise<StepResult> {
+  let predicted: tf.Tensor | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = model.logitsTensor(x, options.dropout ?? true);
+    predicted = tf.keep(tf.argMax(logits, 1));
+    return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+  });
+  sgd.apply(grads);
+  const classes = predicted!;
+  return Promise.all([value.data(), classes.data()]).then(([loss, labels]) => ({
+    loss: loss[0],
+    predicted: labels as Int32Array,
+  })).finally(() => tf.dispose([value, classes]));
 }
 
 /**
@@ -28,15 +62,5 @@ export async function trainStep(
   y: tf.Tensor,
   options: { dropout?: boolean } = {},
 ): Promise<StepResult> {
-  let predicted: tf.Tensor | null = null;
-  const { value, grads } = tf.variableGrads(() => {
-    const logits = model.logitsTensor(x, options.dropout ?? true);
-    predicted = tf.keep(tf.argMax(logits, 1));
-    return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-  });
-  sgd.apply(grads);
-  const loss = (await value.data())[0];
-  const classes = (await predicted!.data()) as Int32Array;
-  tf.dispose([value, predicted!]);
-  return { loss, predicted: classes };
+  return await startTrainStep(model, sgd, x, y, options);
 }
