@@ -18,7 +18,7 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { releaseInfos, runWasmKernel } from "./wasm_kernel_call.ts";
+import { releaseInfos, runWasmKernel } from "./kernel_call.ts";
 
 function conv2dBackpropFilterWasm(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };

@@ -18,10 +18,10 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { releaseInfos, runWasmKernel, type WasmKernelFunc } from "./wasm_kernel_call.ts";
+import { type KernelCall, releaseInfos, runWasmKernel } from "./kernel_call.ts";
 
 /** Builds the replacement, falling back to `original` for strided convolutions. */
-export function conv2dBackpropInputWasmConfig(original: WasmKernelFunc): KernelConfig {
+export function conv2dBackpropInputWasmConfig(original: KernelCall): KernelConfig {
   function conv2dBackpropInputWasm(args: {
     inputs: { dy: TensorInfo; filter: TensorInfo };
     backend: BackendWasm;
@@ -44,7 +44,7 @@ export function conv2dBackpropInputWasmConfig(original: WasmKernelFunc): KernelC
       info.strideHeight !== 1 || info.strideWidth !== 1 || info.dataFormat !== "channelsLast" ||
       padBefore[0] < 0 || padBefore[1] < 0
     ) {
-      return original(args as unknown as Parameters<WasmKernelFunc>[0]);
+      return original(args as unknown as Parameters<KernelCall>[0]);
     }
     // Full correlation: dx[y] = Σ_r dy[y + top - r]·W[r] = Σ_r' dy[y - padBefore + r']·Wflip[r'].
     const padAfter = [

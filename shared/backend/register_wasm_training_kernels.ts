@@ -5,10 +5,10 @@
  * @module
  */
 import { BatchMatMul, Conv2DBackpropInput, registerKernel, unregisterKernel } from "@tensorflow/tfjs";
-import { batchMatMulWasmConfig } from "./batch_mat_mul_wasm.ts";
+import { transposedBatchMatMulConfig } from "./transposed_batch_mat_mul.ts";
 import { conv2dBackpropFilterWasmConfig } from "./conv2d_backprop_filter_wasm.ts";
 import { conv2dBackpropInputWasmConfig } from "./conv2d_backprop_input_wasm.ts";
-import { wasmKernel } from "./wasm_kernel_call.ts";
+import { wasmKernel } from "./kernel_call.ts";
 
 let registered = false;
 
@@ -28,7 +28,7 @@ export function registerWasmTrainingKernels(): void {
   const originalBackpropInput = wasmKernel(Conv2DBackpropInput);
   unregisterKernel(BatchMatMul, "wasm");
   unregisterKernel(Conv2DBackpropInput, "wasm");
-  registerKernel(batchMatMulWasmConfig(originalMatMul));
+  registerKernel(transposedBatchMatMulConfig("wasm", originalMatMul, { packsSecondOperand: true }));
   registerKernel(conv2dBackpropInputWasmConfig(originalBackpropInput));
   registerKernel(conv2dBackpropFilterWasmConfig);
 }

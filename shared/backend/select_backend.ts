@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { UsageError } from "../cli/usage_error.ts";
 import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
+import { registerWebgpuTrainingKernels } from "./register_webgpu_training_kernels.ts";
 
 /** Every value `--backend` accepts. */
 export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -80,6 +81,7 @@ async function tryWebgpu(requireRealAdapter: boolean): Promise<string | null> {
   }
   await import("@tensorflow/tfjs-backend-webgpu");
   if (!(await tf.setBackend("webgpu"))) return "the WebGPU backend failed to initialise";
+  registerWebgpuTrainingKernels();
   return null;
 }
 

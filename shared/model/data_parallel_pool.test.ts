@@ -4,6 +4,7 @@ import { selectBackend } from "../backend/select_backend.ts";
 import { relativeError } from "../checkpoint/codec/torch_parity.ts";
 import { AlexNet } from "./alexnet.ts";
 import { DataParallelPool } from "./data_parallel_pool.ts";
+import { UsageError } from "../cli/usage_error.ts";
 import { meanOfSlots } from "./replica_worker.ts";
 import { SgdMomentum } from "./sgd_momentum.ts";
 import { trainStep } from "./train_step.ts";
@@ -73,4 +74,18 @@ Deno.test("the shared-memory all-reduce weights each slot by its share and skips
   meanOfSlots(all, 4, shares, 2, 4);
   assert.deepEqual([...all.subarray(0, 4)], [4, 5, 6, 7]);
   assert.deepEqual([...all.subarray(4)], [1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
+Deno.test("the pool (WASM instances in Web Workers) is refused on another backend with a usage error", async () => {
+  await selectBackend("cpu");
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25 });
+  try {
+    await assert.rejects(
+      DataParallelPool.start(model, { workers: 2 }),
+      (e: Error) => e instanceof UsageError && /--workers 2 .* the cpu backend .* leave --workers out/.test(e.message),
+    );
+  } finally {
+    model.dispose();
+    await selectBackend("wasm");
+  }
 });

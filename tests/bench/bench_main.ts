@@ -23,16 +23,21 @@ import { decodeImage, IMAGENET_NORMALIZATION, scanImageFolder } from "../../shar
 import { IMAGENET_SYNSETS } from "../../shared/labels/mod.ts";
 import { AlexNet, DataParallelPool, SgdMomentum, trainStep } from "../../shared/model/mod.ts";
 import { modelInput } from "../../shared/predictor/mod.ts";
+import { measureDevice } from "./device_bench.ts";
 
 const HELP = `Benchmark training and inference against PyTorch CPU on this machine.
 
 Usage: deno task bench [--quick] [--out FILE] [--data DIR] [--backends wasm,cpu,webgpu] [--no-torch] [--no-http]
+                       [--gpu-width F] [--gpu-input-size N] [--gpu-batches 32,128,256] [--gpu-infer-batches 1,32,256]
 
   --quick          alexnet-owt only, fewer repeats (about a minute)
   --repeats N      timed repeats per measurement after warm-up (default 3; medians are reported)
   --data DIR       photos for the decode+preprocess rate and HTTP requests (default ../shared/data/dogs-vs-cats-2k)
   --backends LIST  tfjs backends to measure, first one wasm (default wasm,cpu; add webgpu where a GPU is; other
                    backends' logits are checked against WASM's and a wrong answer voids the rate)
+  --gpu-*          the WebGPU section (alexnet-owt): width multiplier (default 1; 0.9 fits a 128 MiB binding limit),
+                   input size (224), training batches (32,128,256: tight-loop step and trainer epoch), inference
+                   batches (1,32,256); with CUDA PyTorch on the machine it is the peer at the same batches
   --out FILE       JSON results (default runs/bench/bench-<time>.json)
   --python PATH    Python with torch and torchvision (default /usr/bin/python3)`;
 
@@ -99,7 +104,7 @@ async function checkAgainstWasm(model: AlexNet, arch: Architecture, size: number
 }
 
 async function measureTfjs(
-  backend: "wasm" | "cpu" | "webgpu",
+  backend: "wasm" | "cpu",
   arch: Architecture,
   size: number,
   repeats: number,
@@ -123,7 +128,7 @@ async function measureTfjs(
     log(`${engine} ${arch}@${size}: inference batch 1 …`);
     const b1 = await timeIt(() => model.logits(x1), backend === "wasm" ? 3 : 1, backend === "wasm" ? repeats * 3 : 1);
     if (backend !== "wasm") {
-      // A rate means nothing if the answers are wrong (the software WebGPU adapter here returns garbage fast).
+      // A rate means nothing if the answers are wrong.
       const error = await checkAgainstWasm(model, arch, size);
       const verdict = error === null
         ? "not checked against WASM"
@@ -137,11 +142,7 @@ async function measureTfjs(
         inferB1: error !== null && error > 1e-3 ? null : 1 / b1,
         inferB32: null,
         trainB32: null,
-        note: `${verdict}; ${
-          backend === "cpu"
-            ? "pure-JS backend: batch 32 and training skipped (minutes per step)"
-            : "software WebGPU adapter (no GPU here): batch 32 and training skipped"
-        }`,
+        note: `${verdict}; pure-JS backend: batch 32 and training skipped (minutes per step)`,
       };
     }
     log(`${engine} ${arch}@${size}: inference batch 32 …`);
@@ -218,6 +219,31 @@ async function measureTorch(python: string, networks: string[], repeats: number,
       threads: number;
       results: { network: Architecture; inputSize: number; inferB1: number; inferB32: number; trainB32: number }[];
       peakRssMiB: number;
+    };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** The PyTorch peer on CUDA at the WebGPU section's batch sizes, or why it could not run. */
+async function measureTorchCuda(
+  python: string,
+  gpu: { inputSize: number; trainBatches: number[]; inferBatches: number[] },
+  repeats: number,
+  log: (line: string) => void,
+) {
+  if (!(await ensureTorch(python, log))) return { error: `${python} cannot import torch` };
+  log("PyTorch CUDA peer …");
+  const script = new URL("./bench_torch_peer.py", import.meta.url).pathname;
+  const args = [script, "--device", "cuda", "--repeats", String(repeats), "--input-size", String(gpu.inputSize)];
+  args.push("--train-batches", gpu.trainBatches.join(","), "--infer-batches", gpu.inferBatches.join(","));
+  try {
+    const { success, stdout, stderr } = await new Deno.Command(python, { args }).output();
+    if (!success) return { error: new TextDecoder().decode(stderr).trim().split("\n").at(-1) ?? "failed" };
+    return JSON.parse(new TextDecoder().decode(stdout)) as {
+      engine: string;
+      device: string;
+      batches: { batch: number; inferImagesPerSec: number | null; trainImagesPerSec: number | null }[];
     };
   } catch (error) {
     return { error: (error as Error).message };
@@ -385,6 +411,10 @@ async function main(args: string[]): Promise<number> {
       python: { type: "string", default: Deno.env.get("PYTHON") ?? "/usr/bin/python3" },
       "no-torch": { type: "boolean" },
       "no-http": { type: "boolean" },
+      "gpu-width": { type: "string", default: "1" },
+      "gpu-input-size": { type: "string", default: "224" },
+      "gpu-batches": { type: "string", default: "32,128,256" },
+      "gpu-infer-batches": { type: "string", default: "1,32,256" },
       help: { type: "boolean" },
     },
   });
@@ -427,7 +457,45 @@ async function main(args: string[]): Promise<number> {
   // put the bench's own leftovers into the cold-start number.
   if (!values["no-http"] && photos.length > 0) http = await measureHttp(photos, values.quick ? 60 : 200, 4, log);
 
-  for (const backend of backends as ("wasm" | "cpu" | "webgpu")[]) {
+  const deviceSections = [];
+  const positiveList = (flag: string, text: string) => {
+    const list = text.split(",").map(Number);
+    if (!list.every((n) => Number.isInteger(n) && n > 0)) throw new UsageError(`--${flag} takes positive integers`);
+    return list;
+  };
+  const gpu = {
+    width: Number(values["gpu-width"]),
+    inputSize: Number(values["gpu-input-size"]),
+    trainBatches: positiveList("gpu-batches", values["gpu-batches"]!),
+    inferBatches: positiveList("gpu-infer-batches", values["gpu-infer-batches"]!),
+  };
+  if (!(gpu.width > 0 && gpu.width <= 1) || !Number.isInteger(gpu.inputSize) || gpu.inputSize < 63) {
+    throw new UsageError("--gpu-width must be in (0, 1] and --gpu-input-size an integer ≥ 63");
+  }
+  // The trainer's epoch against its own tight-loop step: on WASM with the workers, and on WebGPU.
+  deviceSections.push(
+    await measureDevice({
+      backend: "wasm",
+      arch: "alexnet-owt",
+      inputSize: 224,
+      width: 1,
+      trainBatches: [32],
+      inferBatches: [],
+      workers: navigator.hardwareConcurrency,
+      repeats,
+      log,
+    }),
+  );
+  if (backends.includes("webgpu")) {
+    deviceSections.push(
+      await measureDevice({ backend: "webgpu", arch: "alexnet-owt", ...gpu, workers: 1, repeats, log }),
+    );
+  }
+  const cudaPeer = backends.includes("webgpu") && !values["no-torch"]
+    ? await measureTorchCuda(values.python!, gpu, repeats, log)
+    : { error: "not asked for (--backends without webgpu, or --no-torch)" };
+
+  for (const backend of backends.filter((b) => b !== "webgpu") as ("wasm" | "cpu")[]) {
     for (const { arch, size } of networks) {
       try {
         rows.push(await measureTfjs(backend, arch, size, repeats, log));
@@ -506,6 +574,36 @@ async function main(args: string[]): Promise<number> {
       : "HTTP classify: not measured",
     `peak RSS: bench process (tfjs, training at batch 32) ${fmt(trainingRss, 0)} MiB` +
     ("results" in torch ? `; PyTorch peer ${fmt(torch.peakRssMiB, 0)} MiB` : ""),
+    "",
+    "Trainer epoch against the tight-loop step (alexnet-owt; epoch = the trainer's input pipeline, augmentation and " +
+    "step over 4 batches of generated images; step = the same step on a resident batch):",
+    "",
+    "| backend | input | width | batch | workers | infer img/s | step img/s | epoch img/s | epoch/step | PyTorch CUDA infer | PyTorch CUDA train | note |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...deviceSections.flatMap((section) =>
+      (section.rows.length > 0 ? section.rows : [null]).map((r) => {
+        const cuda = r && r.backend === "webgpu" && "batches" in cudaPeer
+          ? cudaPeer.batches.find((b) => b.batch === r.batch)
+          : undefined;
+        return r
+          ? `| ${r.backend} | ${r.inputSize} | ${r.width} | ${r.batch} | ${r.workers || "–"} | ${
+            fmt(r.inferImagesPerSec)
+          } | ${fmt(r.stepImagesPerSec)} | ${fmt(r.epochImagesPerSec)} | ${fmt(r.epochOverStep, 2)} | ${
+            fmt(cuda?.inferImagesPerSec)
+          } | ${fmt(cuda?.trainImagesPerSec)} | ${
+            section.logitsError !== null ? `logits vs WASM ${section.logitsError.toExponential(1)}` : ""
+          } |`
+          : `| (device section) | | | | | | | | | | | ${section.note ?? "not measured"} |`;
+      })
+    ),
+    "error" in cudaPeer
+      ? `PyTorch CUDA peer: ${cudaPeer.error}`
+      : `PyTorch CUDA peer: ${cudaPeer.engine} on ${cudaPeer.device}`,
+    ...deviceSections.filter((s) => s.kernels.length > 0).flatMap((s) => [
+      "",
+      `Slowest kernels of one ${s.rows[0]?.backend} training step at batch ${s.kernelBatch} (tf.profile, ms):`,
+      ...s.kernels.slice(0, 15).map((k) => `  ${k.ms.toFixed(1).padStart(9)}  ${k.kernel} ${k.inputShapes}`),
+    ]),
   ];
   console.log(lines.join("\n"));
   const out = values.out ?? join("runs", "bench", `bench-${startedAt.replace(/[-:]/g, "").slice(0, 15)}.json`);
@@ -522,6 +620,8 @@ async function main(args: string[]): Promise<number> {
         preprocess,
         http,
         peakRssMiB: { trainingProcess: trainingRss, pytorch: "results" in torch ? torch.peakRssMiB : null },
+        device: deviceSections,
+        pytorchCuda: cudaPeer,
       },
       null,
       2,

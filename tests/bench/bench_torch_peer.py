@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""PyTorch CPU peer for `deno task bench`: the same networks, batch sizes and measurements.
+"""PyTorch peer for `deno task bench`: the same networks, batch sizes and measurements.
 
-Prints one JSON object: images/s for inference at batch 1 and 32 and for an SGD-momentum
-training step at batch 32, for AlexNet-OWT at 224 (torchvision's own model) and the paper's
-AlexNet at 227 (LRN, two-tower grouping, ceil pooling, built here), plus peak RSS.
+On the CPU (default) it prints one JSON object: images/s for inference at batch 1 and 32 and
+for an SGD-momentum training step at batch 32, for AlexNet-OWT at 224 (torchvision's own
+model) and the paper's AlexNet at 227 (LRN, two-tower grouping, ceil pooling, built here),
+plus peak RSS. With `--device cuda` it measures torchvision's AlexNet on the GPU at the
+WebGPU section's batch sizes (fp32), synchronising before each clock read.
 Run by the benchmark with Debian's python3-torch; usable alone:
-    /usr/bin/python3 services/trainer/bench_torch_peer.py --threads 2 --repeats 3
+    /usr/bin/python3 tests/bench/bench_torch_peer.py --threads 2 --repeats 3
+    python3 tests/bench/bench_torch_peer.py --device cuda --train-batches 32,128,256 --infer-batches 1,32,256
 """
 import argparse
 import json
@@ -66,12 +69,60 @@ def measure(name: str, net: nn.Module, size: int, repeats: int) -> dict:
     return {"network": name, "inputSize": size, "inferB1": 1 / b1, "inferB32": 32 / b32, "trainB32": 32 / train}
 
 
+def measure_cuda(args) -> None:
+    if not torch.cuda.is_available():
+        raise SystemExit("no CUDA device for PyTorch on this machine")
+    device = torch.device("cuda")
+    net = torchvision.models.alexnet().to(device)
+    size = args.input_size
+
+    def timed(fn, warmup: int) -> float:
+        def run():
+            fn()
+            torch.cuda.synchronize()
+        return median_seconds(run, warmup, args.repeats)
+
+    batches = {}
+    net.eval()
+    with torch.no_grad():
+        for b in [int(x) for x in args.infer_batches.split(",")]:
+            x = torch.randn(b, 3, size, size, device=device)
+            batches.setdefault(b, {"batch": b, "inferImagesPerSec": None, "trainImagesPerSec": None})
+            batches[b]["inferImagesPerSec"] = b / timed(lambda: net(x), 3)
+    net.train()
+    opt = torch.optim.SGD(net.parameters(), lr=0.001, momentum=0.9, weight_decay=5e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    for b in [int(x) for x in args.train_batches.split(",")]:
+        x = torch.randn(b, 3, size, size, device=device)
+        y = torch.randint(0, 1000, (b,), device=device)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss_fn(net(x), y).backward()
+            opt.step()
+
+        batches.setdefault(b, {"batch": b, "inferImagesPerSec": None, "trainImagesPerSec": None})
+        batches[b]["trainImagesPerSec"] = b / timed(step, 3)
+    print(json.dumps({
+        "engine": f"pytorch {torch.__version__} cuda fp32",
+        "device": torch.cuda.get_device_name(0),
+        "batches": sorted(batches.values(), key=lambda r: r["batch"]),
+    }))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--networks", default="alexnet-owt,alexnet")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--input-size", type=int, default=224)
+    parser.add_argument("--train-batches", default="32,128,256")
+    parser.add_argument("--infer-batches", default="1,32,256")
     args = parser.parse_args()
+    if args.device == "cuda":
+        measure_cuda(args)
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     results = []

@@ -1,0 +1,84 @@
+/**
+ * The kernels `shared/backend` registers for WebGPU, against the pure-JS CPU backend, on
+ * whatever adapter the machine has (Mesa's lavapipe in CI).
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import seedrandom from "seedrandom";
+import { selectBackend } from "./select_backend.ts";
+
+await selectBackend("cpu");
+await selectBackend("webgpu");
+
+function randomArray(rng: () => number, size: number): Float32Array {
+  return Float32Array.from({ length: size }, () => rng() * 2 - 1);
+}
+
+/** max |Δ| / max |ref| ≤ 1e-4. */
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
+  let maxRef = 0, maxDiff = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+  }
+  assert.ok(maxRef > 0, `${label}: reference is all zeros`);
+  assert.ok(maxDiff / maxRef <= 1e-4, `${label}: max |Δ| ${maxDiff} vs max |ref| ${maxRef}`);
+}
+
+/** `f` on WebGPU and on the CPU backend, with the same inputs; each result read back awaited. */
+async function onBoth(
+  inputs: { shape: number[]; values: Float32Array }[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+): Promise<{ webgpu: Float32Array[]; cpu: Float32Array[] }> {
+  const results: Record<string, Float32Array[]> = {};
+  for (const backend of ["webgpu", "cpu"]) {
+    tf.setBackend(backend);
+    const xs = inputs.map((x) => tf.tensor(x.values, x.shape));
+    const before = tf.memory().numTensors;
+    const out = [f(...xs)].flat();
+    results[backend] = await Promise.all(out.map(async (t) => (await t.data()) as Float32Array));
+    tf.dispose(out);
+    assert.equal(tf.memory().numTensors, before, `${backend} leaked tensors`);
+    tf.dispose(xs);
+  }
+  tf.setBackend("webgpu");
+  return { webgpu: results.webgpu, cpu: results.cpu };
+}
+
+Deno.test("the transposed-product BatchMatMul is the one registered for WebGPU", () => {
+  assert.equal(tf.getKernel("BatchMatMul", "webgpu")?.kernelFunc.name, "transposedBatchMatMul");
+});
+
+const matMulCases = [
+  { a: [7, 5], b: [5, 3], transposeA: false, transposeB: false },
+  { a: [5, 7], b: [5, 3], transposeA: true, transposeB: false },
+  { a: [7, 5], b: [3, 5], transposeA: false, transposeB: true },
+  { a: [5, 7], b: [3, 5], transposeA: true, transposeB: true },
+  { a: [2, 6, 4], b: [2, 3, 6], transposeA: true, transposeB: true },
+  // fc-shaped: a weight gradient xᵀ·dy and an input gradient dy·Wᵀ
+  { a: [16, 576], b: [16, 256], transposeA: true, transposeB: false },
+  { a: [16, 256], b: [576, 256], transposeA: false, transposeB: true },
+];
+
+for (const [i, c] of matMulCases.entries()) {
+  const name = `a ${c.a}${c.transposeA ? "ᵀ" : ""}, b ${c.b}${c.transposeB ? "ᵀ" : ""}`;
+  Deno.test(`BatchMatMul on WebGPU matches the CPU backend (${name})`, async () => {
+    const rng = seedrandom(`matmul-${i}`);
+    const a = { shape: c.a, values: randomArray(rng, tf.util.sizeFromShape(c.a)) };
+    const b = { shape: c.b, values: randomArray(rng, tf.util.sizeFromShape(c.b)) };
+    const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, c.transposeA, c.transposeB));
+    assertClose(r.webgpu[0], r.cpu[0], name);
+  });
+}
+
+Deno.test("a dense layer's gradients on WebGPU match the CPU backend", async () => {
+  const rng = seedrandom("dense");
+  const x = { shape: [8, 300], values: randomArray(rng, 8 * 300) };
+  const w = { shape: [300, 40], values: randomArray(rng, 300 * 40) };
+  const r = await onBoth([x, w], (a, b) => {
+    const [dx, dw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.matMul(p, q)))))([a, b]);
+    return [dx, dw];
+  });
+  assertClose(r.webgpu[0], r.cpu[0], "dx");
+  assertClose(r.webgpu[1], r.cpu[1], "dw");
+});

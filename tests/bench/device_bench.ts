@@ -1,0 +1,254 @@
+/**
+ * The bench's device section: for one backend and network, inference images/s at several
+ * batch sizes, a training step in a tight loop on a resident batch, and the trainer's own
+ * epoch (input pipeline, augmentation, step) at the same batch sizes — their ratio says how
+ * long the device waits for the host — plus the kernels of one step with their times
+ * (`tf.profile`), and the logits checked against WASM on the same weights.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import type { Architecture } from "../../shared/checkpoint/mod.ts";
+import { generateShapeDataset } from "../../shared/image/mod.ts";
+import { AlexNet, DataParallelPool, SgdMomentum, trainStep } from "../../shared/model/mod.ts";
+import { TrainingLoop } from "../../services/trainer/training_loop.ts";
+
+/** One backend, network and batch size. */
+export interface DeviceRow {
+  backend: string;
+  network: Architecture;
+  inputSize: number;
+  width: number;
+  batch: number;
+  /** Data-parallel WASM workers (0: one thread or a device). */
+  workers: number;
+  inferImagesPerSec: number | null;
+  stepImagesPerSec: number | null;
+  epochImagesPerSec: number | null;
+  /** epoch / step: 1 means the trainer keeps the device as busy as a tight loop. */
+  epochOverStep: number | null;
+  note?: string;
+}
+
+/** One kernel call of a training step. */
+export interface KernelTiming {
+  kernel: string;
+  inputShapes: string;
+  ms: number;
+}
+
+/** What to measure. */
+export interface DeviceBenchOptions {
+  backend: "webgpu" | "wasm";
+  arch: Architecture;
+  inputSize: number;
+  width: number;
+  /** Batch sizes of the training measurements. */
+  trainBatches: number[];
+  /** Batch sizes of the inference measurements. */
+  inferBatches: number[];
+  /** WASM: data-parallel workers for the step and the epoch (1: one thread). */
+  workers: number;
+  repeats: number;
+  log: (line: string) => void;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function medianSeconds(fn: () => Promise<unknown>, warmup: number, repeats: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    await fn();
+    times.push((performance.now() - t) / 1000);
+  }
+  return median(times);
+}
+
+const SGD = { learningRate: 0.001, momentum: 0.9, weightDecay: 5e-4 };
+
+/** Tight loop: the same resident batch, step after step. */
+async function tightLoop(model: AlexNet, batch: number, options: DeviceBenchOptions): Promise<number> {
+  const size = options.inputSize;
+  const x = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
+  const labels = Array.from({ length: batch }, (_, i) => i % 1000);
+  const y = tf.oneHot(tf.tensor1d(labels, "int32"), 1000);
+  try {
+    if (options.workers > 1) {
+      const pool = await DataParallelPool.start(model, { workers: options.workers, sgd: SGD, frozen: [] });
+      const values = (await x.data()) as Float32Array;
+      try {
+        const step = () => pool.step(values, labels, 1000, { dropout: true, learningRate: SGD.learningRate });
+        return batch / await medianSeconds(step, 4, options.repeats);
+      } finally {
+        pool.close();
+      }
+    }
+    const sgd = new SgdMomentum(SGD);
+    try {
+      return batch / await medianSeconds(() => trainStep(model, sgd, x, y), 2, options.repeats);
+    } finally {
+      sgd.dispose();
+    }
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+/** The trainer's loop over 4 batches of generated images: a warm-up epoch, then a timed one. */
+async function trainerEpoch(model: AlexNet, batch: number, options: DeviceBenchOptions): Promise<number> {
+  const resize = Math.round((options.inputSize * 256) / 224);
+  const data = generateShapeDataset(batch, resize, 1); // 4 classes × batch images
+  const loop = await TrainingLoop.start(model, data, {
+    ...SGD,
+    batchSize: batch,
+    workers: options.workers,
+    seed: 1,
+    augmentation: { inputSize: options.inputSize, crop: true, flip: true, pca: null },
+  });
+  try {
+    await loop.epoch(1, 1000, () => {});
+    const started = performance.now();
+    await loop.epoch(2, 1000, () => {});
+    return (4 * batch) / ((performance.now() - started) / 1000);
+  } finally {
+    loop.close();
+  }
+}
+
+/** The kernels of one training step, slowest first (kernel and input shapes summed). */
+async function stepKernels(model: AlexNet, batch: number, size: number): Promise<KernelTiming[]> {
+  const x = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 1000), "int32"), 1000);
+  const sgd = new SgdMomentum(SGD);
+  try {
+    await trainStep(model, sgd, x, y);
+    const info = await tf.profile(async () => void await trainStep(model, sgd, x, y));
+    const sums = new Map<string, KernelTiming>();
+    for (const k of info.kernels) {
+      const shapes = JSON.stringify(k.inputShapes);
+      const key = `${k.name} ${shapes}`;
+      const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : NaN;
+      const entry = sums.get(key) ?? { kernel: k.name, inputShapes: shapes, ms: 0 };
+      entry.ms += ms;
+      sums.set(key, entry);
+    }
+    return [...sums.values()].sort((a, b) => b.ms - a.ms);
+  } finally {
+    sgd.dispose();
+    tf.dispose([x, y]);
+  }
+}
+
+/** max |Δ| / max |ref| of this backend's logits against WASM's on the same weights and input. */
+async function errorAgainstWasm(model: AlexNet, options: DeviceBenchOptions): Promise<number> {
+  const size = options.inputSize;
+  const input = Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i));
+  const x = tf.tensor4d(input, [1, size, size, 3]);
+  const [actual] = await model.logits(x);
+  x.dispose();
+  const weights = await model.weightArrays();
+  await selectBackend("wasm");
+  const reference = AlexNet.create({ ...model.spec, numClasses: 1000 });
+  reference.setWeightArrays(weights);
+  const rx = tf.tensor4d(input, [1, size, size, 3]);
+  const [expected] = await reference.logits(rx);
+  tf.dispose(rx);
+  reference.dispose();
+  await selectBackend(options.backend);
+  let diff = 0, scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / scale;
+}
+
+/**
+ * @example
+ * ```ts
+ * const { rows } = await measureDevice({ backend: "webgpu", arch: "alexnet-owt", inputSize: 224, width: 1, ... });
+ * ```
+ */
+export async function measureDevice(
+  options: DeviceBenchOptions,
+): Promise<{
+  rows: DeviceRow[];
+  kernels: KernelTiming[];
+  /** The batch the kernels were profiled at. */
+  kernelBatch: number;
+  logitsError: number | null;
+  note?: string;
+}> {
+  const { backend, arch, inputSize, width, log } = options;
+  await selectBackend(backend);
+  const label = `${backend} ${arch}@${inputSize} width ${width}`;
+  const model = AlexNet.create({ arch, numClasses: 1000, inputSize, width, seed: 1 });
+  const rows: DeviceRow[] = [];
+  const row = (batch: number): DeviceRow => {
+    let r = rows.find((x) => x.batch === batch);
+    if (!r) {
+      r = {
+        backend,
+        network: arch,
+        inputSize,
+        width,
+        batch,
+        workers: options.workers > 1 ? options.workers : 0,
+        inferImagesPerSec: null,
+        stepImagesPerSec: null,
+        epochImagesPerSec: null,
+        epochOverStep: null,
+      };
+      rows.push(r);
+    }
+    return r;
+  };
+  try {
+    const kernelBatch = options.trainBatches[0];
+    let logitsError: number | null = null;
+    if (backend !== "wasm") {
+      log(`${label}: checking logits against WASM …`);
+      logitsError = await errorAgainstWasm(model, options);
+      if (!(logitsError <= 1e-3)) {
+        const note = `WRONG logits (relative error ${logitsError}): not measured`;
+        return { rows, kernels: [], kernelBatch, logitsError, note };
+      }
+    }
+    for (const batch of options.inferBatches) {
+      log(`${label}: inference batch ${batch} …`);
+      const x = tf.randomNormal([batch, inputSize, inputSize, 3]) as tf.Tensor4D;
+      try {
+        row(batch).inferImagesPerSec = batch / await medianSeconds(() => model.logits(x), 1, options.repeats);
+      } finally {
+        x.dispose();
+      }
+    }
+    for (const batch of options.trainBatches) {
+      log(`${label}: training step batch ${batch}, tight loop …`);
+      const r = row(batch);
+      r.stepImagesPerSec = await tightLoop(model, batch, options);
+      log(`${label}: trainer epoch batch ${batch} …`);
+      r.epochImagesPerSec = await trainerEpoch(model, batch, options);
+      r.epochOverStep = r.epochImagesPerSec / r.stepImagesPerSec;
+    }
+    log(`${label}: kernels of one step …`);
+    const kernels = options.workers > 1 ? [] : await stepKernels(model, kernelBatch, inputSize);
+    return { rows: rows.sort((a, b) => a.batch - b.batch), kernels, kernelBatch, logitsError };
+  } catch (error) {
+    return {
+      rows,
+      kernels: [],
+      kernelBatch: options.trainBatches[0],
+      logitsError: null,
+      note: (error as Error).message,
+    };
+  } finally {
+    model.dispose();
+  }
+}
