@@ -81,7 +81,7 @@ async function tryWebgpu(requireRealAdapter: boolean): Promise<string | null> {
   }
   await import("@tensorflow/tfjs-backend-webgpu");
   if (!(await tf.setBackend("webgpu"))) return "the WebGPU backend failed to initialise";
-  registerWebgpuTrainingKernels();
+  await registerWebgpuTrainingKernels();
   return null;
 }
 

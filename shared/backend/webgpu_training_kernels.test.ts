@@ -45,8 +45,9 @@ async function onBoth(
   return { webgpu: results.webgpu, cpu: results.cpu };
 }
 
-Deno.test("the transposed-product BatchMatMul is the one registered for WebGPU", () => {
+Deno.test("the transposed-product BatchMatMul and argmax MaxPoolGrad are the ones registered for WebGPU", () => {
   assert.equal(tf.getKernel("BatchMatMul", "webgpu")?.kernelFunc.name, "transposedBatchMatMul");
+  assert.equal(tf.getKernel("MaxPoolGrad", "webgpu")?.kernelFunc.name, "maxPoolGradWebgpu");
 });
 
 const matMulCases = [
@@ -82,3 +83,28 @@ Deno.test("a dense layer's gradients on WebGPU match the CPU backend", async () 
   assertClose(r.webgpu[0], r.cpu[0], "dx");
   assertClose(r.webgpu[1], r.cpu[1], "dw");
 });
+
+const poolCases: { x: number[]; size: number; stride: number; pad: "valid" | "same" }[] = [
+  { x: [2, 27, 27, 8], size: 3, stride: 2, pad: "valid" }, // AlexNet's overlapping pooling (§3.4)
+  { x: [1, 13, 13, 5], size: 3, stride: 2, pad: "valid" },
+  { x: [2, 9, 10, 3], size: 3, stride: 2, pad: "same" },
+  { x: [1, 8, 8, 4], size: 2, stride: 2, pad: "valid" },
+  { x: [1, 7, 9, 2], size: 3, stride: 1, pad: "same" },
+];
+
+for (const [i, c] of poolCases.entries()) {
+  const name = `${c.size}×${c.size}/${c.stride} ${c.pad}, x ${c.x}`;
+  Deno.test(`MaxPoolGrad on WebGPU matches the CPU backend, ties after a ReLU included (${name})`, async () => {
+    const rng = seedrandom(`pool-${i}`);
+    const x = { shape: c.x, values: randomArray(rng, tf.util.sizeFromShape(c.x)) };
+    const r = await onBoth([x], (input) => {
+      // After a ReLU about half the values are 0, so many windows hold several equal maxima.
+      const grad = tf.grad((v: tf.Tensor) => {
+        const pooled = tf.maxPool(tf.relu(v) as tf.Tensor4D, c.size, c.stride, c.pad);
+        return tf.sum(tf.mul(pooled, tf.range(1, pooled.size + 1).reshape(pooled.shape)));
+      });
+      return grad(input);
+    });
+    assertClose(r.webgpu[0], r.cpu[0], name);
+  });
+}
