@@ -24,6 +24,7 @@ import { IMAGENET_SYNSETS } from "../../shared/labels/mod.ts";
 import { AlexNet, DataParallelPool, SgdMomentum, trainStep } from "../../shared/model/mod.ts";
 import { modelInput } from "../../shared/predictor/mod.ts";
 import { measureDevice } from "./device_bench.ts";
+import { medianSeconds as timeIt } from "./median_seconds.ts";
 
 const HELP = `Benchmark training and inference against PyTorch CPU on this machine.
 
@@ -60,23 +61,6 @@ const NETWORKS: { arch: Architecture; size: number }[] = [
   { arch: "alexnet-owt", size: 224 },
   { arch: "alexnet", size: 227 },
 ];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Median seconds of `fn` over `repeats` runs after `warmup` runs. */
-async function timeIt(fn: () => Promise<unknown>, warmup: number, repeats: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    await fn();
-    times.push((performance.now() - t) / 1000);
-  }
-  return median(times);
-}
 
 /** Peak resident memory of a process in MiB (Linux /proc VmHWM). */
 export async function peakRssMiB(pid: number | "self" = "self"): Promise<number | null> {

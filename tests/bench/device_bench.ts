@@ -13,6 +13,8 @@ import type { Architecture } from "../../shared/checkpoint/mod.ts";
 import { generateShapeDataset } from "../../shared/image/mod.ts";
 import { AlexNet, DataParallelPool, SgdMomentum, trainStep } from "../../shared/model/mod.ts";
 import { TrainingLoop } from "../../services/trainer/training_loop.ts";
+import { relativeError } from "../../shared/checkpoint/codec/mod.ts";
+import { medianSeconds } from "./median_seconds.ts";
 
 /** One backend, network and batch size. */
 export interface DeviceRow {
@@ -52,22 +54,6 @@ export interface DeviceBenchOptions {
   workers: number;
   repeats: number;
   log: (line: string) => void;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-async function medianSeconds(fn: () => Promise<unknown>, warmup: number, repeats: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    await fn();
-    times.push((performance.now() - t) / 1000);
-  }
-  return median(times);
 }
 
 const SGD = { learningRate: 0.001, momentum: 0.9, weightDecay: 5e-4 };
@@ -161,12 +147,7 @@ async function errorAgainstWasm(model: AlexNet, options: DeviceBenchOptions): Pr
   tf.dispose(rx);
   reference.dispose();
   await selectBackend(options.backend);
-  let diff = 0, scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / scale;
+  return relativeError(actual, expected);
 }
 
 /**
