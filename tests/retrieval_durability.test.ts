@@ -15,9 +15,10 @@ import { spawnService } from "./fixtures/spawn_service.ts";
 
 await selectBackend("wasm");
 const MAIN = new URL("../services/retrieval/main.ts", import.meta.url).pathname;
+const ADMIN = "durability-admin-token";
 
 async function startService(natsUrl: string): Promise<{ base: string; child: Deno.ChildProcess }> {
-  const { base, child } = await spawnService(MAIN, ["--nats", natsUrl, "--model", "dur"]);
+  const { base, child } = await spawnService(MAIN, ["--nats", natsUrl, "--model", "dur", "--admin-token", ADMIN]);
   const deadline = Date.now() + 60_000;
   while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) {
     if (Date.now() > deadline) throw new Error("retrieval never became ready");
@@ -72,7 +73,12 @@ Deno.test("200 indexed images survive SIGKILL: the restarted service answers the
       const res = await fetch(`${service.base}/v1/images`, { method: "POST", body: form });
       assert.equal(res.status, 201, await res.text());
     }
-    await fetch(`${service.base}/v1/images/img-9`, { method: "DELETE" }).then((r) => r.body?.cancel());
+    const deleted = await fetch(`${service.base}/v1/images/img-9`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    assert.equal(deleted.status, 200);
+    await deleted.body?.cancel();
     const queries = [0, 1, 2].map((label) =>
       encodePng({ ...generateShapeImage(label, 64, rng), channels: 3, depth: 8 })
     );

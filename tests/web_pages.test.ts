@@ -41,6 +41,7 @@ Deno.test({
       return path;
     });
     const retrieval = await spawnService("services/retrieval/main.ts", ["--nats", nats.url, "--model", "ui"]);
+    const adminToken = crypto.randomUUID();
     const inference = await spawnService("services/inference/main.ts", [
       "--nats",
       nats.url,
@@ -48,6 +49,8 @@ Deno.test({
       "ui",
       "--retrieval-url",
       retrieval.base,
+      "--admin-token",
+      adminToken,
     ]);
     const nc = await connectBus(nats.url);
     let browser: Browser | null = null;
@@ -140,8 +143,16 @@ Deno.test({
         assert.match(await page.locator(".run .pill").first().textContent() ?? "", /done/);
         await page.locator("#checkpoints tr").nth(1).waitFor();
         assert.equal(await page.locator("#checkpoints tr").count(), 2);
+        // The page asks for the admin token once; a wrong one is refused and asked again.
+        const answers = ["not-the-token-at-all", adminToken];
+        const asked: string[] = [];
+        page.on("dialog", (dialog) => {
+          asked.push(dialog.message());
+          dialog.accept(answers.shift());
+        });
         await page.locator(`button.promote[data-version="${first}"]`).click();
         await page.locator("#action", { hasText: `pinned to ${first}` }).waitFor();
+        assert.equal(asked.length, 2, "asked for the token, then again after the wrong one");
         await waitFor(
           "inference to follow the pin",
           async () => (await json(`${inference.base}/readyz`))?.model?.version === first,

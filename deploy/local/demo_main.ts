@@ -252,7 +252,8 @@ async function main(args: string[]): Promise<number> {
   const passed = checks.length >= 2 && checks.every((c) => c.ok);
   say(`${passed ? "all checks passed" : "checks FAILED"} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.error(
-    "\n" + Object.entries(stack.urls).map(([page, url]) => `  ${page.padEnd(9)} ${url}`).join("\n") + "\n",
+    "\n" + Object.entries(stack.urls).map(([page, url]) => `  ${page.padEnd(9)} ${url}`).join("\n") +
+      `\n  admin token (Promote / Roll back on the training page): ${stack.adminToken}\n`,
   );
   if (!values.once) {
     console.error("running until Ctrl-C");

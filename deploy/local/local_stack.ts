@@ -86,6 +86,8 @@ export class LocalStack {
   readonly natsUrl: string;
   readonly inferenceUrl: string;
   readonly retrievalUrl: string;
+  /** The Bearer token of promote, rollback and image delete: ALEXNET_ADMIN_TOKEN, else made for this run. */
+  readonly adminToken: string;
   readonly #nats: NatsServerProcess;
   readonly #children: { name: string; child: Deno.ChildProcess }[];
 
@@ -93,7 +95,9 @@ export class LocalStack {
     nats: NatsServerProcess,
     children: { name: string; child: Deno.ChildProcess }[],
     o: LocalStackOptions,
+    adminToken: string,
   ) {
+    this.adminToken = adminToken;
     this.#nats = nats;
     this.#children = children;
     const host = o.host ?? "localhost";
@@ -137,19 +141,22 @@ export class LocalStack {
     const natsUrl = `nats://127.0.0.1:${options.natsPort}`;
     const host = options.host ?? "localhost";
     const children: { name: string; child: Deno.ChildProcess }[] = [];
+    // In the environment, not on the command line where every user's `ps` would show it.
+    const adminToken = Deno.env.get("ALEXNET_ADMIN_TOKEN") ??
+      Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
     const spawn = (name: string, script: string, args: string[]) => {
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", fromFileUrl(new URL(`../../${script}`, import.meta.url)), ...args],
         stdout: "piped",
         stderr: "piped",
-        env: { NO_COLOR: "1" },
+        env: { NO_COLOR: "1", ALEXNET_ADMIN_TOKEN: adminToken },
       }).spawn();
       forwardLines(child.stdout, (line) => write(prefixed(name, line)));
       forwardLines(child.stderr, (line) => write(prefixed(name, line)));
       children.push({ name, child });
       return child;
     };
-    const stack = new LocalStack(nats, children, options);
+    const stack = new LocalStack(nats, children, options, adminToken);
     try {
       const common = ["--nats", natsUrl, "--backend", options.backend];
       const inference = spawn("inference", "services/inference/main.ts", [

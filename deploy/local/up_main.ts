@@ -33,6 +33,7 @@ async function main(args: string[]): Promise<number> {
   console.error(
     `\nup: NATS ${stack.natsUrl}\n` +
       Object.entries(stack.urls).map(([page, url]) => `  ${page.padEnd(9)} ${url}`).join("\n") +
+      `\nadmin token (promote, rollback, image delete): ${stack.adminToken}` +
       `\ntrain a model into it: deno task train --nats ${stack.natsUrl} --name ${
         stackOptions(values).model
       }   (or --submit to hand it to the worker)\nCtrl-C stops everything.\n`,

@@ -37,7 +37,13 @@ interface Server {
 }
 
 async function startServer(
-  options: { load?: boolean; limits?: Partial<InferenceLimits>; maxPixels?: number; maxQueued?: number } = {},
+  options: {
+    load?: boolean;
+    limits?: Partial<InferenceLimits>;
+    maxPixels?: number;
+    maxQueued?: number;
+    adminToken?: string;
+  } = {},
 ): Promise<Server> {
   const engine = new InferenceEngine({
     queue: new WorkQueue({ concurrency: 1, maxQueued: options.maxQueued ?? 16 }),
@@ -45,7 +51,7 @@ async function startServer(
     metrics: createInferenceMetrics(),
   });
   if (options.load !== false) await engine.adopt(await readCheckpointDir(checkpointDir));
-  const app = createInferenceApp({ engine, limits: options.limits });
+  const app = createInferenceApp({ engine, limits: options.limits, adminToken: options.adminToken });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
@@ -238,6 +244,41 @@ Deno.test("readiness, models, metrics, OpenAPI and docs describe the service", a
     assert.deepEqual(params.sort(), ["topk", "tta"]);
     const docs = await fetch(`${server.url}/docs`).then((r) => r.text());
     assert.match(docs, /POST \/v1\/classify\/batch/);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("promote and rollback need the admin token, classify and the listings stay open", async () => {
+  const closed = await startServer();
+  try {
+    const refused = await fetch(`${closed.url}/v1/models/rollback`, { method: "POST" });
+    assert.equal(refused.status, 403);
+    assert.equal((await refused.json()).error.code, "admin_disabled", "no admin token configured: refused");
+  } finally {
+    await closed.close();
+  }
+  const token = "the-admin-token-of-this-test";
+  const server = await startServer({ adminToken: token });
+  try {
+    const promote = (authorization?: string) =>
+      fetch(`${server.url}/v1/models/promote`, {
+        method: "POST",
+        body: JSON.stringify({ version: "v1" }),
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+      });
+    const none = await promote();
+    assert.equal(none.status, 401);
+    assert.equal((await none.json()).error.code, "unauthorized");
+    const wrong = await promote("Bearer not-the-admin-token-at-all");
+    assert.equal(wrong.status, 403);
+    assert.equal((await wrong.json()).error.code, "forbidden");
+    // The right token reaches the endpoint, which says this replica serves a folder.
+    const right = await promote(`Bearer ${token}`);
+    assert.equal(right.status, 409);
+    assert.equal((await right.json()).error.code, "not_managed");
+    assert.equal((await post(`${server.url}/v1/classify`, await jpeg(shape(0, 11)))).status, 200);
+    assert.equal((await fetch(`${server.url}/v1/checkpoints`).then((r) => r.json())).managed, false);
   } finally {
     await server.close();
   }

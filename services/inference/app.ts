@@ -8,7 +8,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { errorJson, errorResponse, QueueFullError, readImageParts, RequestError } from "../../shared/http/mod.ts";
+import {
+  applyCorsPolicy,
+  errorJson,
+  errorResponse,
+  QueueFullError,
+  readImageParts,
+  RequestError,
+} from "../../shared/http/mod.ts";
 import { NoModelError } from "../../shared/predictor/mod.ts";
 import { mountUi } from "../../shared/web/mod.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
@@ -43,6 +50,10 @@ export interface InferenceAppDeps {
   training?: TrainingRelay;
   /** Where the retrieval service's pages are, for the navigation. */
   retrievalUrl?: string | null;
+  /** Bearer token for promote and rollback; absent or null: those are refused (403). */
+  adminToken?: string | null;
+  /** Origins allowed cross-origin access (none by default). */
+  corsOrigins?: readonly string[];
 }
 
 const ErrorSchema = z.object({
@@ -227,6 +238,7 @@ export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
       }
     },
   });
+  applyCorsPolicy(app, deps.corsOrigins ?? []);
 
   app.use("*", async (c, next) => {
     const started = performance.now();
@@ -351,7 +363,7 @@ export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
         }),
     );
   }
-  mountModelApi(app, { slot, registry: deps.registry, training: deps.training });
+  mountModelApi(app, { slot, adminToken: deps.adminToken ?? null, registry: deps.registry, training: deps.training });
   mountUi(app, { service: "inference", peerUrl: deps.retrievalUrl });
   app.notFound((c) => errorJson(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => toErrorResponse(c, error, limits.retryAfterSeconds));

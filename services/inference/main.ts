@@ -14,7 +14,7 @@ import {
 import { CheckpointFollower, connectBus, listCheckpointVersions } from "../../shared/bus/mod.ts";
 import { readCheckpointDir } from "../../shared/checkpoint/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
-import { serveUntilSignal, WorkQueue } from "../../shared/http/mod.ts";
+import { corsOrigins, serveUntilSignal, tokenOption, WorkQueue } from "../../shared/http/mod.ts";
 import { createInferenceApp, DEFAULT_LIMITS } from "./app.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
@@ -41,6 +41,9 @@ Usage: deno task serve:inference (--checkpoint DIR | --nats URL --model NAME) [o
   --max-batch N         micro-batching: most images in one forward pass (default 8; 1 turns it off)
   --batch-wait-ms N     longest a request waits for others to batch with (default 5)
   --retrieval-url URL   where the retrieval service's search page is (for the web UI's navigation)
+  --admin-token T       Bearer token for promote and rollback (or ALEXNET_ADMIN_TOKEN; ≥ 16 characters);
+                        without one those endpoints are refused
+  --cors-origin LIST    origins allowed cross-origin access (comma-separated; default none)
   --help
 `;
 
@@ -60,6 +63,8 @@ interface InferenceConfig {
   maxBatch: number;
   batchWaitMs: number;
   workers: number;
+  adminToken: string | null;
+  corsOrigins: string[];
 }
 
 function positive(flag: string, value: string | undefined, fallback: number, integer = true): number {
@@ -91,6 +96,8 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
       "max-batch": { type: "string" },
       "batch-wait-ms": { type: "string" },
       workers: { type: "string" },
+      "admin-token": { type: "string" },
+      "cors-origin": { type: "string" },
       help: { type: "boolean" },
     },
   }).values;
@@ -115,6 +122,8 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
     maxBatch: Math.max(1, positive("max-batch", v["max-batch"], 8)),
     batchWaitMs: positive("batch-wait-ms", v["batch-wait-ms"], 5, false),
     workers: Math.max(1, positive("workers", v.workers, 1)),
+    adminToken: tokenOption(v["admin-token"], "ALEXNET_ADMIN_TOKEN", "--admin-token"),
+    corsOrigins: corsOrigins(v["cors-origin"]),
   };
 }
 
@@ -157,7 +166,10 @@ async function main(args: string[]): Promise<number> {
     registry: nc && !config.checkpoint ? await natsModelRegistry(nc, config.model) : undefined,
     training,
     retrievalUrl: config.retrievalUrl,
+    adminToken: config.adminToken,
+    corsOrigins: config.corsOrigins,
   });
+  if (!config.adminToken) log("no admin token: promote and rollback over HTTP are off (--admin-token to enable)");
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,

@@ -9,7 +9,7 @@ import type { Context, Env, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { CheckpointFiles } from "../../shared/checkpoint/mod.ts";
-import { errorJson } from "../../shared/http/mod.ts";
+import { errorJson, requireToken } from "../../shared/http/mod.ts";
 import { encodeRgbPng, kernelGrid } from "../../shared/image/mod.ts";
 import type { Predictor, PredictorSlot } from "../../shared/predictor/mod.ts";
 import type { TrainingRelay } from "./training_relay.ts";
@@ -34,6 +34,8 @@ export interface ModelRegistry {
 /** Dependencies of {@linkcode mountModelApi}. */
 export interface ModelApiDeps {
   slot: PredictorSlot;
+  /** Required (Bearer) for promote and rollback; null: those endpoints are refused. */
+  adminToken: string | null;
   registry?: ModelRegistry;
   training?: TrainingRelay;
 }
@@ -52,11 +54,16 @@ function perVersion<T>(make: (predictor: Predictor) => Promise<T>) {
 /**
  * @example
  * ```ts
- * mountModelApi(app, { slot, registry, training: new TrainingRelay(nc) });
+ * mountModelApi(app, { slot, adminToken, registry, training: new TrainingRelay(nc) });
  * ```
  */
 export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): void {
   const { slot, registry, training } = deps;
+  const admin = requireToken({
+    token: deps.adminToken,
+    scope: "admin",
+    configuredBy: "--admin-token or ALEXNET_ADMIN_TOKEN",
+  });
   const filesOf = perVersion<CheckpointFiles>((predictor) => predictor.encode());
   const conv1Png = perVersion(async (predictor) => {
     const { values, shape } = await predictor.kernel("conv1");
@@ -127,7 +134,7 @@ export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): 
     const [checkpoints, pinned] = await Promise.all([registry.list(), registry.pinned()]);
     return c.json({ name: registry.name, serving: serving?.version ?? null, pinned, managed: true, checkpoints });
   });
-  app.post("/v1/models/promote", async (c) => {
+  app.post("/v1/models/promote", admin, async (c) => {
     if (!registry) {
       return errorJson(c, 409, "not_managed", "this replica serves a folder; start it with --nats to manage versions");
     }
@@ -138,7 +145,7 @@ export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): 
     await registry.promote(body.data.version);
     return c.json({ name: registry.name, pinned: body.data.version });
   });
-  app.post("/v1/models/rollback", async (c) => {
+  app.post("/v1/models/rollback", admin, async (c) => {
     if (!registry) {
       return errorJson(c, 409, "not_managed", "this replica serves a folder; start it with --nats to manage versions");
     }

@@ -27,7 +27,8 @@ Deno.test("the retrieval HTTP API adds, searches, serves, deletes and refuses ba
     thumbnailSize: 32,
     log: () => {},
   });
-  const app = createRetrievalApp(library, { maxBodyBytes: 300_000, defaultK: 3 });
+  const adminToken = "retrieval-admin-token-0001";
+  const app = createRetrievalApp(library, { maxBodyBytes: 300_000, defaultK: 3, adminToken });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
   const base = `http://127.0.0.1:${server.addr.port}`;
   const post = async (path: string, body: BodyInit, type?: string) => {
@@ -75,10 +76,43 @@ Deno.test("the retrieval HTTP API adds, searches, serves, deletes and refuses ba
     assert.equal(thumb.headers.get("content-type"), "image/jpeg");
     assert.equal((await thumb.arrayBuffer()).byteLength > 100, true);
 
+    // With a write token configured, adding needs it (the same library behind a second app).
+    const guarded = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      createRetrievalApp(library, { maxBodyBytes: 300_000, defaultK: 3, writeToken: "retrieval-write-token-01" }).fetch,
+    );
+    const add = async (authorization?: string) => {
+      const res = await fetch(`http://127.0.0.1:${guarded.addr.port}/v1/images`, {
+        method: "POST",
+        body: png(0),
+        headers: { "content-type": "image/png", ...(authorization ? { authorization } : {}) },
+      });
+      await res.body?.cancel();
+      return res.status;
+    };
+    assert.equal(await add(), 401);
+    assert.equal(await add("Bearer retrieval-write-token-02"), 403);
+    assert.equal(await add("Bearer retrieval-write-token-01"), 201);
+    await guarded.shutdown();
+    assert.ok((await fetch(`${base}/v1/images/triangle-1`)).ok);
+
     const status = await fetch(`${base}/v1/status`).then((r) => r.json());
-    assert.equal(status.images, 6);
-    assert.equal(status.indexed, 6);
-    const deleted = await fetch(`${base}/v1/images/triangle-1`, { method: "DELETE" });
+    assert.equal(status.images, 7);
+    assert.equal(status.indexed, 7);
+    const unauthorized = await fetch(`${base}/v1/images/triangle-1`, { method: "DELETE" });
+    assert.equal(unauthorized.status, 401);
+    await unauthorized.body?.cancel();
+    const forbidden = await fetch(`${base}/v1/images/triangle-1`, {
+      method: "DELETE",
+      headers: { authorization: "Bearer not-the-admin-token-at-all" },
+    });
+    assert.equal(forbidden.status, 403);
+    await forbidden.body?.cancel();
+    assert.equal((await fetch(`${base}/v1/images/triangle-1`)).status, 200, "a refused delete deleted nothing");
+    const deleted = await fetch(`${base}/v1/images/triangle-1`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     assert.deepEqual(await deleted.json(), { id: "triangle-1", deleted: true });
     assert.equal((await fetch(`${base}/v1/images/triangle-1`)).status, 404);
     const gone = await post("/v1/search", JSON.stringify({ id: "triangle-1" }), "application/json");
@@ -144,7 +178,7 @@ Deno.test("the retrieval HTTP API adds, searches, serves, deletes and refuses ba
     }
 
     const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
-    assert.match(metrics, /alexnet_retrieval_images 5/);
+    assert.match(metrics, /alexnet_retrieval_images 6/);
     const openapi = await fetch(`${base}/openapi.json`).then((r) => r.json());
     assert.ok(openapi.paths["/v1/search"].post);
   } finally {

@@ -5,11 +5,13 @@
  * @module
  */
 import {
+  applyCorsPolicy,
   errorJson,
   errorResponse,
   QueueFullError,
   readImageParts,
   RequestError,
+  requireToken,
   WorkQueue,
 } from "../../shared/http/mod.ts";
 import { mountUi } from "../../shared/web/mod.ts";
@@ -25,6 +27,12 @@ export interface RetrievalAppOptions {
   defaultK: number;
   /** Where the inference service's pages are, for the web UI's navigation. */
   inferenceUrl?: string | null;
+  /** Bearer token for deleting images; absent or null: deletes are refused (403). */
+  adminToken?: string | null;
+  /** Bearer token for adding images; absent or null: adding is open. */
+  writeToken?: string | null;
+  /** Origins allowed cross-origin access (none by default). */
+  corsOrigins?: readonly string[];
 }
 
 const SearchQuerySchema = z.object({
@@ -140,6 +148,17 @@ export function createRetrievalApp(
     registers: [registry],
   });
   const app = new OpenAPIHono();
+  applyCorsPolicy(app, options.corsOrigins ?? []);
+  const admin = requireToken({
+    token: options.adminToken ?? null,
+    scope: "admin",
+    configuredBy: "--admin-token or ALEXNET_ADMIN_TOKEN",
+  });
+  const writer = requireToken({
+    token: options.writeToken ?? null,
+    scope: "write",
+    configuredBy: "--write-token or ALEXNET_WRITE_TOKEN",
+  });
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
@@ -171,7 +190,7 @@ export function createRetrievalApp(
   app.openAPIRegistry.registerPath(addRoute);
   app.openAPIRegistry.registerPath(searchRoute);
 
-  app.post("/v1/images", async (c) => {
+  app.post("/v1/images", writer, async (c) => {
     try {
       const { images: [bytes], fields } = await readImageParts(c);
       let metadata: Record<string, unknown> = {};
@@ -231,7 +250,7 @@ export function createRetrievalApp(
   };
   app.get("/v1/images/:id", (c) => image(c, false));
   app.get("/v1/images/:id/thumbnail", (c) => image(c, true));
-  app.delete("/v1/images/:id", async (c) => {
+  app.delete("/v1/images/:id", admin, async (c) => {
     const id = c.req.param("id");
     if (!(await library.delete(id))) return errorJson(c, 404, "not_found", `no image with id ${id}`);
     images.set(library.status().images);

@@ -7,7 +7,7 @@
 import { BACKEND_NAMES, describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
 import { CheckpointFollower, connectBus } from "../../shared/bus/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
-import { serveUntilSignal } from "../../shared/http/mod.ts";
+import { corsOrigins, serveUntilSignal, tokenOption } from "../../shared/http/mod.ts";
 import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import { loadPredictor } from "../../shared/predictor/mod.ts";
 import { createRetrievalApp } from "./app.ts";
@@ -30,6 +30,9 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
   --k N                 default number of results (default 10)
   --max-body-mb N       (default 20)      --max-megapixels N   (default 40)
   --inference-url URL   where the inference service's pages are (for the web UI's navigation)
+  --admin-token T       Bearer token for deleting images (or ALEXNET_ADMIN_TOKEN); without one deletes are refused
+  --write-token T       Bearer token for adding images (or ALEXNET_WRITE_TOKEN); without one adding is open
+  --cors-origin LIST    origins allowed cross-origin access (comma-separated; default none)
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -48,6 +51,9 @@ async function main(args: string[]): Promise<number> {
       "max-body-mb": { type: "string", default: "20" },
       "max-megapixels": { type: "string", default: "40" },
       "inference-url": { type: "string" },
+      "admin-token": { type: "string" },
+      "write-token": { type: "string" },
+      "cors-origin": { type: "string" },
       help: { type: "boolean" },
     },
   }).values;
@@ -69,6 +75,9 @@ async function main(args: string[]): Promise<number> {
     throw new UsageError(`--search must be exact or approximate, got "${v.search}"`);
   }
   const backend = parseBackendName(v.backend);
+  const adminToken = tokenOption(v["admin-token"], "ALEXNET_ADMIN_TOKEN", "--admin-token");
+  const writeToken = tokenOption(v["write-token"], "ALEXNET_WRITE_TOKEN", "--write-token");
+  const cors = corsOrigins(v["cors-origin"]);
   const log = (line: string) => console.error(`[retrieval] ${line}`);
   log(describeBackendChoice(await selectBackend(backend)));
 
@@ -85,6 +94,9 @@ async function main(args: string[]): Promise<number> {
     maxBodyBytes: Math.round(maxMb * 1024 * 1024),
     defaultK: k,
     inferenceUrl: v["inference-url"] ?? null,
+    adminToken,
+    writeToken,
+    corsOrigins: cors,
   });
   const server = Deno.serve({
     hostname: v.hostname,

@@ -21,3 +21,5 @@ export {
 export { QueueFullError, WorkQueue } from "./work_queue.ts";
 export { serveUntilSignal } from "./serve_until_signal.ts";
 export { fetchJsonOrNull } from "./fetch_json_or_null.ts";
+export { requireToken, type TokenGuard, tokenOption, tokensMatch } from "./token_guard.ts";
+export { applyCorsPolicy, corsOrigins } from "./cors_policy.ts";

@@ -74,10 +74,36 @@ async function renderCheckpoints() {
   }).join("");
 }
 
+const TOKEN_KEY = "alexnet-admin-token";
+
+/** The admin token for promote and rollback: asked once per tab, forgotten when the service refuses it. */
+function adminToken(ask) {
+  let token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token || ask) {
+    token = prompt("Admin token (the service's --admin-token):") ?? "";
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  }
+  return token;
+}
+
 async function act(request, done) {
   try {
-    const body = await jsonOrThrow(await fetch(request.url, { method: "POST", ...request }));
-    action.textContent = done(body);
+    let response;
+    for (const ask of [false, true]) {
+      const token = adminToken(ask);
+      if (!token) throw new Error("promote and rollback need the admin token");
+      response = await fetch(request.url, {
+        method: "POST",
+        ...request,
+        headers: { ...request.headers, authorization: `Bearer ${token}` },
+      });
+      if (response.status !== 401 && response.status !== 403) break;
+      const refusal = await response.clone().json().catch(() => ({}));
+      if (refusal.error?.code === "admin_disabled") break; // no token would do: the service has none configured
+      sessionStorage.removeItem(TOKEN_KEY);
+      if (ask) break;
+    }
+    action.textContent = done(await jsonOrThrow(response));
   } catch (error) {
     action.innerHTML = `<span class="error">${esc(error.message)}</span>`;
   }
