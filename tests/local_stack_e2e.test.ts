@@ -12,7 +12,7 @@ import { LocalStack } from "../deploy/local/local_stack.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
-async function train(natsUrl: string, seed: number): Promise<string> {
+async function train(natsUrl: string, seed: number, signingKey: string): Promise<string> {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -20,6 +20,7 @@ async function train(natsUrl: string, seed: number): Promise<string> {
       "services/trainer/main.ts",
       ...["--epochs", "1", "--limit", "8", "--width", "0.25", "--batch-size", "8", "--seed", String(seed)],
       ...["--name", "e2e", "--quiet", "--backend", "wasm", "--nats", natsUrl, "--out", await Deno.makeTempDir()],
+      ...["--signing-key", signingKey],
     ],
     cwd: root,
     stdout: "null",
@@ -50,9 +51,10 @@ Deno.test({
       backend: "wasm",
       host: "127.0.0.1",
       write: (line) => logs.push(line),
+      allowUnsigned: false,
     });
     try {
-      const v1 = await train(stack.natsUrl, 1);
+      const v1 = await train(stack.natsUrl, 1, stack.signingKey);
       await until(
         "inference to serve v1",
         async () => (await status(`${stack.inferenceUrl}/readyz`))?.model?.version === v1,
@@ -71,7 +73,7 @@ Deno.test({
         assert.equal(added.status, 201, await added.text());
       }
 
-      const v2 = await train(stack.natsUrl, 2);
+      const v2 = await train(stack.natsUrl, 2, stack.signingKey);
       assert.ok(v2 > v1, `versions sort by time: ${v1} < ${v2}`);
       await until(
         "inference to serve v2",

@@ -151,7 +151,8 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError(`--epochs must be a positive integer`);
   const data = values.data ? resolve(values.data) : null;
   if (data) await scanImageFolder(data); // a bad folder is a usage error before anything starts
-  const options = stackOptions(values, { ...DEFAULT_STACK, model: "demo" });
+  // The demo is for local experiments: unsigned checkpoints are accepted too (its own trainer signs).
+  const options = stackOptions(values, { ...DEFAULT_STACK, model: "demo", allowUnsigned: true });
   const say = (line: string) => console.error(prefixed("demo", line));
   const started = performance.now();
 

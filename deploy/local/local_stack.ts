@@ -7,6 +7,7 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { writeKeyPair } from "../../shared/checkpoint/mod.ts";
 import { ensureNatsServer } from "./ensure_nats_server.ts";
 import { forwardLines, NatsServerProcess } from "./nats_server_process.ts";
 
@@ -26,6 +27,8 @@ export interface LocalStackOptions {
   write?: (line: string) => void;
   /** Host name in the printed URLs (default localhost). */
   host?: string;
+  /** Services also use unsigned checkpoints (`--allow-unsigned`); signed ones must be by the stack's key. */
+  allowUnsigned: boolean;
 }
 
 /** Defaults of `deno task up`. */
@@ -37,9 +40,21 @@ export const DEFAULT_STACK: LocalStackOptions = {
   model: "alexnet",
   trainer: true,
   backend: "auto",
+  allowUnsigned: false,
 };
 
 const COLOURS: Record<string, number> = { nats: 35, inference: 36, retrieval: 32, trainer: 33, demo: 34 };
+
+/**
+ * The stack's signing key pair in `dir` (`trainer.private.jwk`, `trainer.public.jwk`), made on
+ * first use and kept with the data, so checkpoints stored by an earlier run stay trusted.
+ */
+export async function stackSigningKeys(dir: string): Promise<{ privatePath: string; publicPath: string }> {
+  const privatePath = `${dir}/trainer.private.jwk`, publicPath = `${dir}/trainer.public.jwk`;
+  const exists = await Deno.stat(privatePath).then(() => true, () => false);
+  if (!exists) await writeKeyPair(dir, "trainer");
+  return { privatePath, publicPath };
+}
 
 /** `[name] line`, with the prefix coloured unless NO_COLOR is set or output is not a terminal. */
 export function prefixed(name: string, line: string): string {
@@ -88,6 +103,8 @@ export class LocalStack {
   readonly retrievalUrl: string;
   /** The Bearer token of promote, rollback and image delete: ALEXNET_ADMIN_TOKEN, else made for this run. */
   readonly adminToken: string;
+  /** The private key whose signatures the services trust (`train --signing-key` it to publish into the stack). */
+  readonly signingKey: string;
   readonly #nats: NatsServerProcess;
   readonly #children: { name: string; child: Deno.ChildProcess }[];
 
@@ -96,8 +113,10 @@ export class LocalStack {
     children: { name: string; child: Deno.ChildProcess }[],
     o: LocalStackOptions,
     adminToken: string,
+    signingKey: string,
   ) {
     this.adminToken = adminToken;
+    this.signingKey = signingKey;
     this.#nats = nats;
     this.#children = children;
     const host = o.host ?? "localhost";
@@ -156,9 +175,11 @@ export class LocalStack {
       children.push({ name, child });
       return child;
     };
-    const stack = new LocalStack(nats, children, options, adminToken);
+    const keys = await stackSigningKeys(`${options.dataDir}/keys`);
+    const stack = new LocalStack(nats, children, options, adminToken, keys.privatePath);
     try {
       const common = ["--nats", natsUrl, "--backend", options.backend];
+      const trust = ["--trusted-keys", keys.publicPath, ...(options.allowUnsigned ? ["--allow-unsigned"] : [])];
       const inference = spawn("inference", "services/inference/main.ts", [
         ...common,
         "--model",
@@ -169,6 +190,7 @@ export class LocalStack {
         `local-${options.inferencePort}`,
         "--retrieval-url",
         `http://${host}:${options.retrievalPort}`,
+        ...trust,
       ]);
       const retrieval = spawn("retrieval", "services/retrieval/main.ts", [
         ...common,
@@ -180,6 +202,7 @@ export class LocalStack {
         `local-${options.retrievalPort}`,
         "--inference-url",
         `http://${host}:${options.inferencePort}`,
+        ...trust,
       ]);
       if (options.trainer) {
         spawn("trainer", "services/trainer/serve_trainer_main.ts", [
@@ -188,6 +211,8 @@ export class LocalStack {
           `local-${Deno.hostname()}`,
           "--runs",
           `${options.dataDir}/runs`,
+          "--signing-key",
+          keys.privatePath,
         ]);
       }
       await Promise.all([

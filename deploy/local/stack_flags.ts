@@ -15,6 +15,7 @@ export const STACK_FLAG_OPTIONS = {
   model: { type: "string" },
   backend: { type: "string" },
   "no-trainer": { type: "boolean" },
+  "allow-unsigned": { type: "boolean" },
 } as const;
 
 /** Help text lines of the shared flags. */
@@ -22,7 +23,8 @@ export const STACK_FLAG_HELP = `  --data-dir DIR          NATS store and trainer
   --nats-port N           (default 4222)   --inference-port N (default 8080)   --retrieval-port N (default 8081)
   --model NAME            model name served and indexed (default ${DEFAULT_STACK.model})
   --backend NAME          tfjs backend for every service (default auto)
-  --no-trainer            do not start a trainer worker`;
+  --no-trainer            do not start a trainer worker
+  --allow-unsigned        services also use unsigned checkpoints (the stack's own trainer signs with DATA-DIR/keys)`;
 
 function port(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -47,5 +49,6 @@ export function stackOptions(
     model: (values.model as string | undefined) ?? defaults.model,
     backend: (values.backend as string | undefined) ?? defaults.backend,
     trainer: !values["no-trainer"],
+    allowUnsigned: Boolean(values["allow-unsigned"]) || defaults.allowUnsigned,
   };
 }

@@ -34,9 +34,10 @@ async function main(args: string[]): Promise<number> {
     `\nup: NATS ${stack.natsUrl}\n` +
       Object.entries(stack.urls).map(([page, url]) => `  ${page.padEnd(9)} ${url}`).join("\n") +
       `\nadmin token (promote, rollback, image delete): ${stack.adminToken}` +
+      `\nsigning key the services trust: ${stack.signingKey}` +
       `\ntrain a model into it: deno task train --nats ${stack.natsUrl} --name ${
         stackOptions(values).model
-      }   (or --submit to hand it to the worker)\nCtrl-C stops everything.\n`,
+      } --signing-key ${stack.signingKey}   (or --submit to hand it to the worker)\nCtrl-C stops everything.\n`,
   );
   const signal = await untilSignal();
   console.error(`\n${signal}: stopping…`);

@@ -6,7 +6,12 @@
  *
  * @module
  */
-import type { CheckpointFiles } from "../../shared/checkpoint/mod.ts";
+import {
+  CheckpointDigestError,
+  type CheckpointFiles,
+  CheckpointFormatError,
+  CheckpointSignatureError,
+} from "../../shared/checkpoint/mod.ts";
 import type { WorkQueue } from "../../shared/http/mod.ts";
 import {
   type Classification,
@@ -17,6 +22,14 @@ import {
   type TestTimeAugmentation,
 } from "../../shared/predictor/mod.ts";
 import type { InferenceMetrics } from "./inference_metrics.ts";
+
+/** The metric label of a refused checkpoint. */
+function refusalReason(error: unknown): string {
+  if (error instanceof CheckpointSignatureError) return "signature";
+  if (error instanceof CheckpointDigestError) return "digest";
+  if (error instanceof CheckpointFormatError) return "format";
+  return "other";
+}
 
 /** Classify options after defaults. */
 export interface EngineClassifyOptions {
@@ -86,7 +99,13 @@ export class InferenceEngine {
    * flight finish on the previous predictor, which is then disposed.
    */
   async adopt(files: CheckpointFiles): Promise<Predictor> {
-    const predictor = await loadPredictor(files, this.#predictorOptions);
+    let predictor: Predictor;
+    try {
+      predictor = await loadPredictor(files, this.#predictorOptions);
+    } catch (error) {
+      this.metrics?.checkpointsRefused.inc({ reason: refusalReason(error) });
+      throw error;
+    }
     this.slot.swap({ predictor });
     return predictor;
   }

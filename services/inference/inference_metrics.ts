@@ -13,6 +13,8 @@ export interface InferenceMetrics {
   latency: Histogram<"route">;
   modelInfo: Gauge<"name" | "version">;
   queueDepth: Gauge;
+  /** Checkpoints refused by reason: signature, digest, format, other. */
+  checkpointsRefused: Counter<"reason">;
 }
 
 /** A fresh registry (one per app, so tests do not share counters). */
@@ -42,6 +44,12 @@ export function createInferenceMetrics(): InferenceMetrics {
     queueDepth: new Gauge({
       name: "alexnet_inference_queue_depth",
       help: "Classify jobs running or waiting",
+      registers: [registry],
+    }),
+    checkpointsRefused: new Counter({
+      name: "alexnet_checkpoints_refused_total",
+      help: "Checkpoints refused instead of served, by reason (signature, digest, format, other)",
+      labelNames: ["reason"],
       registers: [registry],
     }),
   };

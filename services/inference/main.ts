@@ -12,7 +12,12 @@ import {
   selectBackend,
 } from "../../shared/backend/mod.ts";
 import { CheckpointFollower, connectBus, listCheckpointVersions } from "../../shared/bus/mod.ts";
-import { readCheckpointDir } from "../../shared/checkpoint/mod.ts";
+import {
+  CheckpointSignatureError,
+  describeTrust,
+  readCheckpointDir,
+  readTrustPolicy,
+} from "../../shared/checkpoint/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { corsOrigins, serveUntilSignal, tokenOption, WorkQueue } from "../../shared/http/mod.ts";
 import { createInferenceApp, DEFAULT_LIMITS } from "./app.ts";
@@ -44,6 +49,9 @@ Usage: deno task serve:inference (--checkpoint DIR | --nats URL --model NAME) [o
   --admin-token T       Bearer token for promote and rollback (or ALEXNET_ADMIN_TOKEN; ≥ 16 characters);
                         without one those endpoints are refused
   --cors-origin LIST    origins allowed cross-origin access (comma-separated; default none)
+  --trusted-keys LIST   public keys (JWK files, or folders of *.public.jwk) whose signed checkpoints are served;
+                        any other checkpoint is refused
+  --allow-unsigned      also serve unsigned checkpoints (local experiments; a bad signature is still refused)
   --help
 `;
 
@@ -65,6 +73,8 @@ interface InferenceConfig {
   workers: number;
   adminToken: string | null;
   corsOrigins: string[];
+  trustedKeys: string[];
+  allowUnsigned: boolean;
 }
 
 function positive(flag: string, value: string | undefined, fallback: number, integer = true): number {
@@ -98,6 +108,8 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
       workers: { type: "string" },
       "admin-token": { type: "string" },
       "cors-origin": { type: "string" },
+      "trusted-keys": { type: "string" },
+      "allow-unsigned": { type: "boolean" },
       help: { type: "boolean" },
     },
   }).values;
@@ -124,6 +136,8 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
     workers: Math.max(1, positive("workers", v.workers, 1)),
     adminToken: tokenOption(v["admin-token"], "ALEXNET_ADMIN_TOKEN", "--admin-token"),
     corsOrigins: corsOrigins(v["cors-origin"]),
+    trustedKeys: v["trusted-keys"]?.split(",").filter(Boolean) ?? [],
+    allowUnsigned: v["allow-unsigned"] ?? false,
   };
 }
 
@@ -135,17 +149,27 @@ async function main(args: string[]): Promise<number> {
   }
   const log = (line: string) => console.error(`[inference] ${line}`);
   log(describeBackendChoice(await selectBackend(config.backend)));
+  const trust = await readTrustPolicy(config.trustedKeys, config.allowUnsigned);
+  log(describeTrust(trust));
   const engine = new InferenceEngine({
     // Up to a batch of requests may be decoded and waiting for the network at once.
     queue: new WorkQueue({ concurrency: config.maxBatch, maxQueued: config.maxQueued }),
     maxPixels: config.maxPixels,
     metrics: createInferenceMetrics(),
-    predictor: { workers: config.workers, batching: { maxBatch: config.maxBatch, maxWaitMs: config.batchWaitMs } },
+    predictor: {
+      workers: config.workers,
+      batching: { maxBatch: config.maxBatch, maxWaitMs: config.batchWaitMs },
+      trust,
+    },
   });
   const nc = config.nats ? await connectBus(config.nats, `inference-${config.model}-${config.instance}`) : null;
   let follower: CheckpointFollower | null = null;
   if (config.checkpoint) {
-    const predictor = await engine.adopt(await readCheckpointDir(config.checkpoint));
+    const predictor = await engine.adopt(await readCheckpointDir(config.checkpoint)).catch((error) => {
+      throw error instanceof CheckpointSignatureError
+        ? new UsageError(`${config.checkpoint}: ${error.message}`)
+        : error;
+    });
     log(`serving ${predictor.name}@${predictor.version} from ${config.checkpoint}`);
   } else if (nc) {
     follower = new CheckpointFollower(nc, {

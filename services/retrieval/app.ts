@@ -142,6 +142,11 @@ export function createRetrievalApp(
     registers: [registry],
   });
   const images = new Gauge({ name: "alexnet_retrieval_images", help: "Images in the catalog", registers: [registry] });
+  const refused = new Gauge({
+    name: "alexnet_retrieval_checkpoints_refused",
+    help: "Checkpoints refused (signature, digests, format) since the service started",
+    registers: [registry],
+  });
   const depth = new Gauge({
     name: "alexnet_retrieval_queue_depth",
     help: "Jobs running or waiting",
@@ -266,6 +271,7 @@ export function createRetrievalApp(
   });
   app.get("/metrics", async (c) => {
     images.set(library.status().images);
+    refused.set(library.checkpointsRefused);
     return c.text(await registry.metrics(), 200, { "Content-Type": registry.contentType });
   });
   app.doc("/openapi.json", { openapi: "3.0.0", info: { title: "alexnet-edge retrieval", version: "1" } });

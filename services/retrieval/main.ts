@@ -9,6 +9,7 @@ import { CheckpointFollower, connectBus } from "../../shared/bus/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { corsOrigins, serveUntilSignal, tokenOption } from "../../shared/http/mod.ts";
 import type { EmbeddingLayer } from "../../shared/model/mod.ts";
+import { describeTrust, readTrustPolicy } from "../../shared/checkpoint/mod.ts";
 import { loadPredictor } from "../../shared/predictor/mod.ts";
 import { createRetrievalApp } from "./app.ts";
 import { ImageLibrary } from "./image_library.ts";
@@ -33,6 +34,9 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
   --admin-token T       Bearer token for deleting images (or ALEXNET_ADMIN_TOKEN); without one deletes are refused
   --write-token T       Bearer token for adding images (or ALEXNET_WRITE_TOKEN); without one adding is open
   --cors-origin LIST    origins allowed cross-origin access (comma-separated; default none)
+  --trusted-keys LIST   public keys (JWK files, or folders of *.public.jwk) whose signed checkpoints embed images;
+                        any other checkpoint is refused
+  --allow-unsigned      also use unsigned checkpoints (local experiments; a bad signature is still refused)
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -54,6 +58,8 @@ async function main(args: string[]): Promise<number> {
       "admin-token": { type: "string" },
       "write-token": { type: "string" },
       "cors-origin": { type: "string" },
+      "trusted-keys": { type: "string" },
+      "allow-unsigned": { type: "boolean" },
       help: { type: "boolean" },
     },
   }).values;
@@ -78,8 +84,13 @@ async function main(args: string[]): Promise<number> {
   const adminToken = tokenOption(v["admin-token"], "ALEXNET_ADMIN_TOKEN", "--admin-token");
   const writeToken = tokenOption(v["write-token"], "ALEXNET_WRITE_TOKEN", "--write-token");
   const cors = corsOrigins(v["cors-origin"]);
+  const trust = await readTrustPolicy(
+    v["trusted-keys"]?.split(",").filter(Boolean) ?? [],
+    v["allow-unsigned"] ?? false,
+  );
   const log = (line: string) => console.error(`[retrieval] ${line}`);
   log(describeBackendChoice(await selectBackend(backend)));
+  log(describeTrust(trust));
 
   const nc = await connectBus(v.nats, `retrieval-${v.model}`);
   const library = await RetrievalLibrary.open(await ImageLibrary.open(nc), {
@@ -109,7 +120,13 @@ async function main(args: string[]): Promise<number> {
     modelName: v.model!,
     consumerName: `retrieval-${v.model}-${v.layer}-${instance}`,
     currentVersion: () => library.activeVersion,
-    adopt: async (files) => await library.adopt(await loadPredictor(files)),
+    adopt: async (files) => {
+      const predictor = await loadPredictor(files, { trust }).catch((error) => {
+        library.checkpointsRefused++;
+        throw error;
+      });
+      await library.adopt(predictor);
+    },
     log,
   });
   await follower.start();

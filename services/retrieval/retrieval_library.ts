@@ -83,6 +83,8 @@ export class RetrievalLibrary {
   #building: { version: string; done: number; total: number } | null = null;
   /** How many images were embedded by a model (not read back from the stream). */
   embeddedCount = 0;
+  /** Checkpoints refused (signature, digests, format) instead of used. */
+  checkpointsRefused = 0;
 
   private constructor(store: ImageLibrary, options: RetrievalOptions, catalog: Map<string, AddedImage>) {
     this.#store = store;

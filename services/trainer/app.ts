@@ -8,6 +8,7 @@
  * @module
  */
 import { type EpochMetrics, EpochMetricsSchema, newRunId } from "../../shared/bus/mod.ts";
+import { readSigningKey } from "../../shared/checkpoint/mod.ts";
 import { computeColourPca } from "../../shared/image/mod.ts";
 import { defaultInputSize } from "../../shared/model/mod.ts";
 import { Checkpointer } from "./checkpointing.ts";
@@ -68,6 +69,7 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     resizeSize,
     colourPca: pca,
     training: { ...config, runId, trainCount, valCount },
+    signer: config.signingKey ? await readSigningKey(config.signingKey) : null,
   }, io);
   io.log(
     `run ${runId}: ${arch} ${inputSize}px, ${data.classNames.length} classes, ${trainCount} train / ${valCount} val ` +

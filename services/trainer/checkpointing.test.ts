@@ -3,6 +3,14 @@ import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { connectBus, type EpochMetrics, listCheckpointVersions } from "../../shared/bus/mod.ts";
 import { loadCheckpointDir } from "../../shared/checkpoint/codec/mod.ts";
+import {
+  type CheckpointSigner,
+  checkSignature,
+  generateSigningKeys,
+  readCheckpointDir,
+  signerFromJwk,
+  trustedKeysFromJwks,
+} from "../../shared/checkpoint/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";
 import { Checkpointer } from "./checkpointing.ts";
 
@@ -22,7 +30,11 @@ const metrics = (epoch: number, valTop1: number | null, valLoss: number | null, 
   imagesPerSec: 10,
 });
 
-function checkpointer(outDir: string, io: ConstructorParameters<typeof Checkpointer>[1]) {
+function checkpointer(
+  outDir: string,
+  io: ConstructorParameters<typeof Checkpointer>[1],
+  signer: CheckpointSigner | null = null,
+) {
   return new Checkpointer({
     runId: "run-7",
     name: "shapes",
@@ -31,6 +43,7 @@ function checkpointer(outDir: string, io: ConstructorParameters<typeof Checkpoin
     resizeSize: 73,
     colourPca: null,
     training: { seed: 1 },
+    signer,
   }, io);
 }
 
@@ -82,6 +95,23 @@ Deno.test("with a bus, each checkpoint is uploaded and announced", async () => {
     model.dispose();
     await nc.close();
     await server.stop({ removeStore: true });
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
+Deno.test("with a signing key, every checkpoint is signed by it, in last/ and best/", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "alexnet-checkpoints-" });
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25 });
+  try {
+    const { privateJwk, publicJwk, keyId } = await generateSigningKeys();
+    const checkpoints = checkpointer(outDir, { log: () => {}, stdout: () => {} }, await signerFromJwk(privateJwk));
+    await checkpoints.save(model, metrics(1, 0.5, 0.7));
+    const policy = { trusted: await trustedKeysFromJwks([publicJwk]), allowUnsigned: false };
+    for (const which of ["last", "best"]) {
+      assert.equal(await checkSignature(await readCheckpointDir(`${outDir}/${which}`), policy), keyId);
+    }
+  } finally {
+    model.dispose();
     await Deno.remove(outDir, { recursive: true });
   }
 });

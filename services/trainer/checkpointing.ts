@@ -3,13 +3,14 @@
  * preprocessing, colour PCA, the run's config and the epoch's metrics), written to `last/`,
  * also to `best/` when it is the best epoch so far (validation top-1, ties broken by lower
  * validation loss; without validation, training loss), and — with a bus — uploaded to the
- * object store and announced on `alexnet.checkpoint.published`.
+ * object store and announced on `alexnet.checkpoint.published` — signed first when the run has
+ * a signing key.
  *
  * @module
  */
 import { type EpochMetrics, publishCheckpoint } from "../../shared/bus/mod.ts";
 import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
-import { writeCheckpointDir } from "../../shared/checkpoint/mod.ts";
+import { type CheckpointSigner, signCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/mod.ts";
 import { type ColourPca, IMAGENET_NORMALIZATION } from "../../shared/image/mod.ts";
 import type { AlexNet } from "../../shared/model/mod.ts";
 import type { TrainIo } from "./train_config.ts";
@@ -25,6 +26,8 @@ export interface CheckpointingOptions {
   colourPca: ColourPca | null;
   /** The run's settings, recorded in every manifest. */
   training: Record<string, unknown>;
+  /** Signs every checkpoint; null: unsigned. */
+  signer: CheckpointSigner | null;
 }
 
 /** What {@linkcode Checkpointer.save} did. */
@@ -64,7 +67,7 @@ export class Checkpointer {
       this.bestEpoch = metrics.epoch;
     }
     const version = `${runId}-e${String(metrics.epoch).padStart(3, "0")}`;
-    const files = await encodeCheckpoint(model, {
+    const encoded = await encodeCheckpoint(model, {
       name,
       version,
       classNames: this.#options.classNames,
@@ -75,6 +78,8 @@ export class Checkpointer {
       metrics: { ...metrics },
       createdAt: new Date().toISOString(),
     });
+    const signer = this.#options.signer;
+    const files = signer ? await signCheckpoint(encoded, signer) : encoded;
     await writeCheckpointDir(`${outDir}/last`, files);
     if (best) await writeCheckpointDir(`${outDir}/best`, files);
     if (!this.#io.nats) return { version, best, published: false };

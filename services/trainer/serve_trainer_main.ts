@@ -8,16 +8,18 @@
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
 import { connectBus } from "../../shared/bus/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { readSigningKey } from "../../shared/checkpoint/mod.ts";
 import { TrainWorker } from "./train_worker.ts";
 
 const HELP = `Run a trainer worker that takes jobs from NATS.
 
-Usage: deno task serve:trainer --nats URL [--name WORKER] [--runs DIR] [--backend NAME]
+Usage: deno task serve:trainer --nats URL [--name WORKER] [--runs DIR] [--backend NAME] [--signing-key FILE]
 
   --nats URL      the NATS server with JetStream (required)
   --name WORKER   this worker's name in status events (default: the host name)
   --runs DIR      where job outputs go (default runs/)
   --backend NAME  auto | tensorflow-gpu | tensorflow | webgpu | wasm | cpu (default auto)
+  --signing-key FILE  this worker's private key (or ALEXNET_SIGNING_KEY): it signs every job's checkpoints
 
 Jobs come from: deno task train --submit --nats URL [train flags]`;
 
@@ -29,6 +31,7 @@ async function main(args: string[]): Promise<number> {
       name: { type: "string" },
       runs: { type: "string", default: "runs" },
       backend: { type: "string", default: "auto" },
+      "signing-key": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -41,7 +44,10 @@ async function main(args: string[]): Promise<number> {
   const log = (line: string) => console.error(`[trainer] ${line}`);
   log(describeBackendChoice(await selectBackend(parseBackendName(values.backend))));
   const nc = await connectBus(values.nats, `trainer-worker-${worker}`);
-  const trainer = new TrainWorker(nc, { worker, log, runsDir: values.runs });
+  const signingKey = values["signing-key"] ?? (Deno.env.get("ALEXNET_SIGNING_KEY") || null);
+  if (signingKey) log(`signing checkpoints with key ${(await readSigningKey(signingKey)).keyId}`);
+  else log("no signing key: checkpoints are published unsigned (services refuse them unless --allow-unsigned)");
+  const trainer = new TrainWorker(nc, { worker, log, runsDir: values.runs, signingKey });
   const stop = () => {
     log("stopping after the current job");
     trainer.stop();

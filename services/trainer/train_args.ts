@@ -46,6 +46,8 @@ Output
   --freeze features     with --pretrained: keep the conv layers fixed, train fc6–fc8 only
   --name NAME           model name in checkpoints and on NATS (default alexnet)
   --nats URL            publish checkpoints and metrics to NATS (off by default)
+  --signing-key FILE    sign every checkpoint with this private key (deno task keys:new; or ALEXNET_SIGNING_KEY);
+                        services serve only checkpoints signed by keys they trust
   --submit              with --nats: queue this run as a job for a worker (deno task serve:trainer)
                         instead of running it here; --data must be a path the worker can read
   --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
@@ -106,6 +108,7 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
       freeze: { type: "string" },
       name: { type: "string" },
       nats: { type: "string" },
+      "signing-key": { type: "string" },
       backend: { type: "string" },
       workers: { type: "string" },
       json: { type: "boolean" },
@@ -175,6 +178,7 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
     freezeFeatures: parseFreeze(parsed.freeze, parsed.pretrained),
     workers: number("workers", parsed.workers, d.workers, (n) => int(n) && n <= 64, "an integer from 1 to 64"),
     nats: parsed.nats ?? null,
+    signingKey: parsed["signing-key"] ?? (Deno.env.get("ALEXNET_SIGNING_KEY") || null),
     name,
     json: parsed.json ?? false,
     quiet: parsed.quiet ?? false,

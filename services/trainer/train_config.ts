@@ -45,6 +45,8 @@ export interface TrainConfig {
   /** Data-parallel training processes (Web Workers, one WASM instance each); 1 trains in this thread. */
   workers: number;
   nats: string | null;
+  /** Private key (JWK file) that signs every checkpoint; null: unsigned. */
+  signingKey: string | null;
   name: string;
   /** Fixed run id (a worker uses the job id); default: a new time-sorted id. */
   runId?: string | null;
@@ -79,6 +81,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   freezeFeatures: false,
   workers: 1,
   nats: null,
+  signingKey: null,
   name: "alexnet",
   json: false,
   quiet: false,

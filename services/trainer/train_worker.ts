@@ -20,6 +20,8 @@ export interface TrainWorkerOptions {
   log: (line: string) => void;
   /** Folder for run outputs (default `runs`); each job writes `<runs>/<name>/<jobId>`. */
   runsDir?: string;
+  /** The worker's private key, which signs every job's checkpoints (a job cannot choose another). */
+  signingKey?: string | null;
   /** Runs one job; the default is {@linkcode runTraining}. Tests may wrap it. */
   train?: (config: TrainConfig, io: TrainIo) => Promise<TrainResult>;
 }
@@ -77,6 +79,7 @@ export class TrainWorker {
         ...parsed,
         runId: job.jobId,
         quiet: true,
+        signingKey: this.#options.signingKey ?? null,
         out: parsed.out ?? `${this.#options.runsDir ?? "runs"}/${parsed.name}/${job.jobId}`,
       };
       log(`job ${job.jobId}: train ${job.args.join(" ")} (attempt ${msg.info.deliveryCount})`);

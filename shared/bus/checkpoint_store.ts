@@ -7,6 +7,7 @@
  */
 import type { NatsConnection, ObjectStore } from "nats";
 import { type CheckpointFiles, parseManifest, verifyCheckpoint } from "../checkpoint/checkpoint_files.ts";
+import { SIGNATURE_FILE } from "../checkpoint/checkpoint_signature.ts";
 import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
 import { type CheckpointPublished, CheckpointPublishedSchema } from "./messages.ts";
 import {
@@ -40,7 +41,8 @@ export interface PublishInfo {
 }
 
 /**
- * Uploads `files` (after checking their digests) and then publishes the event.
+ * Uploads `files` (after checking their digests; the signature, when there is one, travels with
+ * them) and then publishes the event.
  *
  * @example
  * ```ts
@@ -103,7 +105,7 @@ export async function fetchCheckpoint(nc: NatsConnection, name: string, version?
   if (!manifestBytes) throw new CheckpointNotFoundError(`no checkpoint ${name}@${chosen} in ${CHECKPOINT_BUCKET}`);
   const files: CheckpointFiles = new Map([["manifest.json", manifestBytes]]);
   const listed = Object.keys(JSON.parse(new TextDecoder().decode(manifestBytes)).files ?? {});
-  for (const file of listed) {
+  for (const file of [...listed, SIGNATURE_FILE]) {
     const bytes = await bucket.getBlob(checkpointObjectName(name, chosen, file));
     if (bytes) files.set(file, bytes);
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { type CheckpointFiles, CheckpointFormatError } from "./checkpoint_files.ts";
+import { SIGNATURE_FILE } from "./checkpoint_signature.ts";
 
 /**
  * Writes checkpoint files into `dir` (created if needed), manifest last.
@@ -25,7 +26,8 @@ export async function writeCheckpointDir(dir: string, files: CheckpointFiles): P
 }
 
 /**
- * Reads `manifest.json` and every file it lists from `dir` (not yet verified).
+ * Reads `manifest.json`, every file it lists and the signature when there is one from `dir`
+ * (not yet verified).
  *
  * @example
  * ```ts
@@ -56,5 +58,7 @@ export async function readCheckpointDir(dir: string): Promise<CheckpointFiles> {
       throw new CheckpointFormatError(`checkpoint file ${dir}/${path} is missing`);
     }
   }
+  const signature = await Deno.readFile(`${dir}/${SIGNATURE_FILE}`).catch(() => null);
+  if (signature) files.set(SIGNATURE_FILE, signature);
   return files;
 }

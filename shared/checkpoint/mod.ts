@@ -31,6 +31,19 @@ export {
   type WeightSpec,
 } from "./checkpoint_files.ts";
 export { readCheckpointDir, writeCheckpointDir } from "./checkpoint_dir.ts";
+export {
+  CheckpointSignatureError,
+  type CheckpointSigner,
+  checkSignature,
+  generateSigningKeys,
+  keyIdOf,
+  SIGNATURE_FILE,
+  signCheckpoint,
+  signerFromJwk,
+  trustedKeysFromJwks,
+  type TrustPolicy,
+} from "./checkpoint_signature.ts";
+export { describeTrust, readSigningKey, readTrustPolicy, writeKeyPair } from "./signing_keys.ts";
 export { sampleManifestInfo } from "./sample_manifest_info.ts";
 export {
   float32ToFloat16Bits,

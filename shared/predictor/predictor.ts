@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
 import { type CheckpointFiles, manifestInfo } from "../checkpoint/checkpoint_files.ts";
+import type { TrustPolicy } from "../checkpoint/checkpoint_signature.ts";
 import { encodeCheckpoint } from "../checkpoint/codec/checkpoint_codec.ts";
 import { decodeImageWithin } from "../image/pixel_limit.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
@@ -34,6 +35,8 @@ export interface PredictorOptions {
   workers?: number;
   /** Micro-batch concurrent `classify` calls into one forward pass; null or absent: one pass per call. */
   batching?: MicroBatchOptions | null;
+  /** Which signatures to accept (checked by `loadPredictor` before decoding); absent: not checked. */
+  trust?: TrustPolicy | null;
 }
 
 /** Options of {@linkcode Predictor.classify}. */
