@@ -6,7 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
+import { connectBus } from "../shared/bus/mod.ts";
+import { freePort, pollUntil } from "../shared/cli/mod.ts";
 import { findNatsServer } from "./local/nats_server_process.ts";
+import { BUS_ROLES, natsIdentities } from "./nats/nats_identities.ts";
 
 const deploy = new URL("./", import.meta.url);
 const root = new URL("../", import.meta.url);
@@ -18,15 +21,128 @@ const docs = async (path: string): Promise<Doc[]> =>
   parseAllDocuments(await Deno.readTextFile(new URL(path, deploy)), { merge: true }).map((d) => d.toJS())
     .filter(Boolean);
 
-Deno.test("each node of the 3-node NATS cluster config is accepted by nats-server -t", async () => {
+Deno.test("each node's config, with authorization, is accepted by nats-server -t (and refused without identities)", async () => {
+  const ids = await natsIdentities(await Deno.makeTempDir({ prefix: "alexnet-ids-" }));
   for (const node of [1, 2, 3]) {
     const path = new URL(`nats/nats-${node}.conf`, deploy).pathname;
-    const { code, stderr } = await new Deno.Command(findNatsServer(), { args: ["-t", "-c", path] }).output();
+    const check = (env: Record<string, string>) =>
+      new Deno.Command(findNatsServer(), { args: ["-t", "-c", path], env, clearEnv: true }).output();
+    const { code, stderr } = await check(ids.env);
     assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const without = await check({});
+    assert.notEqual(without.code, 0, "a missing identity is an error, not an open server");
     const text = await Deno.readTextFile(path);
     assert.match(text, new RegExp(`server_name: nats-${node}`));
-    assert.equal((text.match(/nats-route:\/\//g) ?? []).length, 3, "routes to all three nodes");
+    assert.match(text, /include \.\/auth\.conf/);
   }
+  assert.equal((ids.env.ALEXNET_NATS_ROUTES.match(/nats-route:\/\/alexnet-route:/g) ?? []).length, 3);
+});
+
+/** nats-N.conf as it is, with only its ports and store moved so three fit on one machine. */
+async function loopbackNode(node: number, dir: string, ports: { client: number; http: number; route: number }) {
+  let text = await Deno.readTextFile(new URL(`nats/nats-${node}.conf`, deploy));
+  const swaps: [RegExp, string][] = [
+    [/^port: 4222$/m, `port: ${ports.client}`],
+    [/^http_port: 8222$/m, `http_port: ${ports.http}`],
+    [/^ {2}listen: 0\.0\.0\.0:6222$/m, `  listen: 127.0.0.1:${ports.route}`],
+    [/^ {2}store_dir: .*$/m, `  store_dir: ${dir}/store-${node}`],
+  ];
+  for (const [pattern, value] of swaps) {
+    assert.match(text, pattern, `nats-${node}.conf has ${pattern}`);
+    text = text.replace(pattern, value);
+  }
+  await Deno.writeTextFile(`${dir}/nats-${node}.conf`, text);
+  return `${dir}/nats-${node}.conf`;
+}
+
+Deno.test({
+  name: "the three node configs form a JetStream cluster on loopback; a route without the password is refused",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "alexnet-cluster-" });
+    await Deno.copyFile(new URL("nats/auth.conf", deploy), `${dir}/auth.conf`);
+    const nodes = [1, 2, 3].map(() => ({ client: freePort(), http: freePort(), route: freePort() }));
+    const ids = await natsIdentities(
+      `${dir}/ids`,
+      nodes.map((n) => `127.0.0.1:${n.route}`),
+    );
+    const servers: Deno.ChildProcess[] = [];
+    const start = (config: string, env: Record<string, string>) => {
+      const child = new Deno.Command(findNatsServer(), { args: ["-c", config], env, stdout: "null", stderr: "null" })
+        .spawn();
+      servers.push(child);
+      return child;
+    };
+    const routes = async (http: number) =>
+      (await (await fetch(`http://127.0.0.1:${http}/routez`)).json()).num_routes as number;
+    try {
+      for (const [i, ports] of nodes.entries()) start(await loopbackNode(i + 1, dir, ports), ids.env);
+      await pollUntil("every node to route to the other two", async () => {
+        try {
+          return (await Promise.all(nodes.map((n) => routes(n.http)))).every((count) => count === 2);
+        } catch {
+          return false;
+        }
+      }, { timeoutMs: 30_000 });
+      const admin = await connectBus(`nats://127.0.0.1:${nodes[0].client}`, "cluster-test", { nkey: ids.seeds.admin });
+      try {
+        // An R3 stream needs all three JetStream servers in one meta group.
+        await pollUntil("an R3 stream to be created", async () => {
+          try {
+            const jsm = await admin.jetstreamManager();
+            await jsm.streams.add({ name: "PROBE", subjects: ["probe.>"], num_replicas: 3 });
+            return true;
+          } catch {
+            return false;
+          }
+        }, { timeoutMs: 30_000 });
+        const info = await (await admin.jetstreamManager()).streams.info("PROBE");
+        assert.equal(info.cluster?.replicas?.length, 2, "a leader and two replicas");
+      } finally {
+        await admin.close();
+      }
+      const inference = await connectBus(`nats://127.0.0.1:${nodes[2].client}`, "c", { nkey: ids.seeds.inference });
+      try {
+        await assert.rejects(
+          inference.jetstream().publish("alexnet.checkpoint.published", "{}"),
+          (e: Error) => /Permissions Violation/.test(e.message),
+          "the permissions hold on every node",
+        );
+      } finally {
+        await inference.close();
+      }
+      // A fourth server that knows the route addresses but not the password does not join.
+      const rogue = { client: freePort(), http: freePort(), route: freePort() };
+      const rogueConfig = `${dir}/rogue.conf`;
+      await Deno.writeTextFile(
+        rogueConfig,
+        `port: ${rogue.client}\nhttp_port: ${rogue.http}\ncluster { name: alexnet-edge, listen: 127.0.0.1:${rogue.route}, ` +
+          `routes: [nats-route://127.0.0.1:${nodes[0].route}] }\n`,
+      );
+      start(rogueConfig, {});
+      await pollUntil("the rogue server to answer", async () => {
+        try {
+          return (await routes(rogue.http)) >= 0;
+        } catch {
+          return false;
+        }
+      }, { timeoutMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await routes(rogue.http), 0, "the rogue server has no route");
+      assert.equal(await routes(nodes[0].http), 2, "node 1 still routes to its two peers only");
+    } finally {
+      for (const child of servers) {
+        try {
+          child.kill("SIGTERM");
+        } catch {
+          // gone
+        }
+        await child.status;
+      }
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
 });
 
 Deno.test("Kubernetes manifests: probes on /readyz and /healthz, an HPA for inference, a GPU request for training", async () => {
@@ -50,17 +166,56 @@ Deno.test("Kubernetes manifests: probes on /readyz and /healthz, an HPA for infe
     const trainer = all.find((d) => d.kind === kind && /train/.test(d.metadata.name ?? d.metadata.generateName))!;
     assert.equal(trainer.spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"], 1, kind);
   }
+  // Each pod runs as its own role: NATS_NKEY names a file mounted from the identities Secret.
+  for (
+    const [kind, name, role] of [
+      ["Deployment", "inference", "inference"],
+      ["Deployment", "retrieval", "retrieval"],
+      ["Deployment", "trainer-workers", "trainer"],
+      ["Job", "train-cats-dogs-", "trainer"],
+    ]
+  ) {
+    const pod = all.find((d) => d.kind === kind && (d.metadata.name ?? d.metadata.generateName) === name)!.spec
+      .template.spec;
+    const container = pod.containers[0];
+    const env = Object.fromEntries(container.env.map((e: Doc) => [e.name, e.value]));
+    const mount = container.volumeMounts.find((m: Doc) => env.NATS_NKEY.startsWith(m.mountPath + "/"));
+    const volume = pod.volumes.find((v: Doc) => v.name === mount?.name);
+    assert.equal(volume?.secret?.secretName, "alexnet-nats-identities", name);
+    assert.ok(volume.secret.items.some((i: Doc) => i.key === `${role}.nk`), `${name} gets ${role}.nk`);
+    assert.equal(pod.securityContext.fsGroup, 1993, `${name}: the deno user can read its files`);
+    if (role === "trainer") assert.match(env.ALEXNET_SIGNING_KEY, /trainer\.private\.jwk$/);
+    else assert.equal(env.ALEXNET_TRUSTED_KEYS, "/etc/alexnet/trust", name);
+  }
   const config = (await docs("k8s/config.yaml"))[0];
   assert.equal(config.data.ALEXNET_NATS_REPLICAS, "3");
   const values = (await docs("k8s/nats-values.yaml"))[0];
   assert.equal(values.config.cluster.replicas, 3);
   assert.equal(values.config.jetstream.enabled, true);
+  assert.equal(values.config.merge["00$include"], "auth.conf", "the NATS pods include deploy/nats/auth.conf");
+  assert.equal(values.config.cluster.routeURLs.user, "alexnet-route", "routes authenticate");
+  assert.equal(values.container.merge.envFrom[0].secretRef.name, "alexnet-nats-users");
 });
 
-Deno.test("compose runs NATS with JetStream on a volume and every service with a health check", async () => {
+Deno.test("compose runs NATS with JetStream, auth.conf and identities; each service as its role", async () => {
   const compose = (await docs("compose.yaml"))[0];
   assert.ok(compose.services.nats.command.includes("-js"));
   assert.ok(compose.services.nats.volumes[0].startsWith("nats-data:"));
+  const conf = compose.services.nats.command[compose.services.nats.command.indexOf("-c") + 1];
+  const mounted = compose.services.nats.volumes.find((v: string) => v.endsWith(`:${conf}:ro`));
+  await Deno.stat(new URL(mounted.split(":")[0], deploy));
+  assert.deepEqual(compose.services.nats.env_file, ["./secrets/identities.env"]);
+  const written = new Set([...BUS_ROLES.map((r) => `${r}.nk`), "trainer.private.jwk", "trainer.public.jwk"]);
+  for (const [name, secret] of Object.entries(compose.secrets as Record<string, Doc>)) {
+    assert.ok(written.has(secret.file.replace("./secrets/", "")), `${name}: a file the tools write`);
+  }
+  for (const role of ["inference", "retrieval", "trainer"]) {
+    const service = compose.services[role];
+    assert.equal(service.environment.NATS_NKEY, "/run/secrets/nkey", role);
+    assert.ok(service.secrets.some((s: Doc) => s.source === `${role}_nkey` && s.target === "nkey"), role);
+    const key = role === "trainer" ? service.environment.ALEXNET_SIGNING_KEY : service.environment.ALEXNET_TRUSTED_KEYS;
+    assert.ok(service.secrets.some((s: Doc) => key === `/run/secrets/${s.target}`), `${role}: its key is mounted`);
+  }
   for (const name of ["nats", "inference", "retrieval"]) assert.ok(compose.services[name].healthcheck, name);
   for (const name of ["inference", "retrieval", "trainer"]) {
     assert.equal(compose.services[name].depends_on.nats.condition, "service_healthy", name);

@@ -12,7 +12,7 @@ import { LocalStack } from "../deploy/local/local_stack.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
-async function train(natsUrl: string, seed: number, signingKey: string): Promise<string> {
+async function train(natsUrl: string, seed: number, signingKey: string, trainerSeed: string): Promise<string> {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -20,7 +20,7 @@ async function train(natsUrl: string, seed: number, signingKey: string): Promise
       "services/trainer/main.ts",
       ...["--epochs", "1", "--limit", "8", "--width", "0.25", "--batch-size", "8", "--seed", String(seed)],
       ...["--name", "e2e", "--quiet", "--backend", "wasm", "--nats", natsUrl, "--out", await Deno.makeTempDir()],
-      ...["--signing-key", signingKey],
+      ...["--signing-key", signingKey, "--nats-nkey", trainerSeed],
     ],
     cwd: root,
     stdout: "null",
@@ -54,7 +54,7 @@ Deno.test({
       allowUnsigned: false,
     });
     try {
-      const v1 = await train(stack.natsUrl, 1, stack.signingKey);
+      const v1 = await train(stack.natsUrl, 1, stack.signingKey, stack.natsSeeds.trainer);
       await until(
         "inference to serve v1",
         async () => (await status(`${stack.inferenceUrl}/readyz`))?.model?.version === v1,
@@ -73,7 +73,7 @@ Deno.test({
         assert.equal(added.status, 201, await added.text());
       }
 
-      const v2 = await train(stack.natsUrl, 2, stack.signingKey);
+      const v2 = await train(stack.natsUrl, 2, stack.signingKey, stack.natsSeeds.trainer);
       assert.ok(v2 > v1, `versions sort by time: ${v1} < ${v2}`);
       await until(
         "inference to serve v2",
@@ -107,6 +107,9 @@ Deno.test({
       assert.equal(s.model.version, v2);
       assert.equal(s.results.length, 3);
       assert.ok(logs.some((l) => l.startsWith("[nats]")), "NATS logs are forwarded with their prefix");
+      // Every role did all of the above within the permissions of deploy/nats/auth.conf.
+      const violations = logs.filter((l) => /Violation/.test(l));
+      assert.deepEqual(violations, [], "no identity was refused anything it needed");
     } finally {
       await stack.stop();
     }
@@ -184,4 +187,5 @@ Deno.test("deno task demo --once trains through the worker and passes its classi
   assert.match(text, /PASS classify: .* by demo@\S+-e002/);
   assert.match(text, /PASS search: .* by demo@\S+-e002/);
   assert.match(text, /epoch 1 \[#+\.*\] \d+\/\d+ images/, "training progress is shown");
+  assert.doesNotMatch(text, /Violation/, "every role stayed within deploy/nats/auth.conf");
 });

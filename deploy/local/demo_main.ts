@@ -157,7 +157,7 @@ async function main(args: string[]): Promise<number> {
   const started = performance.now();
 
   const stack = await LocalStack.start(options);
-  const nc = await connectBus(stack.natsUrl, "demo");
+  const nc = await connectBus(stack.natsUrl, "demo", { nkey: stack.natsSeeds.admin });
   const checks: { name: string; ok: boolean; detail: string }[] = [];
   try {
     const trainArgs = [

@@ -1,13 +1,16 @@
 /**
- * The whole system on one machine: a `nats-server` with JetStream (store in `.data/nats`),
- * the inference and retrieval services and a trainer worker, as child processes whose logs
- * are interleaved with coloured `[name]` prefixes. `stop()` ends them in reverse order.
- * Used by `deno task up`, `deno task demo` and the end-to-end tests.
+ * The whole system on one machine: a `nats-server` with JetStream (store in `.data/nats`)
+ * that admits only the identities of `deploy/nats/auth.conf` (made once in
+ * `.data/nats-identities`), the inference and retrieval services and a trainer worker, each as
+ * its own role, as child processes whose logs are interleaved with coloured `[name]` prefixes.
+ * `stop()` ends them in reverse order. Used by `deno task up`, `deno task demo` and the
+ * end-to-end tests.
  *
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { writeKeyPair } from "../../shared/checkpoint/mod.ts";
+import { type BusRole, natsIdentities } from "../nats/nats_identities.ts";
 import { ensureNatsServer } from "./ensure_nats_server.ts";
 import { forwardLines, NatsServerProcess } from "./nats_server_process.ts";
 
@@ -105,6 +108,8 @@ export class LocalStack {
   readonly adminToken: string;
   /** The private key whose signatures the services trust (`train --signing-key` it to publish into the stack). */
   readonly signingKey: string;
+  /** Each role's nkey seed file (`--nats-nkey FILE`); NATS refuses anonymous clients. */
+  readonly natsSeeds: Record<BusRole, string>;
   readonly #nats: NatsServerProcess;
   readonly #children: { name: string; child: Deno.ChildProcess }[];
 
@@ -114,9 +119,11 @@ export class LocalStack {
     o: LocalStackOptions,
     adminToken: string,
     signingKey: string,
+    natsSeeds: Record<BusRole, string>,
   ) {
     this.adminToken = adminToken;
     this.signingKey = signingKey;
+    this.natsSeeds = natsSeeds;
     this.#nats = nats;
     this.#children = children;
     const host = o.host ?? "localhost";
@@ -152,10 +159,13 @@ export class LocalStack {
     await ensureNatsServer();
     const storeDir = `${options.dataDir}/nats`;
     await Deno.mkdir(storeDir, { recursive: true });
+    const identities = await natsIdentities(`${options.dataDir}/nats-identities`);
     const nats = await NatsServerProcess.start({
       storeDir,
       port: options.natsPort,
       log: (line) => write(prefixed("nats", line)),
+      config: fromFileUrl(new URL("../nats/auth.conf", import.meta.url)),
+      env: identities.env,
     });
     const natsUrl = `nats://127.0.0.1:${options.natsPort}`;
     const host = options.host ?? "localhost";
@@ -176,9 +186,10 @@ export class LocalStack {
       return child;
     };
     const keys = await stackSigningKeys(`${options.dataDir}/keys`);
-    const stack = new LocalStack(nats, children, options, adminToken, keys.privatePath);
+    const stack = new LocalStack(nats, children, options, adminToken, keys.privatePath, identities.seeds);
     try {
       const common = ["--nats", natsUrl, "--backend", options.backend];
+      const as = (role: BusRole) => ["--nats-nkey", identities.seeds[role]];
       const trust = ["--trusted-keys", keys.publicPath, ...(options.allowUnsigned ? ["--allow-unsigned"] : [])];
       const inference = spawn("inference", "services/inference/main.ts", [
         ...common,
@@ -191,6 +202,9 @@ export class LocalStack {
         "--retrieval-url",
         `http://${host}:${options.retrievalPort}`,
         ...trust,
+        ...as("inference"),
+        // Its promote and rollback endpoints (behind the admin token) change pins as the admin.
+        ...["--admin-nats-nkey", identities.seeds.admin],
       ]);
       const retrieval = spawn("retrieval", "services/retrieval/main.ts", [
         ...common,
@@ -203,6 +217,7 @@ export class LocalStack {
         "--inference-url",
         `http://${host}:${options.inferencePort}`,
         ...trust,
+        ...as("retrieval"),
       ]);
       if (options.trainer) {
         spawn("trainer", "services/trainer/serve_trainer_main.ts", [
@@ -213,6 +228,7 @@ export class LocalStack {
           `${options.dataDir}/runs`,
           "--signing-key",
           keys.privatePath,
+          ...as("trainer"),
         ]);
       }
       await Promise.all([

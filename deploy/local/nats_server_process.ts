@@ -49,19 +49,30 @@ async function waitForPort(port: number, child: Deno.ChildProcess, timeoutMs: nu
   throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+/** How to run a server. */
+export interface NatsServerOptions {
+  storeDir?: string;
+  port?: number;
+  log?: (line: string) => void;
+  /** A configuration file (authorization, TLS …); `-js`, host, port and store still come from here. */
+  config?: string;
+  /** Extra environment, for the `$VARIABLES` a configuration file reads. */
+  env?: Record<string, string>;
+}
+
 /** A running server; `stop` then `start` keeps the port and the JetStream store. */
 export class NatsServerProcess {
   readonly port: number;
   readonly storeDir: string;
   readonly #binary: string;
-  readonly #log: ((line: string) => void) | undefined;
+  readonly #options: NatsServerOptions;
   #child: Deno.ChildProcess | null = null;
 
-  private constructor(binary: string, port: number, storeDir: string, log?: (line: string) => void) {
+  private constructor(binary: string, port: number, storeDir: string, options: NatsServerOptions) {
     this.#binary = binary;
     this.port = port;
     this.storeDir = storeDir;
-    this.#log = log;
+    this.#options = options;
   }
 
   /** `nats://127.0.0.1:<port>` */
@@ -79,14 +90,12 @@ export class NatsServerProcess {
    * await nats.stop({ removeStore: true });
    * ```
    */
-  static async start(
-    options: { storeDir?: string; port?: number; log?: (line: string) => void } = {},
-  ): Promise<NatsServerProcess> {
+  static async start(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
     const server = new NatsServerProcess(
       findNatsServer(),
       options.port ?? freePort(),
       options.storeDir ?? await Deno.makeTempDir({ prefix: "alexnet-nats-" }),
-      options.log,
+      options,
     );
     await server.restart();
     return server;
@@ -95,20 +104,32 @@ export class NatsServerProcess {
   /** (Re)starts the process on the same port and store. */
   async restart(): Promise<void> {
     if (this.#child) throw new Error("nats-server is already running");
+    const { config, env, log } = this.#options;
     this.#child = new Deno.Command(this.#binary, {
-      args: ["-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.storeDir],
+      // Flags after -c override the file's port, host and store.
+      args: [
+        ...(config ? ["-c", config] : []),
+        "-js",
+        "-a",
+        "127.0.0.1",
+        "-p",
+        String(this.port),
+        "-sd",
+        this.storeDir,
+      ],
+      env,
       stdout: "null",
-      stderr: this.#log ? "piped" : "null",
+      stderr: log ? "piped" : "null",
     }).spawn();
-    if (this.#log) forwardLines(this.#child.stderr, this.#log);
+    if (log) forwardLines(this.#child.stderr, log);
     await waitForPort(this.port, this.#child, 10_000);
   }
 
-  /** Stops the process (SIGTERM, then waits); optionally deletes the store. */
-  async stop(options: { removeStore?: boolean } = {}): Promise<void> {
+  /** Stops the process (SIGTERM, or `signal`, then waits); optionally deletes the store. */
+  async stop(options: { removeStore?: boolean; signal?: Deno.Signal } = {}): Promise<void> {
     if (this.#child) {
       try {
-        this.#child.kill("SIGTERM");
+        this.#child.kill(options.signal ?? "SIGTERM");
       } catch {
         // already gone
       }

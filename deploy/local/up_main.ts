@@ -35,9 +35,15 @@ async function main(args: string[]): Promise<number> {
       Object.entries(stack.urls).map(([page, url]) => `  ${page.padEnd(9)} ${url}`).join("\n") +
       `\nadmin token (promote, rollback, image delete): ${stack.adminToken}` +
       `\nsigning key the services trust: ${stack.signingKey}` +
-      `\ntrain a model into it: deno task train --nats ${stack.natsUrl} --name ${
+      `\nNATS admits only these identities (nkey seeds): ${
+        Object.entries(stack.natsSeeds).map(([role, seed]) => `${role} ${seed}`).join(", ")
+      }` +
+      `\ntrain a model into it: deno task train --nats ${stack.natsUrl} --nats-nkey ${stack.natsSeeds.trainer} --name ${
         stackOptions(values).model
-      } --signing-key ${stack.signingKey}   (or --submit to hand it to the worker)\nCtrl-C stops everything.\n`,
+      } --signing-key ${stack.signingKey}` +
+      `\n  (or hand it to the worker: --submit --nats-nkey ${stack.natsSeeds.admin}, without --signing-key)` +
+      `\npin a version: deno task models promote NAME VERSION --nats ${stack.natsUrl} --nats-nkey ${stack.natsSeeds.admin}` +
+      `\nCtrl-C stops everything.\n`,
   );
   const signal = await untilSignal();
   console.error(`\n${signal}: stopping…`);

@@ -11,12 +11,21 @@ import {
   parseBackendName,
   selectBackend,
 } from "../../shared/backend/mod.ts";
-import { CheckpointFollower, connectBus, listCheckpointVersions } from "../../shared/bus/mod.ts";
+import {
+  type BusIdentity,
+  busIdentityFlags,
+  busIdentityFrom,
+  busIdentityHelp,
+  CheckpointFollower,
+  connectBus,
+  listCheckpointVersions,
+} from "../../shared/bus/mod.ts";
 import {
   CheckpointSignatureError,
   describeTrust,
   readCheckpointDir,
   readTrustPolicy,
+  trustFlags,
 } from "../../shared/checkpoint/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { corsOrigins, serveUntilSignal, tokenOption, WorkQueue } from "../../shared/http/mod.ts";
@@ -50,8 +59,13 @@ Usage: deno task serve:inference (--checkpoint DIR | --nats URL --model NAME) [o
                         without one those endpoints are refused
   --cors-origin LIST    origins allowed cross-origin access (comma-separated; default none)
   --trusted-keys LIST   public keys (JWK files, or folders of *.public.jwk) whose signed checkpoints are served;
-                        any other checkpoint is refused
+                        any other checkpoint is refused (or ALEXNET_TRUSTED_KEYS)
   --allow-unsigned      also serve unsigned checkpoints (local experiments; a bad signature is still refused)
+                        (or ALEXNET_ALLOW_UNSIGNED=1)
+NATS identity (the inference role of deploy/nats/auth.conf):
+${busIdentityHelp()}
+A second, admin identity for promote and rollback only (without one they change pins as the identity above):
+${busIdentityHelp("admin-nats", "admin")}
   --help
 `;
 
@@ -75,6 +89,8 @@ interface InferenceConfig {
   corsOrigins: string[];
   trustedKeys: string[];
   allowUnsigned: boolean;
+  natsIdentity: BusIdentity | undefined;
+  adminNatsIdentity: BusIdentity | undefined;
 }
 
 function positive(flag: string, value: string | undefined, fallback: number, integer = true): number {
@@ -110,6 +126,8 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
       "cors-origin": { type: "string" },
       "trusted-keys": { type: "string" },
       "allow-unsigned": { type: "boolean" },
+      ...busIdentityFlags(),
+      ...busIdentityFlags("admin-nats"),
       help: { type: "boolean" },
     },
   }).values;
@@ -136,8 +154,9 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
     workers: Math.max(1, positive("workers", v.workers, 1)),
     adminToken: tokenOption(v["admin-token"], "ALEXNET_ADMIN_TOKEN", "--admin-token"),
     corsOrigins: corsOrigins(v["cors-origin"]),
-    trustedKeys: v["trusted-keys"]?.split(",").filter(Boolean) ?? [],
-    allowUnsigned: v["allow-unsigned"] ?? false,
+    ...trustFlags(v["trusted-keys"], v["allow-unsigned"]),
+    natsIdentity: busIdentityFrom(v),
+    adminNatsIdentity: busIdentityFrom(v, "admin-nats"),
   };
 }
 
@@ -162,7 +181,11 @@ async function main(args: string[]): Promise<number> {
       trust,
     },
   });
-  const nc = config.nats ? await connectBus(config.nats, `inference-${config.model}-${config.instance}`) : null;
+  const client = `inference-${config.model}-${config.instance}`;
+  const nc = config.nats ? await connectBus(config.nats, client, config.natsIdentity) : null;
+  const adminNc = config.nats && config.adminNatsIdentity
+    ? await connectBus(config.nats, `${client}-admin`, config.adminNatsIdentity)
+    : undefined;
   let follower: CheckpointFollower | null = null;
   if (config.checkpoint) {
     const predictor = await engine.adopt(await readCheckpointDir(config.checkpoint)).catch((error) => {
@@ -187,7 +210,7 @@ async function main(args: string[]): Promise<number> {
     engine,
     limits: { maxBodyBytes: config.maxBodyBytes, defaultTopk: config.topk },
     listVersions: nc ? () => listCheckpointVersions(nc, config.model) : undefined,
-    registry: nc && !config.checkpoint ? await natsModelRegistry(nc, config.model) : undefined,
+    registry: nc && !config.checkpoint ? await natsModelRegistry(nc, config.model, adminNc) : undefined,
     training,
     retrievalUrl: config.retrievalUrl,
     adminToken: config.adminToken,
@@ -203,6 +226,7 @@ async function main(args: string[]): Promise<number> {
     training?.close();
     await follower?.stop();
     await nc?.drain();
+    await adminNc?.drain();
     engine.slot.close();
   });
   return 0;

@@ -27,8 +27,21 @@ export interface ModelRegistry {
   list(): Promise<CheckpointEntry[]>;
   pinned(): Promise<string | null>;
   promote(version: string): Promise<void>;
-  /** Returns the version now pinned; throws when there is no earlier pin. */
+  /**
+   * Returns the version now pinned; throws {@linkcode NothingToRollBackError} when there is no
+   * earlier pin. Promote and rollback throw {@linkcode PinsForbiddenError} when NATS refuses.
+   */
   rollback(): Promise<string>;
+}
+
+/** The registry may not change pins: its NATS identity lacks the permission. */
+export class PinsForbiddenError extends Error {
+  override name = "PinsForbiddenError";
+}
+
+/** Rollback found no earlier pin. */
+export class NothingToRollBackError extends Error {
+  override name = "NothingToRollBackError";
 }
 
 /** Dependencies of {@linkcode mountModelApi}. */
@@ -142,7 +155,12 @@ export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): 
     if (!body.success) return errorJson(c, 400, "invalid_request", 'send JSON {"version": "…"}');
     const known = (await registry.list()).some((entry) => entry.version === body.data.version);
     if (!known) return errorJson(c, 404, "unknown_version", `${registry.name}@${body.data.version} is not published`);
-    await registry.promote(body.data.version);
+    try {
+      await registry.promote(body.data.version);
+    } catch (error) {
+      if (error instanceof PinsForbiddenError) return errorJson(c, 403, "bus_forbidden", error.message);
+      throw error;
+    }
     return c.json({ name: registry.name, pinned: body.data.version });
   });
   app.post("/v1/models/rollback", admin, async (c) => {
@@ -152,7 +170,9 @@ export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): 
     try {
       return c.json({ name: registry.name, pinned: await registry.rollback() });
     } catch (error) {
-      return errorJson(c, 409, "no_earlier_pin", (error as Error).message);
+      if (error instanceof NothingToRollBackError) return errorJson(c, 409, "no_earlier_pin", error.message);
+      if (error instanceof PinsForbiddenError) return errorJson(c, 403, "bus_forbidden", error.message);
+      throw error;
     }
   });
   app.get("/v1/training/events", (c) => {

@@ -7,6 +7,9 @@
  */
 import type { NatsConnection } from "nats";
 import {
+  busIdentityFlags,
+  busIdentityFrom,
+  busIdentityHelp,
   CHECKPOINT_BUCKET,
   connectBus,
   listCheckpointVersions,
@@ -23,7 +26,9 @@ const HELP = `Manage which checkpoint version each model name serves.
 Usage: deno task models list                     names, versions, and the pinned one (*)
        deno task models promote NAME VERSION     pin NAME to VERSION
        deno task models rollback NAME            pin NAME back to its previous pinned version
-Options: --nats URL (default $NATS_URL or nats://127.0.0.1:4222), --json, --help`;
+Options: --nats URL (default $NATS_URL or nats://127.0.0.1:4222), --json, --help
+NATS identity (promote and rollback need the admin role of deploy/nats/auth.conf):
+${busIdentityHelp()}`;
 
 async function modelNames(nc: NatsConnection): Promise<string[]> {
   const bucket = await nc.jetstream().views.os(CHECKPOINT_BUCKET);
@@ -82,13 +87,17 @@ async function main(args: string[]): Promise<number> {
   const parsed = parseFlags({
     args,
     allowPositionals: true,
-    options: { nats: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
+    options: { nats: { type: "string" }, ...busIdentityFlags(), json: { type: "boolean" }, help: { type: "boolean" } },
   });
   if (parsed.values.help) {
     console.log(HELP);
     return 0;
   }
-  const nc = await connectBus(parsed.values.nats ?? Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222", "models-cli");
+  const nc = await connectBus(
+    parsed.values.nats ?? Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222",
+    "models-cli",
+    busIdentityFrom(parsed.values),
+  );
   try {
     for (const line of await runModelsCommand(nc, parsed.positionals, parsed.values.json ?? false)) console.log(line);
   } finally {

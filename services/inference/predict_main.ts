@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { busIdentityFlags, busIdentityFrom, busIdentityHelp } from "../../shared/bus/mod.ts";
 import { BACKEND_NAMES, describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { openPredictor } from "../../shared/predictor/mod.ts";
@@ -14,7 +15,9 @@ Usage: deno task predict --checkpoint DIR|NAME[@VERSION] [--nats URL] [--topk 5]
        deno task predict --checkpoint … --npy FILE      raw logits for an exact float32 input
                                                         (NCHW [n,3,H,W] like torchvision, or NHWC)
 Options: --backend ${BACKEND_NAMES.join("|")} (default auto), --help
-Prints one JSON object per image (or per --npy row) on stdout.`;
+Prints one JSON object per image (or per --npy row) on stdout.
+NATS identity, with --nats:
+${busIdentityHelp()}`;
 
 async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags({
@@ -23,6 +26,7 @@ async function main(args: string[]): Promise<number> {
     options: {
       checkpoint: { type: "string" },
       nats: { type: "string" },
+      ...busIdentityFlags(),
       topk: { type: "string" },
       npy: { type: "string" },
       backend: { type: "string" },
@@ -41,7 +45,11 @@ async function main(args: string[]): Promise<number> {
   }
   const backend = parseBackendName(values.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
-  const predictor = await openPredictor(values.checkpoint, { nats: values.nats, client: "predict" });
+  const predictor = await openPredictor(values.checkpoint, {
+    nats: values.nats,
+    client: "predict",
+    natsIdentity: busIdentityFrom(values),
+  });
   try {
     if (values.npy) {
       const rows = await predictNpy(predictor, values.npy);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { busIdentityFlags, busIdentityFrom, busIdentityHelp } from "../../shared/bus/mod.ts";
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { limitPerClass, loadImages, resizeImage, scanImageFolder } from "../../shared/image/mod.ts";
@@ -17,7 +18,9 @@ import { VectorIndex } from "./vector_index.ts";
 const HELP = `Score content-based retrieval on a labelled folder: fc7, fc6, pool5 and raw pixels.
 
 Usage: deno task retrieval:eval --data DIR --checkpoint DIR|NAME[@VERSION] [--nats URL]
-       [--limit N per class] [--out FILE.json] [--batch-size 32] [--backend auto]`;
+       [--limit N per class] [--out FILE.json] [--batch-size 32] [--backend auto]
+NATS identity, with --nats:
+${busIdentityHelp()}`;
 
 const LAYERS: EmbeddingLayer[] = ["fc7", "fc6", "pool5"];
 /** Raw-pixel baseline: the centre crop shrunk to 32×32 RGB (3072-d). */
@@ -30,6 +33,7 @@ async function main(args: string[]): Promise<number> {
       data: { type: "string" },
       checkpoint: { type: "string" },
       nats: { type: "string" },
+      ...busIdentityFlags(),
       limit: { type: "string" },
       out: { type: "string" },
       "batch-size": { type: "string", default: "32" },
@@ -51,7 +55,11 @@ async function main(args: string[]): Promise<number> {
   const backend = parseBackendName(v.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
 
-  const predictor = await openPredictor(v.checkpoint, { nats: v.nats, client: "retrieval-eval" });
+  const predictor = await openPredictor(v.checkpoint, {
+    nats: v.nats,
+    client: "retrieval-eval",
+    natsIdentity: busIdentityFrom(v),
+  });
   const { manifest } = predictor;
   const folder = await scanImageFolder(v.data);
   const files = limit === null ? folder.files : limitPerClass(folder.files, limit);

@@ -5,11 +5,17 @@
  * @module
  */
 import { BACKEND_NAMES, describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
-import { CheckpointFollower, connectBus } from "../../shared/bus/mod.ts";
+import {
+  busIdentityFlags,
+  busIdentityFrom,
+  busIdentityHelp,
+  CheckpointFollower,
+  connectBus,
+} from "../../shared/bus/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { corsOrigins, serveUntilSignal, tokenOption } from "../../shared/http/mod.ts";
 import type { EmbeddingLayer } from "../../shared/model/mod.ts";
-import { describeTrust, readTrustPolicy } from "../../shared/checkpoint/mod.ts";
+import { describeTrust, readTrustPolicy, trustFlags } from "../../shared/checkpoint/mod.ts";
 import { loadPredictor } from "../../shared/predictor/mod.ts";
 import { createRetrievalApp } from "./app.ts";
 import { ImageLibrary } from "./image_library.ts";
@@ -35,8 +41,11 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
   --write-token T       Bearer token for adding images (or ALEXNET_WRITE_TOKEN); without one adding is open
   --cors-origin LIST    origins allowed cross-origin access (comma-separated; default none)
   --trusted-keys LIST   public keys (JWK files, or folders of *.public.jwk) whose signed checkpoints embed images;
-                        any other checkpoint is refused
+                        any other checkpoint is refused (or ALEXNET_TRUSTED_KEYS)
   --allow-unsigned      also use unsigned checkpoints (local experiments; a bad signature is still refused)
+                        (or ALEXNET_ALLOW_UNSIGNED=1)
+NATS identity (the retrieval role of deploy/nats/auth.conf):
+${busIdentityHelp()}
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -60,6 +69,7 @@ async function main(args: string[]): Promise<number> {
       "cors-origin": { type: "string" },
       "trusted-keys": { type: "string" },
       "allow-unsigned": { type: "boolean" },
+      ...busIdentityFlags(),
       help: { type: "boolean" },
     },
   }).values;
@@ -84,15 +94,13 @@ async function main(args: string[]): Promise<number> {
   const adminToken = tokenOption(v["admin-token"], "ALEXNET_ADMIN_TOKEN", "--admin-token");
   const writeToken = tokenOption(v["write-token"], "ALEXNET_WRITE_TOKEN", "--write-token");
   const cors = corsOrigins(v["cors-origin"]);
-  const trust = await readTrustPolicy(
-    v["trusted-keys"]?.split(",").filter(Boolean) ?? [],
-    v["allow-unsigned"] ?? false,
-  );
+  const { trustedKeys, allowUnsigned } = trustFlags(v["trusted-keys"], v["allow-unsigned"]);
+  const trust = await readTrustPolicy(trustedKeys, allowUnsigned);
   const log = (line: string) => console.error(`[retrieval] ${line}`);
   log(describeBackendChoice(await selectBackend(backend)));
   log(describeTrust(trust));
 
-  const nc = await connectBus(v.nats, `retrieval-${v.model}`);
+  const nc = await connectBus(v.nats, `retrieval-${v.model}`, busIdentityFrom(v));
   const library = await RetrievalLibrary.open(await ImageLibrary.open(nc), {
     layer: v.layer as EmbeddingLayer,
     search: v.search,

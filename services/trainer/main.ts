@@ -20,7 +20,7 @@ async function main(args: string[]): Promise<number> {
   }
   if (submit) {
     if (!config.nats) throw new UsageError("--submit needs --nats URL (the queue the workers read)");
-    const nc = await connectBus(config.nats, "trainer-submit");
+    const nc = await connectBus(config.nats, "trainer-submit", config.natsIdentity);
     try {
       const job = await submitTrainJob(nc, jobArgs(args), config.name);
       console.log(JSON.stringify({ jobId: job.jobId, args: job.args }));
@@ -32,7 +32,7 @@ async function main(args: string[]): Promise<number> {
   }
   const log = (line: string) => console.error(line);
   log(describeBackendChoice(await selectBackend(config.backend)));
-  const nats = config.nats ? await connectBus(config.nats, `trainer-${config.name}`) : undefined;
+  const nats = config.nats ? await connectBus(config.nats, `trainer-${config.name}`, config.natsIdentity) : undefined;
   try {
     const result = await runTraining(config, { log, stdout: (line) => console.log(line), nats });
     const last = result.epochs.at(-1);

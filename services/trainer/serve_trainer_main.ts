@@ -6,7 +6,7 @@
  * @module
  */
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
-import { connectBus } from "../../shared/bus/mod.ts";
+import { busIdentityFlags, busIdentityFrom, busIdentityHelp, connectBus } from "../../shared/bus/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { readSigningKey } from "../../shared/checkpoint/mod.ts";
 import { TrainWorker } from "./train_worker.ts";
@@ -20,6 +20,8 @@ Usage: deno task serve:trainer --nats URL [--name WORKER] [--runs DIR] [--backen
   --runs DIR      where job outputs go (default runs/)
   --backend NAME  auto | tensorflow-gpu | tensorflow | webgpu | wasm | cpu (default auto)
   --signing-key FILE  this worker's private key (or ALEXNET_SIGNING_KEY): it signs every job's checkpoints
+NATS identity (the trainer role of deploy/nats/auth.conf):
+${busIdentityHelp()}
 
 Jobs come from: deno task train --submit --nats URL [train flags]`;
 
@@ -32,6 +34,7 @@ async function main(args: string[]): Promise<number> {
       runs: { type: "string", default: "runs" },
       backend: { type: "string", default: "auto" },
       "signing-key": { type: "string" },
+      ...busIdentityFlags(),
       help: { type: "boolean" },
     },
   });
@@ -43,7 +46,7 @@ async function main(args: string[]): Promise<number> {
   const worker = values.name ?? Deno.hostname();
   const log = (line: string) => console.error(`[trainer] ${line}`);
   log(describeBackendChoice(await selectBackend(parseBackendName(values.backend))));
-  const nc = await connectBus(values.nats, `trainer-worker-${worker}`);
+  const nc = await connectBus(values.nats, `trainer-worker-${worker}`, busIdentityFrom(values));
   const signingKey = values["signing-key"] ?? (Deno.env.get("ALEXNET_SIGNING_KEY") || null);
   if (signingKey) log(`signing checkpoints with key ${(await readSigningKey(signingKey)).keyId}`);
   else log("no signing key: checkpoints are published unsigned (services refuse them unless --allow-unsigned)");

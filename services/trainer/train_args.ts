@@ -6,6 +6,7 @@
  * @module
  */
 import { BACKEND_NAMES, parseBackendName } from "../../shared/backend/mod.ts";
+import { busIdentityFlags, busIdentityFrom, busIdentityHelp } from "../../shared/bus/mod.ts";
 import { type Architecture, ARCHITECTURES, MIN_INPUT_SIZE } from "../../shared/checkpoint/mod.ts";
 import { parseFlags, UsageError } from "../../shared/cli/mod.ts";
 import { INIT_SCHEMES, type InitScheme } from "../../shared/model/mod.ts";
@@ -45,10 +46,11 @@ Output
                         (fresh fc8): fine-tuning
   --freeze features     with --pretrained: keep the conv layers fixed, train fc6–fc8 only
   --name NAME           model name in checkpoints and on NATS (default alexnet)
-  --nats URL            publish checkpoints and metrics to NATS (off by default)
+  --nats URL            publish checkpoints and metrics to NATS (off by default), as the trainer identity below
+${busIdentityHelp()}
   --signing-key FILE    sign every checkpoint with this private key (deno task keys:new; or ALEXNET_SIGNING_KEY);
                         services serve only checkpoints signed by keys they trust
-  --submit              with --nats: queue this run as a job for a worker (deno task serve:trainer)
+  --submit              with --nats: queue this run as a job for a worker (deno task serve:trainer; as the admin)
                         instead of running it here; --data must be a path the worker can read
   --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
   --json                one JSON object per epoch on stdout
@@ -108,6 +110,7 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
       freeze: { type: "string" },
       name: { type: "string" },
       nats: { type: "string" },
+      ...busIdentityFlags(),
       "signing-key": { type: "string" },
       backend: { type: "string" },
       workers: { type: "string" },
@@ -178,6 +181,7 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
     freezeFeatures: parseFreeze(parsed.freeze, parsed.pretrained),
     workers: number("workers", parsed.workers, d.workers, (n) => int(n) && n <= 64, "an integer from 1 to 64"),
     nats: parsed.nats ?? null,
+    natsIdentity: busIdentityFrom(parsed),
     signingKey: parsed["signing-key"] ?? (Deno.env.get("ALEXNET_SIGNING_KEY") || null),
     name,
     json: parsed.json ?? false,
@@ -185,12 +189,15 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
   };
 }
 
-/** The job arguments for `--submit`: the command line without the submitter's own bus flags. */
+/**
+ * The job arguments for `--submit`: the command line without the submitter's own bus flags
+ * (`--nats`, its identity — a password must not travel in a job — and `--submit`).
+ */
 export function jobArgs(args: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--submit" || args[i].startsWith("--nats=")) continue;
-    if (args[i] === "--nats") {
+    if (args[i] === "--submit" || /^--nats(-[a-z-]+)?=/.test(args[i])) continue;
+    if (/^--nats(-[a-z-]+)?$/.test(args[i])) {
       i++;
       continue;
     }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { NatsConnection } from "nats";
+import type { BusIdentity } from "../../shared/bus/mod.ts";
 import type { BackendName } from "../../shared/backend/mod.ts";
 import type { EpochMetrics } from "../../shared/bus/mod.ts";
 import type { Architecture } from "../../shared/checkpoint/mod.ts";
@@ -45,6 +46,8 @@ export interface TrainConfig {
   /** Data-parallel training processes (Web Workers, one WASM instance each); 1 trains in this thread. */
   workers: number;
   nats: string | null;
+  /** How the run proves who it is to NATS (the trainer role); undefined: anonymous. */
+  natsIdentity?: BusIdentity;
   /** Private key (JWK file) that signs every checkpoint; null: unsigned. */
   signingKey: string | null;
   name: string;

@@ -14,6 +14,13 @@
  * @module
  */
 export { bytesFromBase64, bytesToBase64 } from "./base64.ts";
+export {
+  type BusIdentity,
+  busIdentityFlags,
+  busIdentityFrom,
+  busIdentityHelp,
+  isPermissionViolation,
+} from "./bus_identity.ts";
 export { connectBus } from "./connect_bus.ts";
 export { ensureStream, streamReplicas } from "./ensure_stream.ts";
 export {

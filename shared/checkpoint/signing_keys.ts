@@ -74,6 +74,20 @@ export function describeTrust(policy: TrustPolicy): string {
 }
 
 /**
+ * What `--trusted-keys LIST` and `--allow-unsigned` say, else `ALEXNET_TRUSTED_KEYS` (a comma
+ * list) and `ALEXNET_ALLOW_UNSIGNED=1` (for containers, where flags are baked into the image).
+ */
+export function trustFlags(
+  trustedKeys: string | undefined,
+  allowUnsigned: boolean | undefined,
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name) || undefined,
+): { trustedKeys: string[]; allowUnsigned: boolean } {
+  const list = trustedKeys ?? env("ALEXNET_TRUSTED_KEYS") ?? "";
+  const allow = allowUnsigned ?? ["1", "true", "yes"].includes(env("ALEXNET_ALLOW_UNSIGNED")?.toLowerCase() ?? "");
+  return { trustedKeys: list.split(",").map((p) => p.trim()).filter(Boolean), allowUnsigned: allow };
+}
+
+/**
  * The trust policy of a service: the public keys in `paths` (files, or folders of
  * `*.public.jwk`), and whether unsigned checkpoints are accepted.
  *
@@ -83,6 +97,11 @@ export function describeTrust(policy: TrustPolicy): string {
  * ```
  */
 export async function readTrustPolicy(paths: readonly string[], allowUnsigned: boolean): Promise<TrustPolicy> {
+  if (paths.length === 0 && !allowUnsigned) {
+    throw new UsageError(
+      "no checkpoint could ever be served: give --trusted-keys FILE (deno task keys:new makes a pair) or --allow-unsigned",
+    );
+  }
   const files: string[] = [];
   for (const path of paths) {
     const info = await Deno.stat(path).catch(() => null);

@@ -6,6 +6,7 @@
  * @module
  */
 import { fetchCheckpoint } from "../bus/checkpoint_store.ts";
+import type { BusIdentity } from "../bus/bus_identity.ts";
 import { connectBus } from "../bus/connect_bus.ts";
 import type { CheckpointFiles } from "../checkpoint/checkpoint_files.ts";
 import { readCheckpointDir } from "../checkpoint/checkpoint_dir.ts";
@@ -19,6 +20,8 @@ export interface OpenOptions extends PredictorOptions {
   nats?: string | null;
   /** NATS client name (shows in the server's connection list). */
   client?: string;
+  /** Who to be on NATS (any role that may read checkpoints). */
+  natsIdentity?: BusIdentity;
   /** Where the "model …" line goes (default stderr). */
   log?: (line: string) => void;
 }
@@ -45,7 +48,7 @@ async function checkpointFiles(ref: string, options: OpenOptions): Promise<Check
     throw new UsageError(`${ref} is not a checkpoint folder; to fetch NAME[@VERSION] from NATS add --nats URL`);
   }
   const [name, version] = ref.split("@");
-  const nc = await connectBus(options.nats, options.client ?? "alexnet-cli");
+  const nc = await connectBus(options.nats, options.client ?? "alexnet-cli", options.natsIdentity);
   try {
     return await fetchCheckpoint(nc, name, version || undefined);
   } finally {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { busIdentityFlags, busIdentityFrom, busIdentityHelp } from "../../../shared/bus/mod.ts";
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import {
@@ -21,7 +22,9 @@ const HELP = `Draw the paper's Fig. 3 and Fig. 4 for a checkpoint.
 Usage: deno task figures --checkpoint DIR|NAME[@VERSION] --data DIR [--nats URL] [--queries 5] [--out figures]
   Fig. 3: fig3-conv1-kernels.png, every conv1 kernel contrast-normalised.
   Fig. 4: fig4-fc7-neighbours.png, query images (spread evenly over DIR) in the first column and the 6 other images
-          of DIR with the smallest fc7 Euclidean distance beside each.`;
+          of DIR with the smallest fc7 Euclidean distance beside each.
+NATS identity, with --nats:
+${busIdentityHelp()}`;
 
 const png = encodeRgbPng;
 
@@ -32,6 +35,7 @@ async function main(args: string[]): Promise<number> {
       checkpoint: { type: "string" },
       data: { type: "string" },
       nats: { type: "string" },
+      ...busIdentityFlags(),
       queries: { type: "string", default: "5" },
       out: { type: "string", default: "figures" },
       backend: { type: "string", default: "auto" },
@@ -49,7 +53,11 @@ async function main(args: string[]): Promise<number> {
   }
   const backend = parseBackendName(v.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
-  const predictor = await openPredictor(v.checkpoint, { nats: v.nats, client: "figures" });
+  const predictor = await openPredictor(v.checkpoint, {
+    nats: v.nats,
+    client: "figures",
+    natsIdentity: busIdentityFrom(v),
+  });
   const { manifest } = predictor;
   await Deno.mkdir(v.out!, { recursive: true });
 
