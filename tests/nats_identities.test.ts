@@ -28,6 +28,7 @@ import { type CheckpointFiles, sampleManifestInfo } from "../shared/checkpoint/m
 import { pollUntil, UsageError } from "../shared/cli/mod.ts";
 import { fetchJsonOrNull } from "../shared/http/mod.ts";
 import { AlexNet } from "../shared/model/mod.ts";
+import { operatorMode } from "./fixtures/operator_mode.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 
 await selectBackend("wasm");
@@ -241,6 +242,30 @@ authorization { users = [ { user: operator, password: $OPERATOR_PASSWORD } ] }
     for (const failed of [untrusted, noCertificate, wrongPassword]) {
       assert.equal(failed.text.trim().split("\n").length, 1, `one line: ${failed.text}`);
     }
+  } finally {
+    await server.stop({ removeStore: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--nats-creds: a user JWT of the server's operator logs in and uses JetStream; another operator's is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alexnet-jwt-" });
+  const ours = await operatorMode(dir);
+  const theirs = await operatorMode(await Deno.makeTempDir({ prefix: "alexnet-jwt-" }));
+  const server = await NatsServerProcess.start({ config: ours.config });
+  try {
+    const nc = await connectBus(server.url, "creds-test", { creds: await ours.creds("operator-user") });
+    try {
+      await promoteVersion(await modelPins(nc), "jwt", "v1");
+      assert.equal(await pinnedVersion(await modelPins(nc), "jwt"), "v1");
+    } finally {
+      await nc.close();
+    }
+    await assert.rejects(
+      connectBus(server.url, "stranger", { creds: await theirs.creds("stranger") }),
+      (e: Error) => e instanceof UsageError && /refused these credentials/.test(e.message),
+    );
+    await assert.rejects(connectBus(server.url, "anonymous"), /refused an anonymous connection/);
   } finally {
     await server.stop({ removeStore: true });
     await Deno.remove(dir, { recursive: true });
