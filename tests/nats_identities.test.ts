@@ -23,24 +23,17 @@ import {
   publishCheckpoint,
   submitTrainJob,
 } from "../shared/bus/mod.ts";
-import { encodeCheckpoint } from "../shared/checkpoint/codec/mod.ts";
-import { type CheckpointFiles, sampleManifestInfo } from "../shared/checkpoint/mod.ts";
 import { pollUntil, UsageError } from "../shared/cli/mod.ts";
 import { fetchJsonOrNull } from "../shared/http/mod.ts";
-import { AlexNet } from "../shared/model/mod.ts";
 import { operatorMode } from "./fixtures/operator_mode.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
+import { tinyCheckpoint } from "./fixtures/tiny_checkpoint.ts";
 
 await selectBackend("wasm");
 
 const AUTH_CONF = fileURLToPath(new URL("../deploy/nats/auth.conf", import.meta.url));
 
-async function versionFiles(version: string): Promise<CheckpointFiles> {
-  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25, seed: 1 });
-  const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "ids", version, classNames: ["a", "b"] }));
-  model.dispose();
-  return files;
-}
+const versionFiles = (version: string) => tinyCheckpoint("ids", version);
 
 /** A server with the deployment's permissions, its identities, and the lines it logged. */
 async function authServer() {

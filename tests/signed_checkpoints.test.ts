@@ -15,12 +15,10 @@ import {
   connectBus,
   publishCheckpoint,
 } from "../shared/bus/mod.ts";
-import { encodeCheckpoint } from "../shared/checkpoint/codec/mod.ts";
 import {
   type CheckpointFiles,
   digestsOf,
   parseManifest,
-  sampleManifestInfo,
   SIGNATURE_FILE,
   signCheckpoint,
   writeCheckpointDir,
@@ -29,20 +27,12 @@ import {
 import { pollUntil } from "../shared/cli/mod.ts";
 import { readSigningKey } from "../shared/checkpoint/mod.ts";
 import { selectBackend } from "../shared/backend/mod.ts";
-import { AlexNet } from "../shared/model/mod.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
+import { tinyCheckpoint } from "./fixtures/tiny_checkpoint.ts";
 
 await selectBackend("wasm");
 
-async function versionFiles(version: string): Promise<CheckpointFiles> {
-  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25, seed: 1 });
-  const files = await encodeCheckpoint(
-    model,
-    sampleManifestInfo({ name: "trust", version, classNames: ["cat", "dog"] }),
-  );
-  model.dispose();
-  return files;
-}
+const versionFiles = (version: string) => tinyCheckpoint("trust", version);
 
 /** Uploads files as they are (no digest check: some are forged) and announces them. */
 async function announce(nc: Awaited<ReturnType<typeof connectBus>>, files: CheckpointFiles): Promise<void> {

@@ -2,7 +2,8 @@
  * Where the retrieval service keeps everything durable: originals and thumbnails in the
  * object store `alexnet-images`, the catalog (add/delete records) and every model version's
  * embeddings in the stream `ALEXNET_EMBEDDINGS`. A restart replays them; nothing lives only
- * in memory.
+ * in memory. While NATS is unreachable every operation fails at once with a 503 `bus_unavailable`
+ * (never handed to nats.js to buffer and send after the reconnect).
  *
  * @module
  */
@@ -15,12 +16,15 @@ import {
   EMBEDDINGS_SUBJECTS,
   EmbeddingSchema,
   ensureStream,
+  followConnection,
   IMAGE_CATALOG,
   type ImageRecord,
   ImageRecordSchema,
   IMAGES_BUCKET,
+  isBusUnavailable,
   streamReplicas,
 } from "../../shared/bus/mod.ts";
+import { RequestError } from "../../shared/http/mod.ts";
 import type { JetStreamClient, NatsConnection, ObjectStore } from "nats";
 
 interface DirectGet {
@@ -46,11 +50,30 @@ export class ImageLibrary {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #bucket: ObjectStore;
+  readonly #link: ReturnType<typeof followConnection>;
 
   private constructor(nc: NatsConnection, bucket: ObjectStore) {
     this.#nc = nc;
     this.#js = nc.jetstream();
     this.#bucket = bucket;
+    this.#link = followConnection(nc);
+  }
+
+  /** Whether NATS is reachable now (adds and deletes are refused while it is not). */
+  get connected(): boolean {
+    return this.#link.connected;
+  }
+
+  /** Runs `operation` when NATS is up; a missing or vanishing NATS becomes a 503 the client may retry. */
+  async #onBus<T>(operation: () => Promise<T>): Promise<T> {
+    const unavailable = () =>
+      new RequestError(503, "bus_unavailable", "NATS is unreachable, so nothing was stored; retry shortly", 5);
+    if (!this.#link.connected) throw unavailable();
+    try {
+      return await operation();
+    } catch (error) {
+      throw isBusUnavailable(error) || !this.#link.connected ? unavailable() : error;
+    }
   }
 
   /** Opens (creating when missing) the stream and the bucket. */
@@ -61,21 +84,36 @@ export class ImageLibrary {
 
   /** Stores the original and its thumbnail under the original's sha256. */
   async putImage(sha256: string, original: Uint8Array, thumbnail: Uint8Array): Promise<void> {
-    await this.#bucket.putBlob({ name: `originals/${sha256}` }, original);
-    await this.#bucket.putBlob({ name: `thumbnails/${sha256}.jpg` }, thumbnail);
+    await this.#onBus(async () => {
+      await this.#bucket.putBlob({ name: `originals/${sha256}` }, original);
+      await this.#bucket.putBlob({ name: `thumbnails/${sha256}.jpg` }, thumbnail);
+    });
   }
 
   async original(sha256: string): Promise<Uint8Array | null> {
-    return await this.#bucket.getBlob(`originals/${sha256}`);
+    return await this.#onBus(() => this.#bucket.getBlob(`originals/${sha256}`));
   }
 
   async thumbnail(sha256: string): Promise<Uint8Array | null> {
-    return await this.#bucket.getBlob(`thumbnails/${sha256}.jpg`);
+    return await this.#onBus(() => this.#bucket.getBlob(`thumbnails/${sha256}.jpg`));
   }
 
   /** Appends a catalog record (acknowledged by JetStream before returning). */
   async appendRecord(record: ImageRecord): Promise<void> {
-    await this.#js.publish(IMAGE_CATALOG, JSON.stringify(ImageRecordSchema.parse(record)));
+    await this.#onBus(() => this.#js.publish(IMAGE_CATALOG, JSON.stringify(ImageRecordSchema.parse(record))));
+  }
+
+  /**
+   * Appends a delete record for `id` without waiting: handed to nats.js even while NATS is away,
+   * so it reaches the stream right after any add of `id` that nats.js still holds.
+   */
+  retractRecord(id: string): void {
+    const record = { schema: "alexnet.images.record/v1", op: "delete", id, createdAt: new Date().toISOString() };
+    try {
+      this.#nc.publish(IMAGE_CATALOG, JSON.stringify(ImageRecordSchema.parse(record)));
+    } catch {
+      // the connection is closed for good: nothing of the add can arrive either
+    }
   }
 
   /** The live catalog: every added image not deleted since, by id, in order of addition. */
@@ -92,7 +130,7 @@ export class ImageLibrary {
   /** Appends one embedding to a version's subject. */
   async appendVector(subject: string, id: string, vector: Float32Array): Promise<void> {
     const message: Embedding = { schema: "alexnet.embedding/v1", id, vector: vectorToBase64(vector) };
-    await this.#js.publish(subject, JSON.stringify(message));
+    await this.#onBus(() => this.#js.publish(subject, JSON.stringify(message)));
   }
 
   /** Every embedding stored under `subject`, by id (the latest wins). */

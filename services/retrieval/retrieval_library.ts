@@ -173,7 +173,14 @@ export class RetrievalLibrary {
       height: image.height,
       createdAt: new Date().toISOString(),
     };
-    await this.#store.appendRecord(record);
+    try {
+      await this.#store.appendRecord(record);
+    } catch (error) {
+      // The record may still reach JetStream (an ack lost, or a write nats.js had queued): a
+      // delete right behind it keeps the refused add out of the catalogue on every replay.
+      this.#store.retractRecord(id);
+      throw error;
+    }
     this.#catalog.set(id, record);
     this.#bySha.set(sha256, id);
     // The active index may have changed while we awaited; index where the vector belongs.

@@ -20,6 +20,9 @@ Usage: deno task serve:trainer --nats URL [--name WORKER] [--runs DIR] [--backen
   --runs DIR      where job outputs go (default runs/)
   --backend NAME  auto | tensorflow-gpu | tensorflow | webgpu | wasm | cpu (default auto)
   --signing-key FILE  this worker's private key (or ALEXNET_SIGNING_KEY): it signs every job's checkpoints
+  --ack-wait-s N  how long a job may go without a heartbeat before another worker gets it (sets the shared
+                  queue's value; default: as configured, 60 for a new queue). The next worker resumes the job
+                  from its last published checkpoint.
 NATS identity (the trainer role of deploy/nats/auth.conf):
 ${busIdentityHelp()}
 
@@ -34,6 +37,7 @@ async function main(args: string[]): Promise<number> {
       runs: { type: "string", default: "runs" },
       backend: { type: "string", default: "auto" },
       "signing-key": { type: "string" },
+      "ack-wait-s": { type: "string" },
       ...busIdentityFlags(),
       help: { type: "boolean" },
     },
@@ -44,13 +48,23 @@ async function main(args: string[]): Promise<number> {
   }
   if (!values.nats) throw new UsageError("--nats URL is required (see --help)");
   const worker = values.name ?? Deno.hostname();
+  const ackWaitS = values["ack-wait-s"] === undefined ? undefined : Number(values["ack-wait-s"]);
+  if (ackWaitS !== undefined && !(Number.isInteger(ackWaitS) && ackWaitS >= 3 && ackWaitS <= 3600)) {
+    throw new UsageError(`--ack-wait-s must be an integer from 3 to 3600, got "${values["ack-wait-s"]}"`);
+  }
   const log = (line: string) => console.error(`[trainer] ${line}`);
   log(describeBackendChoice(await selectBackend(parseBackendName(values.backend))));
   const nc = await connectBus(values.nats, `trainer-worker-${worker}`, busIdentityFrom(values));
   const signingKey = values["signing-key"] ?? (Deno.env.get("ALEXNET_SIGNING_KEY") || null);
   if (signingKey) log(`signing checkpoints with key ${(await readSigningKey(signingKey)).keyId}`);
   else log("no signing key: checkpoints are published unsigned (services refuse them unless --allow-unsigned)");
-  const trainer = new TrainWorker(nc, { worker, log, runsDir: values.runs, signingKey });
+  const trainer = new TrainWorker(nc, {
+    worker,
+    log,
+    runsDir: values.runs,
+    signingKey,
+    ackWaitMs: ackWaitS === undefined ? undefined : ackWaitS * 1000,
+  });
   const stop = () => {
     log("stopping after the current job");
     trainer.stop();

@@ -2,12 +2,21 @@
  * A trainer worker: takes jobs from the shared work queue one at a time, runs each with the
  * bus attached (checkpoints, metrics and status events are published as by `train --nats`),
  * and acknowledges it when done. While a job trains, the worker tells JetStream it is still
- * working, so a long job is not redelivered; if the worker dies, it is.
+ * working, so a long job is not redelivered; if the worker dies, it is — and the worker that
+ * gets it again continues from the job's last published checkpoint (the epoch in progress is
+ * lost, nothing before it), so every epoch's version is published once.
  *
  * @module
  */
 import type { JsMsg, NatsConnection } from "nats";
-import { JOB_ACK_WAIT_MS, publishTrainStatus, TrainJobSchema, trainJobsConsumer } from "../../shared/bus/mod.ts";
+import {
+  fetchCheckpoint,
+  listCheckpointVersions,
+  publishTrainStatus,
+  TrainJobSchema,
+  trainJobsConsumer,
+} from "../../shared/bus/mod.ts";
+import { writeCheckpointDir } from "../../shared/checkpoint/mod.ts";
 import { UsageError } from "../../shared/cli/mod.ts";
 import { runTraining } from "./app.ts";
 import { parseTrainArgs } from "./train_args.ts";
@@ -22,6 +31,8 @@ export interface TrainWorkerOptions {
   runsDir?: string;
   /** The worker's private key, which signs every job's checkpoints (a job cannot choose another). */
   signingKey?: string | null;
+  /** The queue's ack wait: how soon a dead worker's job goes to another (default: as configured, 60 s new). */
+  ackWaitMs?: number;
   /** Runs one job; the default is {@linkcode runTraining}. Tests may wrap it. */
   train?: (config: TrainConfig, io: TrainIo) => Promise<TrainResult>;
 }
@@ -49,10 +60,10 @@ export class TrainWorker {
 
   /** Takes jobs until {@linkcode stop}; resolves once the current job (if any) is done. */
   async run(): Promise<void> {
-    const consumer = await trainJobsConsumer(this.#nc);
+    const { consumer, ackWaitMs } = await trainJobsConsumer(this.#nc, this.#options.ackWaitMs);
     while (!this.#stopping) {
       const msg = await consumer.next({ expires: 2_000 });
-      if (msg) await this.#handle(msg);
+      if (msg) await this.#handle(msg, ackWaitMs);
     }
   }
 
@@ -61,7 +72,20 @@ export class TrainWorker {
     this.#stopping = true;
   }
 
-  async #handle(msg: JsMsg): Promise<void> {
+  /**
+   * Where an earlier attempt of `jobId` got to: its newest published checkpoint (as a folder to
+   * resume from) and how many epochs it published; null when it published none.
+   */
+  async #earlierAttempt(jobId: string, name: string, outDir: string) {
+    const versions = (await listCheckpointVersions(this.#nc, name)).filter((v) => v.startsWith(`${jobId}-e`));
+    if (versions.length === 0) return null;
+    const newest = versions.at(-1)!;
+    const dir = `${outDir}/attempt-resume-${newest.slice(jobId.length + 1)}`;
+    await writeCheckpointDir(dir, await fetchCheckpoint(this.#nc, name, newest));
+    return { dir, version: newest, epochsDone: versions.length };
+  }
+
+  async #handle(msg: JsMsg, ackWaitMs: number): Promise<void> {
     const { log, worker } = this.#options;
     let job;
     try {
@@ -71,11 +95,11 @@ export class TrainWorker {
       msg.term();
       return;
     }
-    const heartbeat = setInterval(() => msg.working(), JOB_ACK_WAIT_MS / 3);
+    const heartbeat = setInterval(() => msg.working(), ackWaitMs / 3);
     try {
       const parsed = parseTrainArgs(job.args);
       if (parsed === "help") throw new UsageError("--help is not a job");
-      const config: TrainConfig = {
+      let config: TrainConfig = {
         ...parsed,
         runId: job.jobId,
         quiet: true,
@@ -83,6 +107,20 @@ export class TrainWorker {
         out: parsed.out ?? `${this.#options.runsDir ?? "runs"}/${parsed.name}/${job.jobId}`,
       };
       log(`job ${job.jobId}: train ${job.args.join(" ")} (attempt ${msg.info.deliveryCount})`);
+      const earlier = msg.info.deliveryCount > 1
+        ? await this.#earlierAttempt(job.jobId, config.name, config.out!)
+        : null;
+      if (earlier) {
+        const left = config.epochs - earlier.epochsDone;
+        log(`job ${job.jobId}: an earlier attempt published ${earlier.version}; ${left} epoch(s) left`);
+        if (left <= 0) {
+          msg.ack();
+          this.finished.push(job.jobId);
+          await publishTrainStatus(this.#nc, { runId: job.jobId, state: "done", worker, name: config.name });
+          return;
+        }
+        config = { ...config, resume: earlier.dir, epochs: left };
+      }
       const train = this.#options.train ?? runTraining;
       const result = await train(config, {
         log: (line) => log(`job ${job.jobId}: ${line}`),

@@ -117,8 +117,3 @@ export async function busConnectOptions(identity: BusIdentity | undefined): Prom
   }
   return options;
 }
-
-/** Whether NATS refused an operation because the identity lacks the permission. */
-export function isPermissionViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "PERMISSIONS_VIOLATION";
-}

@@ -14,13 +14,8 @@
  * @module
  */
 export { bytesFromBase64, bytesToBase64 } from "./base64.ts";
-export {
-  type BusIdentity,
-  busIdentityFlags,
-  busIdentityFrom,
-  busIdentityHelp,
-  isPermissionViolation,
-} from "./bus_identity.ts";
+export { type BusIdentity, busIdentityFlags, busIdentityFrom, busIdentityHelp } from "./bus_identity.ts";
+export { type ConnectionState, followConnection, isBusUnavailable, isPermissionViolation } from "./bus_errors.ts";
 export { connectBus } from "./connect_bus.ts";
 export { ensureStream, streamReplicas } from "./ensure_stream.ts";
 export {

@@ -13,7 +13,7 @@ import { ensureStream } from "./ensure_stream.ts";
 import { type TrainJob, TrainJobSchema, type TrainStatus, TrainStatusSchema } from "./messages.ts";
 import { JOBS_STREAM, TRAIN_JOBS, TRAIN_WORKERS_CONSUMER, trainStatusSubject } from "./subjects.ts";
 
-/** How long a job may go without an in-progress ack before it is redelivered. */
+/** How long a job may go without an in-progress ack before it is redelivered (default). */
 export const JOB_ACK_WAIT_MS = 60_000;
 
 /** A run id that sorts by start time: `20261129T213343Z-33e1`. */
@@ -22,21 +22,31 @@ export function newRunId(): string {
   return `${stamp}-${crypto.randomUUID().slice(0, 4)}`;
 }
 
-/** Creates the jobs stream, the workers' shared consumer and the events stream (idempotent). */
-export async function ensureJobsQueue(nc: NatsConnection): Promise<void> {
+/**
+ * Creates the jobs stream, the workers' shared consumer and the events stream (idempotent).
+ * `ackWaitMs`, when given, is the consumer's ack wait (set on an existing consumer too): how
+ * soon a job of a dead worker is redelivered. Returns the ack wait in force.
+ */
+export async function ensureJobsQueue(nc: NatsConnection, ackWaitMs?: number): Promise<number> {
   await ensureEventsStream(nc);
   await ensureStream(nc, { name: JOBS_STREAM, subjects: [TRAIN_JOBS], retention: RetentionPolicy.Workqueue });
   const jsm = await nc.jetstreamManager();
+  const wantNs = ackWaitMs === undefined ? undefined : ackWaitMs * 1_000_000;
+  let info;
   try {
-    await jsm.consumers.info(JOBS_STREAM, TRAIN_WORKERS_CONSUMER);
+    info = await jsm.consumers.info(JOBS_STREAM, TRAIN_WORKERS_CONSUMER);
   } catch {
-    await jsm.consumers.add(JOBS_STREAM, {
+    info = await jsm.consumers.add(JOBS_STREAM, {
       durable_name: TRAIN_WORKERS_CONSUMER,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: JOB_ACK_WAIT_MS * 1_000_000,
+      ack_wait: wantNs ?? JOB_ACK_WAIT_MS * 1_000_000,
       max_deliver: 3,
     });
   }
+  if (wantNs !== undefined && info.config.ack_wait !== wantNs) {
+    info = await jsm.consumers.update(JOBS_STREAM, TRAIN_WORKERS_CONSUMER, { ack_wait: wantNs });
+  }
+  return (info.config.ack_wait ?? JOB_ACK_WAIT_MS * 1_000_000) / 1_000_000;
 }
 
 /** Publishes a status event of a run (kept in the events stream). */
@@ -66,8 +76,11 @@ export async function submitTrainJob(nc: NatsConnection, args: string[], name: s
   return job;
 }
 
-/** The workers' shared consumer. */
-export async function trainJobsConsumer(nc: NatsConnection): Promise<Consumer> {
-  await ensureJobsQueue(nc);
-  return await nc.jetstream().consumers.get(JOBS_STREAM, TRAIN_WORKERS_CONSUMER);
+/** The workers' shared consumer and its ack wait (see {@linkcode ensureJobsQueue}). */
+export async function trainJobsConsumer(
+  nc: NatsConnection,
+  ackWaitMs?: number,
+): Promise<{ consumer: Consumer; ackWaitMs: number }> {
+  const ackWait = await ensureJobsQueue(nc, ackWaitMs);
+  return { consumer: await nc.jetstream().consumers.get(JOBS_STREAM, TRAIN_WORKERS_CONSUMER), ackWaitMs: ackWait };
 }
