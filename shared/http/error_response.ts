@@ -61,7 +61,7 @@ export function describeError(error: unknown): ErrorDescription {
     };
   }
   if (error instanceof UnsupportedImageError) {
-    return { status: 415, code: "unsupported_media_type", message: "the body is not a JPEG or PNG image" };
+    return { status: 415, code: "unsupported_media_type", message: `the body is ${error.message}` };
   }
   if (error instanceof ImageDecodeError) return { status: 400, code: "corrupt_image", message: error.message };
   if (error instanceof PixelLimitError) return { status: 413, code: "too_many_pixels", message: error.message };

@@ -19,6 +19,29 @@ export class ImageDecodeError extends Error {
   override name = "ImageDecodeError";
 }
 
+/** Other image formats, recognised only to say which one was sent. */
+const OTHER_FORMATS: [string, (b: Uint8Array) => boolean][] = [
+  ["GIF", (b) => String.fromCharCode(...b.subarray(0, 4)) === "GIF8"],
+  [
+    "WebP",
+    (b) => String.fromCharCode(...b.subarray(0, 4)) === "RIFF" && String.fromCharCode(...b.subarray(8, 12)) === "WEBP",
+  ],
+  ["BMP", (b) => b[0] === 0x42 && b[1] === 0x4d],
+  ["TIFF", (b) => ["II*\0", "MM\0*"].includes(String.fromCharCode(...b.subarray(0, 4)))],
+  ["HEIF/AVIF", (b) => String.fromCharCode(...b.subarray(4, 8)) === "ftyp"],
+];
+
+/**
+ * The error for bytes that are not JPEG or PNG; its message names the format when it is a known
+ * other one ("a GIF image; only JPEG and PNG are read"), else "not a JPEG or PNG image".
+ */
+export function unsupportedImage(bytes: Uint8Array): UnsupportedImageError {
+  const format = OTHER_FORMATS.find(([, test]) => bytes.length >= 12 && test(bytes))?.[0];
+  return new UnsupportedImageError(
+    format ? `a ${format} image; only JPEG and PNG are read` : "not a JPEG or PNG image",
+  );
+}
+
 /** `jpeg`, `png`, or null, from the file's magic bytes. */
 export function sniffImageType(bytes: Uint8Array): "jpeg" | "png" | null {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "jpeg";
@@ -36,8 +59,9 @@ export function sniffImageType(bytes: Uint8Array): "jpeg" | "png" | null {
  * ```
  */
 export async function decodeImage(bytes: Uint8Array): Promise<RgbImage> {
+  if (bytes.length === 0) throw new ImageDecodeError("the image is empty (0 bytes)");
   const type = sniffImageType(bytes);
-  if (type === null) throw new UnsupportedImageError("not a JPEG or PNG image");
+  if (type === null) throw unsupportedImage(bytes);
   try {
     return type === "png" ? pngToRgb(decodePng(bytes)) : await jpegToRgb(bytes);
   } catch (error) {

@@ -165,3 +165,21 @@ Deno.test("image size is read from the JPEG and PNG headers without decoding", a
   assert.throws(() => readImageSize(png.slice(0, 20)), ImageDecodeError);
   assert.throws(() => readImageSize(new Uint8Array([1, 2, 3])), UnsupportedImageError);
 });
+
+Deno.test("other image formats are named when refused; unknown bytes are 'not a JPEG or PNG image'", async () => {
+  const head = (text: string) => new TextEncoder().encode(text.padEnd(16, "\0"));
+  const cases: [Uint8Array, RegExp][] = [
+    [head("GIF89a"), /^a GIF image; only JPEG and PNG are read$/],
+    [head("RIFF\0\0\0\0WEBPVP8 "), /^a WebP image/],
+    [head("BM"), /^a BMP image/],
+    [head("II*\0"), /^a TIFF image/],
+    [head("\0\0\0\x18ftypheic"), /^a HEIF\/AVIF image/],
+    [head("hello, world"), /^not a JPEG or PNG image$/],
+  ];
+  for (const [bytes, message] of cases) {
+    await assert.rejects(
+      decodeImage(bytes),
+      (e: Error) => e instanceof UnsupportedImageError && message.test(e.message),
+    );
+  }
+});

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ImageDecodeError, sniffImageType, UnsupportedImageError } from "./decode_image.ts";
+import { ImageDecodeError, sniffImageType, unsupportedImage } from "./decode_image.ts";
 
 /** Format and pixel size from the header. */
 export interface ImageSize {
@@ -23,8 +23,9 @@ const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xc
  * ```
  */
 export function readImageSize(bytes: Uint8Array): ImageSize {
+  if (bytes.length === 0) throw new ImageDecodeError("the image is empty (0 bytes)");
   const type = sniffImageType(bytes);
-  if (type === null) throw new UnsupportedImageError("not a JPEG or PNG image");
+  if (type === null) throw unsupportedImage(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (type === "png") {
     if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== "IHDR") {

@@ -27,3 +27,25 @@ Deno.test("ten-crop gives the four corners and the centre, each also mirrored (�
   assert.deepEqual(crops[9], cropImage(scaled, { x: 5, y: 5, size: 63, flip: true }));
   assert.equal(modelInput([image], preprocessing, "ten-crop").count, 10);
 });
+
+Deno.test("a strip longer than 16:1 is cut to its central 16:1 part first; up to 16:1 nothing changes", () => {
+  /** A horizontal gradient `width` × `height`, so every column differs. */
+  const strip = (width: number, height: number, from = 0, of = width) => {
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        data.fill(Math.floor(((from + x) / of) * 255), (y * width + x) * 3, (y * width + x) * 3 + 3);
+      }
+    }
+    return { width, height, data };
+  };
+  // 40000×2: rescaled whole it would be 1,460,000×73; its central 32×2 gives the same crop.
+  const [crop] = evaluationCrops(strip(40_000, 2), preprocessing);
+  assert.deepEqual(crop, evaluationCrops(strip(32, 2, 19_984, 40_000), preprocessing)[0]);
+  const limit = strip(32, 2); // exactly 16:1: rescaled whole
+  const scaled = resizeShortSide(limit, 73);
+  assert.deepEqual(
+    evaluationCrops(limit, preprocessing)[0],
+    cropImage(scaled, { x: 552, y: 5, size: 63, flip: false }),
+  );
+});

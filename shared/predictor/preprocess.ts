@@ -2,7 +2,8 @@
  * How an image becomes the network's input at test time, for every caller (services, CLIs and
  * the in-browser classifier): the short side rescaled to the checkpoint's `resizeSize`, then the
  * central `inputSize` square — or the paper's ten crops (§4.1: four corners and the centre, each
- * mirrored) — normalised with the checkpoint's mean and std into NHWC float32 values.
+ * mirrored) — normalised with the checkpoint's mean and std into NHWC float32 values. (Images
+ * longer than 16:1 lose the ends of their long side first; see {@linkcode MAX_ASPECT}.)
  *
  * Pure functions of pixels: no tensors, so the browser bundle uses them too.
  *
@@ -26,6 +27,30 @@ export interface Preprocessing {
 }
 
 /**
+ * Images longer than 16:1 are cut to their central 16:1 part before rescaling: a 4000×8 strip
+ * (or a 40000×1 one, a 40 KB file) would otherwise become a 128000×256 (1,280,000×256) image
+ * to crop 224×224 out of. Every crop of an image up to 16:1 is unchanged.
+ */
+export const MAX_ASPECT = 16;
+
+function withinAspect(image: RgbImage, maxAspect: number): RgbImage {
+  const short = Math.min(image.width, image.height);
+  const long = Math.max(image.width, image.height);
+  if (long <= short * maxAspect) return image;
+  const keep = short * maxAspect;
+  const wide = image.width > image.height;
+  const window = wide
+    ? { x: Math.floor((image.width - keep) / 2), y: 0, width: keep, height: image.height }
+    : { x: 0, y: Math.floor((image.height - keep) / 2), width: image.width, height: keep };
+  const data = new Uint8Array(window.width * window.height * 3);
+  for (let row = 0; row < window.height; row++) {
+    const from = ((window.y + row) * image.width + window.x) * 3;
+    data.set(image.data.subarray(from, from + window.width * 3), row * window.width * 3);
+  }
+  return { width: window.width, height: window.height, data };
+}
+
+/**
  * The crops of one image the network sees.
  *
  * @example
@@ -38,7 +63,7 @@ export function evaluationCrops(
   { resizeSize, inputSize }: Pick<Preprocessing, "resizeSize" | "inputSize">,
   tta: TestTimeAugmentation = "center",
 ): RgbImage[] {
-  const scaled = resizeShortSide(image, resizeSize);
+  const scaled = resizeShortSide(withinAspect(image, MAX_ASPECT), resizeSize);
   const windows = tta === "ten-crop" ? tenCropWindows(scaled, inputSize) : [centerCropWindow(scaled, inputSize)];
   return windows.map((window) => cropImage(scaled, window));
 }
