@@ -1,10 +1,11 @@
 /**
  * Prometheus metrics of the inference service (prom-client): requests by route and status,
- * a latency histogram, the loaded model version, the work-queue depth.
+ * a latency histogram, the loaded model version, the work-queue depth, resident memory.
  *
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { registerProcessMetrics } from "../../shared/http/mod.ts";
 
 /** The service's registry and instruments. */
 export interface InferenceMetrics {
@@ -20,6 +21,7 @@ export interface InferenceMetrics {
 /** A fresh registry (one per app, so tests do not share counters). */
 export function createInferenceMetrics(): InferenceMetrics {
   const registry = new Registry();
+  registerProcessMetrics(registry);
   return {
     registry,
     requests: new Counter({

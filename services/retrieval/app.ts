@@ -10,6 +10,7 @@ import {
   errorResponse,
   QueueFullError,
   readImageParts,
+  registerProcessMetrics,
   RequestError,
   requireToken,
   WorkQueue,
@@ -128,6 +129,7 @@ export function createRetrievalApp(
   queue = new WorkQueue({ concurrency: 1, maxQueued: 64 }),
 ): OpenAPIHono {
   const registry = new Registry();
+  registerProcessMetrics(registry);
   const requests = new Counter({
     name: "alexnet_retrieval_http_requests_total",
     help: "HTTP requests by route and status",

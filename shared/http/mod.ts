@@ -1,7 +1,8 @@
 /**
  * What both HTTP services share: the `{error: {code, message}}` shape and the mapping of
  * client errors to statuses, image bodies (raw or multipart), the bounded work queue (503 with
- * `Retry-After` when full), graceful shutdown on a signal, and a JSON fetch for pollers.
+ * `Retry-After` when full), graceful shutdown on a signal, a JSON fetch for pollers, Bearer
+ * tokens and CORS, process memory on `/metrics`, and a bounded load generator.
  *
  * @example
  * ```ts
@@ -23,3 +24,6 @@ export { serveUntilSignal } from "./serve_until_signal.ts";
 export { fetchJsonOrNull } from "./fetch_json_or_null.ts";
 export { requireToken, type TokenGuard, tokenOption, tokensMatch } from "./token_guard.ts";
 export { applyCorsPolicy, corsOrigins } from "./cors_policy.ts";
+export { formatLoad, type LoadOptions, type LoadResult, percentile, residentMemoryMiB, runLoad } from "./http_load.ts";
+export { registerProcessMetrics } from "./process_metrics.ts";
+export { runLoadCli } from "./load_cli.ts";
