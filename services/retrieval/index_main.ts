@@ -28,7 +28,7 @@ async function main(args: string[]): Promise<number> {
   }
   const [dir] = parsed.positionals;
   if (!dir) throw new UsageError("give the folder to index (see --help)");
-  const folder = await scanImageFolder(dir);
+  const folder = await scanImageFolder(dir, { minClasses: 1 });
   const bar = new ProgressBar("index", folder.files.length, { unit: "images" });
   const summary = { added: 0, duplicates: 0, skipped: [] as string[] };
   for (const file of folder.files) {

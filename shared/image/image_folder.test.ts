@@ -63,6 +63,9 @@ Deno.test("a missing, empty or single-class folder is a usage error naming the p
   );
   await Deno.writeFile(`${dir}/cat.1.png`, tinyPng(3));
   await assert.rejects(scanImageFolder(dir), /only one class/);
+  const one = await scanImageFolder(dir, { minClasses: 1 }); // indexing for search needs no second class
+  assert.deepEqual(one.classNames, ["cat"]);
+  assert.equal(one.files.length, 1);
   await Deno.remove(dir, { recursive: true });
 });
 

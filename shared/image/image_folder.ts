@@ -46,7 +46,8 @@ async function listDir(dir: string): Promise<Deno.DirEntry[]> {
 }
 
 /**
- * Scans `dir`. Class names are sorted, so label indices are stable across runs.
+ * Scans `dir`. Class names are sorted, so label indices are stable across runs. Training needs
+ * two classes at least (`minClasses`, default 2); indexing a folder for search does not.
  *
  * @example
  * ```ts
@@ -54,11 +55,11 @@ async function listDir(dir: string): Promise<Deno.DirEntry[]> {
  * folder.classNames; // ["cat", "dog"]
  * ```
  */
-export async function scanImageFolder(dir: string): Promise<ImageFolder> {
+export async function scanImageFolder(dir: string, options: { minClasses?: number } = {}): Promise<ImageFolder> {
   const entries = await listDir(dir);
   const subdirs = entries.filter((e) => e.isDirectory && !e.name.startsWith("."));
   if (subdirs.length === 1 && !entries.some((e) => e.isFile && IMAGE_EXTENSION.test(e.name))) {
-    return await scanImageFolder(`${dir}/${subdirs[0].name}`);
+    return await scanImageFolder(`${dir}/${subdirs[0].name}`, options);
   }
   const ignored: string[] = [];
   const byClass = new Map<string, string[]>();
@@ -92,7 +93,7 @@ export async function scanImageFolder(dir: string): Promise<ImageFolder> {
       `no .jpg/.jpeg/.png images in ${dir} (expected cat.1.jpg-style names or one folder per class)`,
     );
   }
-  if (classNames.length < 2) {
+  if (classNames.length < (options.minClasses ?? 2)) {
     throw new UsageError(`${dir} has images of only one class (${classNames[0]}); a classifier needs at least two`);
   }
   const files = classNames.flatMap((name, label) => byClass.get(name)!.map((path) => ({ path, label })));
