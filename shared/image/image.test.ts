@@ -53,9 +53,14 @@ Deno.test("a JPEG decodes to its size with colours close to the original", async
   for (let i = 0; i < decoded.data.length; i++) assert.ok(Math.abs(decoded.data[i] - flat.data[i]) <= 4);
 });
 
-Deno.test("bytes that are not an image are refused as unsupported", async () => {
+Deno.test("bytes that are not an image are refused as unsupported; other formats are named", async () => {
   await assert.rejects(decodeImage(new TextEncoder().encode("hello, not a picture")), UnsupportedImageError);
-  await assert.rejects(decodeImage(new Uint8Array(0)), UnsupportedImageError);
+  const gif = new TextEncoder().encode("GIF89a\x01\x00\x01\x00\x00\x00\x00;");
+  await assert.rejects(decodeImage(gif), { name: "UnsupportedImageError", message: /a GIF image; only JPEG and PNG/ });
+});
+
+Deno.test("an empty image is a decode error (a bad request), not an unsupported format", async () => {
+  await assert.rejects(decodeImage(new Uint8Array(0)), { name: "ImageDecodeError", message: /empty/ });
 });
 
 Deno.test("a truncated PNG and a corrupt JPEG are refused as decode errors", async () => {
