@@ -20,7 +20,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { RetrievalLibrary, SearchHit } from "./retrieval_library.ts";
+import type { RetrievalLibrary, SearchAnswer, SearchHit } from "./retrieval_library.ts";
 
 /** Settings of the app. */
 export interface RetrievalAppOptions {
@@ -108,6 +108,8 @@ const searchRoute = createRoute({
           schema: z.object({
             model: z.object({ name: z.string(), version: z.string(), layer: z.string() }),
             results: z.array(HitSchema),
+            partial: z.boolean().openapi({ description: "sharded: true when a shard did not answer in time" }),
+            shards: z.object({ answered: z.number(), total: z.number() }).optional(),
             timings: z.object({ total: z.number() }),
           }),
         },
@@ -227,18 +229,24 @@ export function createRetrievalApp(
       const query = SearchQuerySchema.safeParse(c.req.query());
       if (!query.success) throw new RequestError(400, "invalid_request", `k: ${query.error.issues[0].message}`);
       let k = query.data.k ?? options.defaultK;
-      let hits: SearchHit[];
+      let answer: SearchAnswer;
       if ((c.req.header("content-type") ?? "").startsWith("application/json")) {
         const body = SearchByIdSchema.safeParse(await c.req.json().catch(() => null));
         if (!body.success) throw new RequestError(400, "invalid_request", "JSON search body must be {id, k?}");
         k = body.data.k ?? k;
-        hits = await queued(() => library.search({ id: body.data.id }, k));
+        answer = await queued(() => library.searchAnswer({ id: body.data.id }, k));
       } else {
         const { images: [bytes] } = await readImageParts(c);
-        hits = await queued(() => library.search({ bytes }, k));
+        answer = await queued(() => library.searchAnswer({ bytes }, k));
       }
       const model = library.status().model!;
-      return c.json({ model, results: hitsJson(c, hits), timings: { total: performance.now() - started } }, 200);
+      return c.json({
+        model,
+        results: hitsJson(c, answer.results),
+        partial: answer.partial,
+        ...(answer.shards ? { shards: answer.shards } : {}),
+        timings: { total: performance.now() - started },
+      }, 200);
     } catch (error) {
       return errorResponse(c, error);
     }

@@ -13,7 +13,8 @@ import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import { evaluationCrops, openPredictor } from "../../shared/predictor/mod.ts";
 import { HnswIndex } from "./hnsw_index.ts";
 import { type RetrievalScores, scoreRetrieval } from "./retrieval_metrics.ts";
-import { VectorIndex } from "./vector_index.ts";
+import { COMPACT_VARIANTS, CompactIndex, DEFAULT_COMPACT, describeCompact } from "./compact/compact_index.ts";
+import { l2Normalize, VectorIndex } from "./vector_index.ts";
 
 const HELP = `Score content-based retrieval on a labelled folder: fc7, fc6, pool5 and raw pixels.
 
@@ -129,6 +130,44 @@ async function main(args: string[]): Promise<number> {
       }% ` +
       `(built in ${annBuildSeconds.toFixed(1)} s)`,
   );
+  // The compact index's choices on the same fc7 vectors: precision@10 by label, recall@10 against exact.
+  const compact: Record<string, { settings: string; precisionAt10: number; recallAt10: number; queryMs: number }> = {};
+  // 256 dimensions as the service keeps, fewer on a small folder (a PCA needs more rows than dimensions).
+  const compactDims = Math.min(256, Math.floor(ids.length / 4));
+  if (compactDims >= 2) {
+    const exactTop = new VectorIndex(vectors.fc7[0].length);
+    ids.forEach((id, i) => exactTop.add(id, vectors.fc7[i]));
+    const truths = await Promise.all(
+      ids.map(async (id, i) => new Set((await exactTop.search(vectors.fc7[i], 10, new Set([id]))).map((h) => h.id))),
+    );
+    exactTop.dispose();
+    for (const [name, variant] of Object.entries(COMPACT_VARIANTS)) {
+      const index = await CompactIndex.build(ids, vectors.fc7.map(l2Normalize), {
+        ...DEFAULT_COMPACT,
+        dims: compactDims,
+        ...variant,
+      });
+      let same = 0, hits = 0, ms = 0;
+      for (const [i, id] of ids.entries()) {
+        const t = performance.now();
+        const found = index.search(vectors.fc7[i], 10, new Set([id]));
+        ms += performance.now() - t;
+        same += found.filter((h) => loaded.labels[Number(h.id)] === loaded.labels[i]).length;
+        hits += found.filter((h) => truths[i].has(h.id)).length;
+      }
+      compact[name] = {
+        settings: describeCompact(index.settings),
+        precisionAt10: same / (10 * ids.length),
+        recallAt10: hits / (10 * ids.length),
+        queryMs: ms / ids.length,
+      };
+      console.log(
+        `fc7 compact ${name.padEnd(8)} P@10 ${pct(compact[name].precisionAt10)}, recall@10 against exact ${
+          pct(compact[name].recallAt10)
+        }, ${compact[name].queryMs.toFixed(2)} ms/query (${compact[name].settings})`,
+      );
+    }
+  }
   const report = {
     schema: "alexnet.retrieval.eval/v1",
     data: v.data,
@@ -139,6 +178,7 @@ async function main(args: string[]): Promise<number> {
     embedImagesPerSec: loaded.images.length / embedSeconds,
     results,
     approximate,
+    compact,
   };
   const out = v.out ?? "retrieval-eval.json";
   await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");

@@ -9,13 +9,13 @@
  */
 import {
   type AddedImage,
-  bytesFromBase64,
-  bytesToBase64,
   type Embedding,
   EMBEDDINGS_STREAM,
   EMBEDDINGS_SUBJECTS,
   EmbeddingSchema,
   ensureStream,
+  float32FromBase64,
+  float32ToBase64,
   followConnection,
   IMAGE_CATALOG,
   type ImageRecord,
@@ -25,18 +25,13 @@ import {
   streamReplicas,
 } from "../../shared/bus/mod.ts";
 import { RequestError } from "../../shared/http/mod.ts";
-import type { JetStreamClient, NatsConnection, ObjectStore } from "nats";
+import type { JetStreamClient, NatsConnection, ObjectStore, Subscription } from "nats";
 
 interface DirectGet {
-  getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<{ seq: number; json<T>(): T }>;
-}
-
-function vectorToBase64(vector: Float32Array): string {
-  return bytesToBase64(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
-}
-
-function vectorFromBase64(text: string): Float32Array {
-  return new Float32Array(bytesFromBase64(text).buffer);
+  getMessage(
+    stream: string,
+    query: { seq: number; next_by_subj: string } | { last_by_subj: string },
+  ): Promise<{ seq: number; json<T>(): T }>;
 }
 
 /**
@@ -127,39 +122,85 @@ export class ImageLibrary {
     return catalog;
   }
 
+  /**
+   * Calls `onRecord` with every catalogue record published from now on (by any replica or shard,
+   * this one included), in order.
+   */
+  watchCatalog(onRecord: (record: ImageRecord) => Promise<void>, onError: (error: Error) => void): Subscription {
+    let chain = Promise.resolve();
+    return this.#nc.subscribe(IMAGE_CATALOG, {
+      callback: (error, message) => {
+        if (error) return;
+        const parsed = ImageRecordSchema.safeParse((() => {
+          try {
+            return message.json();
+          } catch {
+            return null;
+          }
+        })());
+        if (!parsed.success) return;
+        chain = chain.then(() => onRecord(parsed.data)).catch(onError);
+      },
+    });
+  }
+
   /** Appends one embedding to a version's subject. */
   async appendVector(subject: string, id: string, vector: Float32Array): Promise<void> {
-    const message: Embedding = { schema: "alexnet.embedding/v1", id, vector: vectorToBase64(vector) };
+    const message: Embedding = { schema: "alexnet.embedding/v1", id, vector: float32ToBase64(vector) };
     await this.#onBus(() => this.#js.publish(subject, JSON.stringify(message)));
   }
 
-  /** Every embedding stored under `subject`, by id (the latest wins). */
-  async readVectors(subject: string): Promise<Map<string, Float32Array>> {
+  /** Every embedding stored under `subject` from stream sequence `fromSeq` on, by id (the latest wins). */
+  async readVectors(subject: string, fromSeq = 1): Promise<Map<string, Float32Array>> {
     const vectors = new Map<string, Float32Array>();
-    for (const raw of await this.#readSubject(subject)) {
+    for (const raw of await this.#readSubject(subject, fromSeq)) {
       const { id, vector } = EmbeddingSchema.parse(raw);
-      vectors.set(id, vectorFromBase64(vector));
+      vectors.set(id, float32FromBase64(vector));
     }
     return vectors;
   }
 
-  /** Reads every message on `subject` from the start of the stream. */
-  async #readSubject(subject: string): Promise<unknown[]> {
+  /** The stream sequence of the last message on `subject` (0 when there is none). */
+  async lastSequence(subject: string): Promise<number> {
     const jsm = await this.#nc.jetstreamManager();
     const info = await jsm.streams.info(EMBEDDINGS_STREAM, { subjects_filter: subject });
-    const count = info.state.subjects?.[subject] ?? 0;
-    if (count === 0) return [];
+    if ((info.state.subjects?.[subject] ?? 0) === 0) return 0;
+    const direct = (jsm as unknown as { direct: DirectGet }).direct;
+    return (await direct.getMessage(EMBEDDINGS_STREAM, { last_by_subj: subject })).seq;
+  }
+
+  /** Reads every message on `subject` from stream sequence `fromSeq` on. */
+  async #readSubject(subject: string, fromSeq = 1): Promise<unknown[]> {
+    const last = await this.lastSequence(subject);
+    if (last < fromSeq) return [];
     // Message by message with direct get (next_by_subj): simple, ordered, and works on
     // nats-server 2.9, where an ordered consumer here stalled after its first batch.
     // nats.js implements `direct` on its manager but leaves it out of the interface type.
+    const jsm = await this.#nc.jetstreamManager();
     const direct = (jsm as unknown as { direct: DirectGet }).direct;
     const out: unknown[] = [];
-    let seq = 1;
-    while (out.length < count) {
+    for (let seq = fromSeq; seq <= last;) {
       const message = await direct.getMessage(EMBEDDINGS_STREAM, { seq, next_by_subj: subject });
       out.push(message.json());
       seq = message.seq + 1;
     }
     return out;
+  }
+
+  /** Stores a search index snapshot for `subject` (one per model version and layer; replaces the last). */
+  async putIndexSnapshot(subject: string, bytes: Uint8Array): Promise<void> {
+    await this.#onBus(async () => {
+      await this.#bucket.putBlob({ name: `indexes/${subject}` }, bytes);
+    });
+  }
+
+  /** The size in bytes of the last snapshot stored for `subject`, or null when there is none. */
+  async indexSnapshotSize(subject: string): Promise<number | null> {
+    return await this.#onBus(async () => (await this.#bucket.info(`indexes/${subject}`))?.size ?? null);
+  }
+
+  /** The last snapshot stored for `subject`, or null. */
+  async indexSnapshot(subject: string): Promise<Uint8Array | null> {
+    return await this.#onBus(() => this.#bucket.getBlob(`indexes/${subject}`));
   }
 }

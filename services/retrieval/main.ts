@@ -18,8 +18,11 @@ import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import { describeTrust, readTrustPolicy, trustFlags } from "../../shared/checkpoint/mod.ts";
 import { loadPredictor } from "../../shared/predictor/mod.ts";
 import { createRetrievalApp } from "./app.ts";
+import { DEFAULT_COMPACT } from "./compact/compact_index.ts";
 import { ImageLibrary } from "./image_library.ts";
 import { serveSearchOverNats } from "./nats_search.ts";
+import { scatterSearch, serveShardPart } from "./shard_search.ts";
+import { parseShard } from "./shards.ts";
 import { RetrievalLibrary } from "./retrieval_library.ts";
 
 const HELP = `Serve image search by example over HTTP and NATS.
@@ -31,7 +34,15 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
   --nats URL            NATS with JetStream (required: the index lives there)
   --model NAME          model name whose checkpoints embed the images (default alexnet)
   --layer fc7|fc6|pool5 embedding layer (default fc7)
-  --search exact|approximate   exact cosine (default) or HNSW via hnswlib-wasm
+  --search MODE         exact (default): cosine over every vector; approximate: HNSW via hnswlib-wasm;
+                        compact: PCA-reduced int8 inverted file re-ranked on the full vectors, for large
+                        catalogues (see the README's "Retrieval at scale")
+  --compact-from N      compact mode: catalogues smaller than N are searched exactly (default 5000)
+  --compact-dims N      compact mode: dimensions kept by the PCA (default 256)
+  --compact-whiten      compact mode: whiten the reduction and re-rank on reduced vectors
+  --shard I/N           index only the images whose id hashes to shard I of N; searches ask all N shards
+                        over NATS and merge (answers are marked partial when a shard does not answer)
+  --shard-timeout-ms N  how long a search waits for the other shards (default 2000)
   --instance ID         durable consumer suffix, one per replica (default HOSTNAME-PORT)
   --backend NAME        ${BACKEND_NAMES.join(" | ")} (default auto)
   --k N                 default number of results (default 10)
@@ -58,6 +69,11 @@ async function main(args: string[]): Promise<number> {
       model: { type: "string", default: "alexnet" },
       layer: { type: "string", default: "fc7" },
       search: { type: "string", default: "exact" },
+      "compact-from": { type: "string", default: "5000" },
+      "compact-dims": { type: "string", default: "256" },
+      "compact-whiten": { type: "boolean" },
+      shard: { type: "string" },
+      "shard-timeout-ms": { type: "string", default: "2000" },
       instance: { type: "string" },
       backend: { type: "string", default: "auto" },
       k: { type: "string", default: "10" },
@@ -87,9 +103,18 @@ async function main(args: string[]): Promise<number> {
   if (!["fc7", "fc6", "pool5"].includes(v.layer!)) {
     throw new UsageError(`--layer must be fc7, fc6 or pool5, got "${v.layer}"`);
   }
-  if (v.search !== "exact" && v.search !== "approximate") {
-    throw new UsageError(`--search must be exact or approximate, got "${v.search}"`);
+  if (v.search !== "exact" && v.search !== "approximate" && v.search !== "compact") {
+    throw new UsageError(`--search must be exact, approximate or compact, got "${v.search}"`);
   }
+  const compactFrom = Number(v["compact-from"]), compactDims = Number(v["compact-dims"]);
+  if (
+    !Number.isInteger(compactDims) || compactDims < 2 || !Number.isInteger(compactFrom) || compactFrom < 2 * compactDims
+  ) {
+    throw new UsageError("--compact-dims must be an integer ≥ 2 and --compact-from an integer ≥ 2 × --compact-dims");
+  }
+  const shard = v.shard === undefined ? undefined : parseShard(v.shard);
+  const shardTimeoutMs = Number(v["shard-timeout-ms"]);
+  if (!(shardTimeoutMs > 0)) throw new UsageError("--shard-timeout-ms must be a positive number");
   const backend = parseBackendName(v.backend);
   const adminToken = tokenOption(v["admin-token"], "ALEXNET_ADMIN_TOKEN", "--admin-token");
   const writeToken = tokenOption(v["write-token"], "ALEXNET_WRITE_TOKEN", "--write-token");
@@ -101,14 +126,26 @@ async function main(args: string[]): Promise<number> {
   log(describeTrust(trust));
 
   const nc = await connectBus(v.nats, `retrieval-${v.model}`, busIdentityFrom(v));
-  const library = await RetrievalLibrary.open(await ImageLibrary.open(nc), {
+  const store = await ImageLibrary.open(nc);
+  const library = await RetrievalLibrary.open(store, {
+    shard,
+    scatter: shard ? (query) => scatterSearch(nc, query, shard.count, shardTimeoutMs) : undefined,
     layer: v.layer as EmbeddingLayer,
     search: v.search,
+    compact: {
+      from: compactFrom,
+      settings: {
+        ...DEFAULT_COMPACT,
+        dims: compactDims,
+        ...(v["compact-whiten"] ? { whiten: true, rerankOn: "reduced" as const } : {}),
+      },
+    },
     maxPixels: maxMp * 1e6,
     thumbnailSize: 128,
     log,
   });
-  log(`catalog: ${library.status().images} images`);
+  store.watchCatalog((record) => library.onCatalogRecord(record), (error) => log(`catalogue: ${error.message}`));
+  log(`catalog: ${library.status().images} images${shard ? `; shard ${library.shardName}` : ""}`);
   const app = createRetrievalApp(library, {
     maxBodyBytes: Math.round(maxMb * 1024 * 1024),
     defaultK: k,
@@ -139,6 +176,7 @@ async function main(args: string[]): Promise<number> {
   });
   await follower.start();
   serveSearchOverNats(nc, library, k);
+  if (shard) serveShardPart(nc, library);
 
   await serveUntilSignal(server, log, async () => {
     await follower.stop();

@@ -29,7 +29,7 @@ export function serveSearchOverNats(nc: NatsConnection, library: RetrievalLibrar
     schema: SearchRequestSchema,
     answer: async (request) => {
       const query = request.id !== undefined ? { id: request.id } : { bytes: bytesFromBase64(request.image!) };
-      return { model: library.status().model, results: await library.search(query, request.k ?? defaultK) };
+      return { model: library.status().model, ...await library.searchAnswer(query, request.k ?? defaultK) };
     },
     errorCode: (error) => describeError(error).code,
   });

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
 import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { connectBus } from "../../shared/bus/mod.ts";
+import { connectBus, embeddingsSubject } from "../../shared/bus/mod.ts";
+import { pollUntil } from "../../shared/cli/mod.ts";
 import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
 import { loadPredictor } from "../../shared/predictor/mod.ts";
 import { type CheckpointFiles, sampleManifestInfo } from "../../shared/checkpoint/mod.ts";
 import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";
+import { DEFAULT_COMPACT } from "./compact/compact_index.ts";
 import { ImageLibrary } from "./image_library.ts";
 import { RetrievalLibrary, type RetrievalOptions } from "./retrieval_library.ts";
 
@@ -93,6 +95,76 @@ Deno.test("images persist in JetStream; restarts rebuild without recomputing; ne
     assert.equal(library.embeddedCount, 25, "nothing recomputed");
     const rolledBack = await library.search({ id: "img-1" }, 10);
     assert.deepEqual(rolledBack.filter((h) => h.id !== "late").slice(0, 5), before.slice(0, 5));
+  } finally {
+    library.close();
+    await nc.close();
+    await nats.stop({ removeStore: true });
+  }
+});
+
+Deno.test("compact mode: exact while small, compact once large, snapshotted, and a restart loads the snapshot", async () => {
+  const nats = await NatsServerProcess.start();
+  const nc = await connectBus(nats.url);
+  const v1 = await versionFiles("v1", 1);
+  const logs: string[] = [];
+  const compactOptions: RetrievalOptions = {
+    ...options,
+    search: "compact",
+    compact: {
+      from: 40,
+      settings: { ...DEFAULT_COMPACT, dims: 8, lists: 4, probes: 4, rerank: 50, fitRows: 1000 },
+    },
+    log: (line) => logs.push(line),
+  };
+  const many = Array.from(
+    { length: 44 },
+    (_, i) => encodePng({ ...generateShapeImage(i % 4, 72, rng), channels: 3, depth: 8 }),
+  );
+  const store = await ImageLibrary.open(nc);
+  let library = await RetrievalLibrary.open(store, compactOptions);
+  try {
+    await library.adopt(await loadPredictor(v1));
+    for (let i = 0; i < 39; i++) await library.add(many[i], { id: `m${i}` });
+    assert.equal(library.status().model?.index, "exact");
+    await library.add(many[39], { id: "m39" }); // the 40th: a compact index is built in the background
+    await pollUntil("the compact index", () => library.status().model?.index === "compact", { timeoutMs: 60_000 });
+    const subject = embeddingsSubject("ret", "v1", "fc7");
+    await pollUntil("the snapshot", async () => (await store.indexSnapshotSize(subject)) !== null, {
+      timeoutMs: 60_000,
+    });
+    const [self] = await library.search({ bytes: many[5] }, 1);
+    assert.equal(self.id, "m5");
+    assert.ok(Math.abs(self.score - 1) < 2e-3, `float16 cosine ${self.score}`);
+
+    // Changes after the snapshot: two adds and a delete of a snapshotted image.
+    await library.add(many[40], { id: "m40" });
+    await library.add(many[41], { id: "m41" });
+    assert.ok(await library.delete("m3"));
+    const before = await library.search({ id: "m1" }, 10);
+    assert.equal(library.embeddedCount, 43, "42 adds and one query");
+
+    library.close();
+    library = await RetrievalLibrary.open(await ImageLibrary.open(nc), compactOptions);
+    await library.adopt(await loadPredictor(v1));
+    assert.equal(library.embeddedCount, 0, "the snapshot and the stream after it: nothing recomputed");
+    assert.equal(library.status().model?.index, "compact");
+    assert.equal(library.status().indexed, 41);
+    assert.ok(logs.some((line) => /snapshot of 39 \+ 2 stored/.test(line)), logs.join("\n"));
+    assert.deepEqual(await library.search({ id: "m1" }, 10), before);
+    assert.ok(!(await library.search({ bytes: many[3] }, 41)).some((h) => h.id === "m3"));
+
+    // A damaged snapshot is ignored: the index is rebuilt from the stream.
+    await store.putIndexSnapshot(subject, new TextEncoder().encode("not a snapshot"));
+    library.close();
+    library = await RetrievalLibrary.open(await ImageLibrary.open(nc), compactOptions);
+    await library.adopt(await loadPredictor(v1));
+    assert.ok(logs.some((line) => /ignoring the index snapshot/.test(line)));
+    assert.equal(library.embeddedCount, 0);
+    assert.equal(library.status().model?.index, "compact");
+    assert.deepEqual(
+      (await library.search({ id: "m1" }, 10)).map((h) => h.id).slice(0, 3),
+      before.map((h) => h.id).slice(0, 3),
+    );
   } finally {
     library.close();
     await nc.close();

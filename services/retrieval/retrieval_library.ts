@@ -9,21 +9,44 @@
  * @module
  */
 import { Image } from "imagescript";
-import { type AddedImage, embeddingsSubject } from "../../shared/bus/mod.ts";
+import { type AddedImage, embeddingsSubject, type ImageRecord } from "../../shared/bus/mod.ts";
 import { sha256Hex } from "../../shared/checkpoint/mod.ts";
 import { RequestError } from "../../shared/http/mod.ts";
 import { decodeImage, decodeImageWithin, resizeImage, type RgbImage } from "../../shared/image/mod.ts";
 import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import { type Predictor, PredictorSlot, type Served } from "../../shared/predictor/mod.ts";
 import type { ImageLibrary } from "./image_library.ts";
+import { CompactIndex, type CompactSettings } from "./compact/compact_index.ts";
 import { HnswIndex } from "./hnsw_index.ts";
-import { l2Normalize, type Neighbour, VectorIndex } from "./vector_index.ts";
+import { decodeIndexSnapshot, encodeIndexSnapshot } from "./index_snapshot.ts";
+import type { Gathered, ScatterQuery, ShardPart } from "./shard_search.ts";
+import { shardName, shardOf, type ShardSpec } from "./shards.ts";
+import { l2Normalize, type Neighbour, type SearchIndex, VectorIndex } from "./vector_index.ts";
+
+/** How searches run: exact cosine, HNSW, or the compact index (PCA + int8 inverted file, re-ranked). */
+export type SearchMode = "exact" | "approximate" | "compact";
+
+/** Compact mode's settings. */
+export interface CompactOptions {
+  settings: CompactSettings;
+  /** Catalogues smaller than this are searched exactly (default 5,000). */
+  from: number;
+}
 
 /** Settings of {@linkcode RetrievalLibrary}. */
 export interface RetrievalOptions {
   layer: EmbeddingLayer;
-  /** `exact` (default): cosine by matrix product; `approximate`: HNSW (hnswlib-wasm). */
-  search?: "exact" | "approximate";
+  /**
+   * `exact` (default): cosine by matrix product; `approximate`: HNSW (hnswlib-wasm); `compact`:
+   * {@linkcode CompactIndex} once the catalogue reaches `compact.from` images, refitted when it
+   * doubles, snapshotted to the object store so a restart loads it.
+   */
+  search?: SearchMode;
+  compact?: CompactOptions;
+  /** Index only the ids of this shard; searches then ask every shard through `scatter`. */
+  shard?: ShardSpec;
+  /** Sends a query to every shard and merges their answers (set with `shard`). */
+  scatter?: (query: ScatterQuery) => Promise<Gathered>;
   maxPixels: number;
   /** Longer side of stored thumbnails, px. */
   thumbnailSize: number;
@@ -33,10 +56,12 @@ export interface RetrievalOptions {
 /** One model version as served: its predictor and the index of its embeddings. */
 interface VersionIndex extends Served {
   subject: string;
-  /** Every vector; answers exact searches and lookups by id. */
-  index: VectorIndex;
+  /** Every vector; answers searches (but in approximate mode) and lookups by id. Replaced by a refit. */
+  index: SearchIndex;
   /** Set in approximate mode: answers searches. */
   ann: HnswIndex | null;
+  /** Compact mode: the size the index was fitted at, adds since the last snapshot, a refit's journal. */
+  compact: { fittedAt: number; sinceSnapshot: number; journal: [string, Float32Array | null][] | null };
 }
 
 /** A search hit with what the catalog knows about it. */
@@ -44,11 +69,22 @@ export interface SearchHit extends Neighbour {
   metadata: Record<string, unknown>;
 }
 
+/** A search's answer; with shards, `partial` when not every shard answered in time. */
+export interface SearchAnswer {
+  results: SearchHit[];
+  partial: boolean;
+  shards?: { answered: number; total: number };
+}
+
 /** What `GET /v1/status` reports. */
 export interface RetrievalStatus {
-  model: { name: string; version: string; layer: EmbeddingLayer; search: "exact" | "approximate" } | null;
+  model:
+    | { name: string; version: string; layer: EmbeddingLayer; search: SearchMode; index: "exact" | "compact" }
+    | null;
   images: number;
   indexed: number;
+  /** "I/N" when sharded. */
+  shard: string | null;
   reindexing: { version: string; done: number; total: number } | null;
 }
 
@@ -74,7 +110,7 @@ async function thumbnailJpeg(image: RgbImage, size: number): Promise<Uint8Array>
  * const { id } = await retrieval.add(bytes, { metadata: { label: "cat" } });
  * ```
  */
-export class RetrievalLibrary {
+export class RetrievalLibrary implements ShardPart {
   readonly #store: ImageLibrary;
   readonly #options: RetrievalOptions;
   readonly #catalog: Map<string, AddedImage>;
@@ -85,6 +121,8 @@ export class RetrievalLibrary {
   embeddedCount = 0;
   /** Checkpoints refused (signature, digests, format) instead of used. */
   checkpointsRefused = 0;
+  /** Ids this process is adding now (their catalogue records also come back through {@linkcode onCatalogRecord}). */
+  readonly #adding = new Set<string>();
 
   private constructor(store: ImageLibrary, options: RetrievalOptions, catalog: Map<string, AddedImage>) {
     this.#store = store;
@@ -98,6 +136,17 @@ export class RetrievalLibrary {
     return new RetrievalLibrary(store, options, await store.readCatalog());
   }
 
+  /** "I/N", or "0/1" when not sharded. */
+  get shardName(): string {
+    return shardName(this.#options.shard ?? { index: 0, count: 1 });
+  }
+
+  /** Whether this process indexes `id` (always, unless sharded). */
+  #owns(id: string): boolean {
+    const shard = this.#options.shard;
+    return !shard || shardOf(id, shard.count) === shard.index;
+  }
+
   get activeVersion(): string | null {
     return this.#slot.current?.predictor.version ?? null;
   }
@@ -107,10 +156,17 @@ export class RetrievalLibrary {
     const m = active?.predictor.manifest;
     return {
       model: m
-        ? { name: m.name, version: m.version, layer: this.#options.layer, search: this.#options.search ?? "exact" }
+        ? {
+          name: m.name,
+          version: m.version,
+          layer: this.#options.layer,
+          search: this.#options.search ?? "exact",
+          index: active?.index instanceof CompactIndex ? "compact" : "exact",
+        }
         : null,
       images: this.#catalog.size,
       indexed: active?.index.size ?? 0,
+      shard: this.#options.shard ? shardName(this.#options.shard) : null,
       reindexing: this.#building ? { ...this.#building } : null,
     };
   }
@@ -149,7 +205,12 @@ export class RetrievalLibrary {
     }
     if (this.#catalog.has(id)) throw new RequestError(409, "id_taken", `id ${id} already names another image`);
     if (!this.#slot.current) throw new RequestError(503, "no_model", "no model is loaded yet; retry shortly", 1);
-    return await this.#slot.use((active) => this.#addWith(active, bytes, sha256, id, options.metadata ?? {}));
+    this.#adding.add(id);
+    try {
+      return await this.#slot.use((active) => this.#addWith(active, bytes, sha256, id, options.metadata ?? {}));
+    } finally {
+      this.#adding.delete(id);
+    }
   }
 
   async #addWith(
@@ -184,9 +245,12 @@ export class RetrievalLibrary {
     this.#catalog.set(id, record);
     this.#bySha.set(sha256, id);
     // The active index may have changed while we awaited; index where the vector belongs.
-    if (this.#slot.current === active) {
+    if (this.#slot.current === active && this.#owns(id)) {
       active.index.add(id, vector);
       active.ann?.add(id, vector);
+      active.compact.journal?.push([id, vector]);
+      active.compact.sinceSnapshot++;
+      this.#maintainCompact(active);
     }
     return { id, duplicate: false };
   }
@@ -203,33 +267,102 @@ export class RetrievalLibrary {
     });
     this.#catalog.delete(id);
     this.#bySha.delete(record.sha256);
-    this.#slot.current?.index.remove(id);
-    this.#slot.current?.ann?.remove(id);
+    const active = this.#slot.current;
+    active?.index.remove(id);
+    active?.ann?.remove(id);
+    active?.compact.journal?.push([id, null]);
     return true;
   }
 
   /** The `k` nearest images to image bytes, or to a stored image (which is left out). */
   async search(query: { bytes: Uint8Array } | { id: string }, k: number): Promise<SearchHit[]> {
+    return (await this.searchAnswer(query, k)).results;
+  }
+
+  /** {@linkcode search} with, when sharded, how many shards answered. */
+  async searchAnswer(query: { bytes: Uint8Array } | { id: string }, k: number): Promise<SearchAnswer> {
     if (!this.#slot.current) throw new RequestError(503, "no_model", "no model is loaded yet; retry shortly", 1);
     return await this.#slot.use((active) => this.#searchWith(active, query, k));
   }
 
   async #searchWith(active: VersionIndex, query: { bytes: Uint8Array } | { id: string }, k: number) {
-    let vector: Float32Array;
-    const exclude = new Set<string>();
-    if ("id" in query) {
-      const stored = active.index.vector(query.id);
-      if (!stored) throw new RequestError(404, "not_found", `no image with id ${query.id}`);
-      vector = stored;
-      exclude.add(query.id);
-    } else {
-      [vector] = await this.#embed(active.predictor, [await decodeImageWithin(query.bytes, this.#options.maxPixels)]);
+    const { vector, exclude } = await this.#queryVector(active, query);
+    const scatter = this.#options.scatter;
+    let gathered: Gathered | null = null;
+    if (scatter) {
+      gathered = await scatter({ vector, k, exclude: [...exclude], version: active.predictor.version });
     }
-    const hits = active.ann ? active.ann.search(vector, k, exclude) : await active.index.search(vector, k, exclude);
-    return hits.map((hit) => ({
-      ...hit,
-      metadata: this.#catalog.get(hit.id)?.metadata ?? {},
-    }));
+    const hits = gathered?.hits ?? await this.#searchIndex(active, vector, k, exclude);
+    return {
+      results: hits.map((hit) => ({ ...hit, metadata: this.#catalog.get(hit.id)?.metadata ?? {} })),
+      partial: gathered ? gathered.answered < gathered.total : false,
+      ...(gathered ? { shards: { answered: gathered.answered, total: gathered.total } } : {}),
+    };
+  }
+
+  async #searchIndex(active: VersionIndex, vector: Float32Array, k: number, exclude: ReadonlySet<string>) {
+    return active.ann ? active.ann.search(vector, k, exclude) : await active.index.search(vector, k, exclude);
+  }
+
+  /** The embedding to search with: the image's, or a stored image's (left out of the results). */
+  async #queryVector(active: VersionIndex, query: { bytes: Uint8Array } | { id: string }) {
+    if (!("id" in query)) {
+      const image = await decodeImageWithin(query.bytes, this.#options.maxPixels);
+      return { vector: (await this.#embed(active.predictor, [image]))[0], exclude: new Set<string>() };
+    }
+    const exclude = new Set([query.id]);
+    const stored = active.index.vector(query.id);
+    if (stored) return { vector: stored, exclude };
+    // Sharded: another shard indexes it; embed the stored original here.
+    const record = this.#options.shard ? this.#catalog.get(query.id) : undefined;
+    const bytes = record ? await this.#store.original(record.sha256) : null;
+    if (!bytes) throw new RequestError(404, "not_found", `no image with id ${query.id}`);
+    return { vector: (await this.#embed(active.predictor, [await decodeImage(bytes)]))[0], exclude };
+  }
+
+  /** This shard's part of a search under model `version` (another version's scores would not compare). */
+  async searchPart(vector: Float32Array, k: number, exclude: ReadonlySet<string>, version: string) {
+    if (!this.#slot.current) throw new RequestError(503, "no_model", "no model is loaded yet; retry shortly", 1);
+    return await this.#slot.use(async (active) => {
+      if (active.predictor.version !== version) {
+        throw new RequestError(409, "version_mismatch", `shard ${this.shardName} serves ${active.predictor.version}`);
+      }
+      return await this.#searchIndex(active, vector, k, exclude);
+    });
+  }
+
+  /**
+   * A catalogue change made by another replica or shard (or echoed back from this one): keeps
+   * the catalogue current, and indexes an added image this process owns by embedding its
+   * original.
+   */
+  async onCatalogRecord(record: ImageRecord): Promise<void> {
+    if (record.op === "delete") {
+      const known = this.#catalog.get(record.id);
+      if (!known) return;
+      this.#catalog.delete(record.id);
+      this.#bySha.delete(known.sha256);
+      const active = this.#slot.current;
+      active?.index.remove(record.id);
+      active?.ann?.remove(record.id);
+      active?.compact.journal?.push([record.id, null]);
+      return;
+    }
+    if (this.#adding.has(record.id) || this.#catalog.has(record.id)) return;
+    this.#catalog.set(record.id, record);
+    this.#bySha.set(record.sha256, record.id);
+    if (!this.#owns(record.id) || !this.#slot.current || this.#building) return; // a re-index picks it up
+    await this.#slot.use(async (active) => {
+      const bytes = await this.#store.original(record.sha256);
+      if (!bytes || active.index.has(record.id) || !this.#catalog.has(record.id)) return;
+      const [vector] = await this.#embed(active.predictor, [await decodeImage(bytes)]);
+      if (this.#slot.current !== active || !this.#catalog.has(record.id)) return;
+      active.index.add(record.id, vector);
+      active.ann?.add(record.id, vector);
+      active.compact.journal?.push([record.id, vector]);
+      active.compact.sinceSnapshot++;
+      this.#maintainCompact(active);
+    });
   }
 
   /**
@@ -250,12 +383,16 @@ export class RetrievalLibrary {
   async #reindex(predictor: Predictor): Promise<void> {
     const { name, version } = predictor;
     const subject = embeddingsSubject(name, version, this.#options.layer);
-    const stored = await this.#store.readVectors(subject);
-    const index = new VectorIndex(predictor.embeddingSize(this.#options.layer));
-    const pending = () => [...this.#catalog.values()].filter((r) => !index.has(r.id));
-    for (const [id, vector] of stored) if (this.#catalog.has(id)) index.add(id, vector);
-    this.#building = { version, done: index.size, total: this.#catalog.size };
     const started = performance.now();
+    const seq = await this.#store.lastSequence(subject);
+    const restored = this.#options.search === "compact" ? await this.#restoreSnapshot(subject) : null;
+    const fromSnapshot = restored?.index.size ?? 0;
+    const stored = await this.#store.readVectors(subject, restored ? restored.seq + 1 : 1);
+    let index: SearchIndex = restored?.index ?? new VectorIndex(predictor.embeddingSize(this.#options.layer));
+    const pending = () => [...this.#catalog.values()].filter((r) => this.#owns(r.id) && !index.has(r.id));
+    for (const [id, vector] of stored) if (this.#catalog.has(id) && this.#owns(id)) index.add(id, vector);
+    const owned = () => [...this.#catalog.keys()].filter((id) => this.#owns(id)).length;
+    this.#building = { version, done: index.size, total: owned() };
     let computed = 0;
     try {
       // Loop until nothing is missing: images added meanwhile join before the switch.
@@ -274,10 +411,15 @@ export class RetrievalLibrary {
           index.add(id, vectors[i]);
         }
         computed += ids.length;
-        this.#building = { version, done: index.size, total: this.#catalog.size };
+        this.#building = { version, done: index.size, total: owned() };
         await new Promise((resolve) => setTimeout(resolve, 0)); // let searches run between batches
       }
-      for (const id of index.ids()) if (!this.#catalog.has(id)) index.remove(id);
+      for (const id of index.ids()) if (!this.#catalog.has(id) || !this.#owns(id)) index.remove(id);
+      if (index instanceof VectorIndex && this.#compactDue(index.size, 0)) {
+        const exact = index;
+        index = await this.#buildCompact(exact, `${name}@${version}`);
+        exact.dispose();
+      }
     } catch (error) {
       index.dispose();
       throw error;
@@ -286,13 +428,118 @@ export class RetrievalLibrary {
     }
     let ann: HnswIndex | null = null;
     if (this.#options.search === "approximate") {
-      ann = await HnswIndex.create(index.dimension, undefined, Math.max(1024, index.size * 2));
+      ann = await HnswIndex.create(
+        predictor.embeddingSize(this.#options.layer),
+        undefined,
+        Math.max(1024, index.size * 2),
+      );
       for (const id of index.ids()) ann.add(id, index.vector(id)!);
     }
-    this.#slot.swap({ predictor, subject, index, ann, release: () => index.dispose() });
+    const entry: VersionIndex = {
+      predictor,
+      subject,
+      index,
+      ann,
+      compact: {
+        fittedAt: index.size,
+        sinceSnapshot: index === restored?.index ? stored.size + computed : 0,
+        journal: null,
+      },
+      release: () => entry.index.dispose(),
+    };
+    this.#slot.swap(entry);
     this.#options.log(
-      `index ${name}@${version} ${this.#options.layer}: ${index.size} images (${stored.size} stored, ${computed} embedded ` +
-        `in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      `index ${name}@${version} ${this.#options.layer}: ${index.size} images, ${
+        index instanceof CompactIndex ? "compact" : "exact"
+      } (${restored ? `snapshot of ${fromSnapshot} + ` : ""}${stored.size} stored, ${computed} embedded in ${
+        ((performance.now() - started) / 1000).toFixed(1)
+      } s)`,
+    );
+    if (index instanceof CompactIndex && index !== restored?.index) this.#snapshot(entry, seq);
+    else this.#maintainCompact(entry);
+  }
+
+  /** Whether an index of `size` should be (re)built compact, last fitted at `fittedAt` (0: exact now). */
+  #compactDue(size: number, fittedAt: number): boolean {
+    const compact = this.#options.compact;
+    if (this.#options.search !== "compact" || !compact) return false;
+    return fittedAt === 0 ? size >= compact.from : size >= 2 * fittedAt;
+  }
+
+  async #buildCompact(source: SearchIndex, what: string): Promise<CompactIndex> {
+    const started = performance.now();
+    const ids = source.ids();
+    const vectors = ids.map((id) => source.vector(id)!);
+    const index = await CompactIndex.build(ids, vectors, this.#options.compact!.settings);
+    this.#options.log(
+      `compact index of ${what}: ${ids.length} images, ${index.settings.dims} dimensions, ${index.settings.lists} lists, ` +
+        `built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    return index;
+  }
+
+  /** The stored snapshot of `subject`, without the images deleted or replaced since; null if none or unreadable. */
+  async #restoreSnapshot(subject: string): Promise<{ index: CompactIndex; seq: number } | null> {
+    const bytes = await this.#store.indexSnapshot(subject).catch(() => null);
+    if (!bytes) return null;
+    try {
+      const snapshot = decodeIndexSnapshot(bytes);
+      for (const id of snapshot.index.ids()) {
+        if (this.#catalog.get(id)?.sha256 !== snapshot.shas[id] || !this.#owns(id)) snapshot.index.remove(id);
+      }
+      return { index: snapshot.index, seq: snapshot.seq };
+    } catch (error) {
+      this.#options.log(`ignoring the index snapshot of ${subject}: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  /**
+   * Compact mode upkeep after adds: builds the compact index once the catalogue is large enough,
+   * refits it when it has doubled, and stores a new snapshot after many adds — in the background;
+   * searches use the current index meanwhile.
+   */
+  #maintainCompact(entry: VersionIndex): void {
+    if (this.#options.search !== "compact" || entry.compact.journal) return;
+    const { size } = entry.index;
+    const fittedAt = entry.index instanceof CompactIndex ? entry.compact.fittedAt : 0;
+    if (this.#compactDue(size, fittedAt)) {
+      this.#refit(entry).catch((error) => this.#options.log(`compact refit failed: ${(error as Error).message}`));
+    } else if (entry.index instanceof CompactIndex && entry.compact.sinceSnapshot >= Math.max(1000, size / 10)) {
+      this.#store.lastSequence(entry.subject).then((seq) => this.#snapshot(entry, seq), () => {});
+    }
+  }
+
+  async #refit(entry: VersionIndex): Promise<void> {
+    entry.compact.journal = [];
+    try {
+      const seq = await this.#store.lastSequence(entry.subject);
+      const built = await this.#buildCompact(entry.index, entry.predictor.version);
+      for (const [id, vector] of entry.compact.journal) vector ? built.add(id, vector) : built.remove(id);
+      const previous = entry.index;
+      entry.index = built;
+      entry.compact.fittedAt = built.size;
+      previous.dispose();
+      if (this.#slot.current === entry) this.#snapshot(entry, seq);
+    } finally {
+      entry.compact.journal = null;
+    }
+  }
+
+  /** Stores the entry's compact index (covering the embeddings up to stream sequence `seq`), in the background. */
+  #snapshot(entry: VersionIndex, seq: number): void {
+    const index = entry.index;
+    if (!(index instanceof CompactIndex)) return;
+    const shas: Record<string, string> = {};
+    for (const id of index.ids()) shas[id] = this.#catalog.get(id)?.sha256 ?? "";
+    const bytes = encodeIndexSnapshot({ subject: entry.subject, seq, shas }, index);
+    entry.compact.sinceSnapshot = 0;
+    this.#store.putIndexSnapshot(entry.subject, bytes).then(
+      () =>
+        this.#options.log(
+          `index snapshot of ${entry.subject}: ${index.size} images, ${(bytes.length / 2 ** 20).toFixed(1)} MiB`,
+        ),
+      (error) => this.#options.log(`index snapshot of ${entry.subject} not stored: ${(error as Error).message}`),
     );
   }
 

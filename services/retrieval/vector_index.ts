@@ -13,6 +13,19 @@ export interface Neighbour {
   score: number;
 }
 
+/** What the retrieval library needs of an index (exact {@linkcode VectorIndex} or the compact one). */
+export interface SearchIndex {
+  readonly size: number;
+  has(id: string): boolean;
+  ids(): string[];
+  add(id: string, vector: ArrayLike<number>): void;
+  remove(id: string): boolean;
+  /** The stored vector of `id` (to search by a stored image, or to rebuild another index). */
+  vector(id: string): Float32Array | null;
+  search(query: ArrayLike<number>, k: number, exclude?: ReadonlySet<string>): Promise<Neighbour[]> | Neighbour[];
+  dispose(): void;
+}
+
 /** `v / ‖v‖` (a zero vector stays zero). */
 export function l2Normalize(v: ArrayLike<number>): Float32Array {
   let sum = 0;
@@ -29,7 +42,7 @@ export function l2Normalize(v: ArrayLike<number>): Float32Array {
  * index.search(queryFc7, 10);
  * ```
  */
-export class VectorIndex {
+export class VectorIndex implements SearchIndex {
   readonly dimension: number;
   #data: Float32Array;
   #ids: string[] = [];

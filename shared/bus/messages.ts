@@ -120,3 +120,20 @@ export const SearchRequestSchema = z.object({
   k: z.number().int().min(1).max(1000).optional(),
 }).refine((r) => (r.image === undefined) !== (r.id === undefined), { message: "give exactly one of image or id" });
 export type SearchRequest = z.infer<typeof SearchRequestSchema>;
+
+/** A shard's part of a search: the query's embedding (float32, base64) under one model version. */
+export const ShardSearchRequestSchema = z.object({
+  schema: z.literal("alexnet.retrieval.shard-search/v1"),
+  version: z.string().min(1),
+  vector: z.base64().min(1),
+  k: z.number().int().min(1).max(1000),
+  exclude: z.array(z.string()).max(1000).default([]),
+});
+export type ShardSearchRequest = z.infer<typeof ShardSearchRequestSchema>;
+
+/** A shard's answer: its best `k` under the version asked for. */
+export const ShardSearchReplySchema = z.object({
+  shard: z.string(),
+  results: z.array(z.object({ id: z.string(), score: z.number() })),
+});
+export type ShardSearchReply = z.infer<typeof ShardSearchReplySchema>;

@@ -13,7 +13,7 @@
  *
  * @module
  */
-export { bytesFromBase64, bytesToBase64 } from "./base64.ts";
+export { bytesFromBase64, bytesToBase64, float32FromBase64, float32ToBase64 } from "./base64.ts";
 export { type BusIdentity, busIdentityFlags, busIdentityFrom, busIdentityHelp } from "./bus_identity.ts";
 export { type ConnectionState, followConnection, isBusUnavailable, isPermissionViolation } from "./bus_errors.ts";
 export { connectBus } from "./connect_bus.ts";
@@ -36,6 +36,7 @@ export {
   RETRIEVAL_EMBED,
   RETRIEVAL_QUEUE_GROUP,
   RETRIEVAL_SEARCH,
+  RETRIEVAL_SHARD_SEARCH,
   TRAIN_EVENTS_WILDCARD,
   TRAIN_JOBS,
   TRAIN_WORKERS_CONSUMER,
@@ -57,6 +58,10 @@ export {
   ImageRecordSchema,
   type SearchRequest,
   SearchRequestSchema,
+  type ShardSearchReply,
+  ShardSearchReplySchema,
+  type ShardSearchRequest,
+  ShardSearchRequestSchema,
   type TrainJob,
   TrainJobSchema,
   type TrainProgress,

@@ -1,6 +1,6 @@
 /**
- * Request-reply over NATS in a queue group (replicas share the load with no extra
- * configuration): each request's JSON is validated by a schema and answered; a request that
+ * Request-reply over NATS, usually in a queue group (replicas share the load with no extra
+ * configuration; without one, every subscriber answers — scatter-gather): each request's JSON is validated by a schema and answered; a request that
  * is not valid JSON or fails the schema is answered `{error: {code: "invalid_request"}}`, and an
  * error the answer throws is answered `{error: {code, message}}`.
  *
@@ -12,7 +12,8 @@ import type { z } from "zod";
 /** What {@linkcode serveRequests} needs. */
 export interface RequestService<S extends z.ZodType> {
   subject: string;
-  queue: string;
+  /** The queue group; none for requests every subscriber must answer. */
+  queue?: string;
   schema: S;
   /** The reply to a valid request (serialised as JSON). */
   answer: (request: z.infer<S>) => Promise<unknown>;

@@ -36,6 +36,8 @@ export const INFERENCE_CLASSIFY = "alexnet.inference.classify";
 /** Retrieval over the bus (request-reply, queue group). */
 export const RETRIEVAL_EMBED = "alexnet.retrieval.embed";
 export const RETRIEVAL_SEARCH = "alexnet.retrieval.search";
+/** Scatter-gather between retrieval shards: every shard answers its part (no queue group). */
+export const RETRIEVAL_SHARD_SEARCH = "alexnet.retrieval.shard.search";
 /** Stream of retrieval embeddings, one subject per model version. */
 export const EMBEDDINGS_STREAM = "ALEXNET_EMBEDDINGS";
 

@@ -1,0 +1,94 @@
+"""The FAISS peer of `deno task retrieval:bench`: the same vectors and queries, Debian's
+python3-faiss, one thread. Reads base.f32 / queries.f32 (row-major float32) and truth.i32 (the
+exact top 10 of each query, row numbers) from a folder; prints one JSON line per index.
+
+Indexes: exact inner product (IndexFlatIP); HNSW (M 16, efConstruction 200, efSearch 64) on the
+first --hnsw-n rows (its recall is against the exact top 10 of that subset); and FAISS's own
+version of alexnet-edge's compact recipe, "PCA256,IVF{lists},SQ8" re-ranked on the full vectors
+(IndexRefineFlat), with nprobe = lists / 16.
+"""
+import argparse, json, resource, sys, time
+
+import faiss
+import numpy as np
+
+
+def rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_searches(index, queries, k):
+    times, found = [], []
+    for q in queries:
+        t = time.perf_counter()
+        _, ids = index.search(q[None, :], k)
+        times.append((time.perf_counter() - t) * 1000)
+        found.append(ids[0])
+    return np.array(times), np.array(found)
+
+
+def recall(found, truth):
+    return float(np.mean([len(set(f[:10]) & set(t[:10])) / 10 for f, t in zip(found, truth)]))
+
+
+def report(name, n, build_s, times, found, truth, extra=None):
+    line = {"peer": "faiss " + faiss.__version__, "index": name, "n": n, "buildS": round(build_s, 3),
+            "addPerS": round(n / build_s) if build_s > 0 else None,
+            "p50Ms": round(float(np.percentile(times, 50)), 3), "p99Ms": round(float(np.percentile(times, 99)), 3),
+            "recallAt10": round(recall(found, truth), 4), "maxRssMiB": round(rss_mib())}
+    line.update(extra or {})
+    print(json.dumps(line), flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("folder")
+    p.add_argument("--dim", type=int, required=True)
+    p.add_argument("--lists", type=int, required=True)
+    p.add_argument("--dims", type=int, default=256)
+    p.add_argument("--rerank", type=int, default=100)
+    p.add_argument("--hnsw-n", type=int, default=5000)
+    a = p.parse_args()
+    faiss.omp_set_num_threads(1)
+    base = np.fromfile(f"{a.folder}/base.f32", dtype=np.float32).reshape(-1, a.dim)
+    queries = np.fromfile(f"{a.folder}/queries.f32", dtype=np.float32).reshape(-1, a.dim)
+    truth = np.fromfile(f"{a.folder}/truth.i32", dtype=np.int32).reshape(len(queries), -1)
+    n = len(base)
+
+    t = time.perf_counter()
+    flat = faiss.IndexFlatIP(a.dim)
+    flat.add(base)
+    build = time.perf_counter() - t
+    times, found = timed_searches(flat, queries, 10)
+    report("flat (exact)", n, build, times, found, truth)
+
+    t = time.perf_counter()
+    compact = faiss.index_factory(a.dim, f"PCA{a.dims},IVF{a.lists},SQ8", faiss.METRIC_INNER_PRODUCT)
+    train = base[np.random.default_rng(1).choice(n, min(n, 20000), replace=False)]
+    compact.train(train)
+    refined = faiss.IndexRefineFlat(compact)
+    refined.k_factor = a.rerank / 10
+    refined.add(base)
+    build = time.perf_counter() - t
+    faiss.extract_index_ivf(compact).nprobe = max(1, round(a.lists / 16))
+    times, found = timed_searches(refined, queries, 10)
+    report(f"PCA{a.dims},IVF{a.lists},SQ8 + refine on full", n, build, times, found, truth)
+    del refined, compact
+
+    m = min(n, a.hnsw_n)
+    sub = base[:m]
+    exact = faiss.IndexFlatIP(a.dim)
+    exact.add(sub)
+    _, sub_truth = exact.search(queries, 10)
+    t = time.perf_counter()
+    hnsw = faiss.IndexHNSWFlat(a.dim, 16, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = 200
+    hnsw.add(sub)
+    build = time.perf_counter() - t
+    hnsw.hnsw.efSearch = 64
+    times, found = timed_searches(hnsw, queries, 10)
+    report("HNSW M16 efC200 efS64", m, build, times, found, sub_truth)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

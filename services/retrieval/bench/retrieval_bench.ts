@@ -1,0 +1,356 @@
+/**
+ * `deno task retrieval:bench --n N`: the retrieval index at scale, on fc7-like synthetic vectors
+ * (`synthetic_vectors.ts`) — the exact index's add rate and search latency, and for each compact
+ * choice (reduction whitened or not, int8 or float16 scan, re-ranking on full or reduced vectors)
+ * its build rate, search p50/p99, recall@10 against exact 4096-d cosine, snapshot size and
+ * restore time, and resident memory. With Debian's python3-faiss it runs FAISS on the same
+ * vectors in the same run (`faiss_peer.py`). Prints a table and writes JSON with `--json`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
+import { parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
+import {
+  COMPACT_VARIANTS,
+  CompactIndex,
+  type CompactSettings,
+  DEFAULT_COMPACT,
+  defaultLists,
+  describeCompact,
+} from "../compact/compact_index.ts";
+import { syntheticVectors } from "../compact/synthetic_vectors.ts";
+import { measureRestart, type RestartTimes } from "./restart_bench.ts";
+import { VectorIndex } from "../vector_index.ts";
+
+const HELP = `Measure the retrieval index at scale: exact and compact, FAISS beside them.
+
+Usage: deno task retrieval:bench [--n 100000] [--queries 200] [--dimension 4096] [--dims 256]
+       [--lists 0 (≈4√n)] [--probes 0 (lists/16)] [--rerank 100] [--variants default,reduced,whiten,float16]
+       [--exact-queries 20] [--no-exact] [--no-faiss] [--restart] [--python /usr/bin/python3] [--json FILE]
+       [--backend wasm]
+
+--restart also times the service's start-up from JetStream on a scratch nats-server: the first start (replay
+every embedding, build the compact index, store its snapshot) and a restart (load the snapshot).
+
+Variants: default = PCA to --dims, int8 scan, re-ranked on full vectors (float16); reduced = re-ranked on
+the reduced vectors only; whiten = whitened reduction, re-ranked on reduced; float16 = float16 scan, full re-rank.`;
+
+interface Row {
+  index: string;
+  n: number;
+  buildS: number;
+  addPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  recallAt10: number | null;
+  snapshotMiB?: number;
+  restoreS?: number;
+  rssMiB: number;
+  peer?: string;
+}
+
+const rssMiB = () => Deno.memoryUsage().rss / 2 ** 20;
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+/** The exact top `k` row numbers of each query, by chunked matrix products on the backend. */
+async function exactTopK(base: Float32Array[], queries: Float32Array[], k: number): Promise<Int32Array[]> {
+  const d = base[0].length;
+  const best = queries.map(() => [] as { row: number; score: number }[]);
+  const qt = tf.tidy(() => tf.transpose(tf.tensor2d(flatten(queries), [queries.length, d])));
+  try {
+    for (let start = 0; start < base.length; start += 8192) {
+      const part = base.slice(start, start + 8192);
+      const top = tf.tidy(() => tf.topk(tf.transpose(tf.matMul(tf.tensor2d(flatten(part), [part.length, d]), qt)), k));
+      const [values, indices] = await Promise.all([top.values.data(), top.indices.data()]);
+      tf.dispose([top.values, top.indices]);
+      queries.forEach((_, q) => {
+        for (let i = 0; i < Math.min(k, part.length); i++) {
+          best[q].push({
+            row: start + indices[q * Math.min(k, part.length) + i],
+            score: values[q * Math.min(k, part.length) + i],
+          });
+        }
+        best[q] = best[q].sort((a, b) => b.score - a.score).slice(0, k);
+      });
+    }
+  } finally {
+    qt.dispose();
+  }
+  return best.map((hits) => Int32Array.from(hits, (h) => h.row));
+}
+
+function flatten(rows: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(rows.length * rows[0].length);
+  rows.forEach((r, i) => out.set(r, i * r.length));
+  return out;
+}
+
+function recallAt10(found: string[][], truth: Int32Array[]): number {
+  let hits = 0;
+  found.forEach((ids, q) => {
+    const want = new Set(Array.from(truth[q].subarray(0, 10), (r) => `v${r}`));
+    hits += ids.slice(0, 10).filter((id) => want.has(id)).length;
+  });
+  return hits / (10 * found.length);
+}
+
+async function timeSearches(queries: Float32Array[], search: (q: Float32Array) => Promise<string[]> | string[]) {
+  const times: number[] = [], found: string[][] = [];
+  for (const q of queries) {
+    const t = performance.now();
+    found.push(await search(q));
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99), found };
+}
+
+async function faissPeer(
+  python: string,
+  base: Float32Array[],
+  queries: Float32Array[],
+  truth: Int32Array[],
+  lists: number,
+  dims: number,
+  rerank: number,
+): Promise<Row[]> {
+  const probe = await new Deno.Command(python, { args: ["-c", "import faiss"], stderr: "null" }).output().catch(
+    () => null,
+  );
+  if (!probe?.success) {
+    console.error(`FAISS peer skipped: ${python} cannot import faiss (apt-get install -y python3-faiss)`);
+    return [];
+  }
+  const dir = await Deno.makeTempDir({ prefix: "retrieval-bench-" });
+  try {
+    const write = async (name: string, rows: readonly Float32Array[]) => {
+      const file = await Deno.open(`${dir}/${name}`, { write: true, create: true });
+      for (let i = 0; i < rows.length; i += 4096) {
+        const bytes = flatten(rows.slice(i, i + 4096));
+        await file.write(new Uint8Array(bytes.buffer));
+      }
+      file.close();
+    };
+    await write("base.f32", base);
+    await write("queries.f32", queries);
+    await Deno.writeFile(`${dir}/truth.i32`, new Uint8Array(flattenInt(truth).buffer));
+    console.error("FAISS: flat, PCA+IVF+SQ8 with refine, HNSW …");
+    const out = await new Deno.Command(python, {
+      args: [
+        new URL("./faiss_peer.py", import.meta.url).pathname,
+        dir,
+        "--dim",
+        String(base[0].length),
+        "--lists",
+        String(lists),
+        "--dims",
+        String(dims),
+        "--rerank",
+        String(rerank),
+      ],
+      stderr: "inherit",
+    }).output();
+    if (!out.success) throw new Error("faiss_peer.py failed");
+    return new TextDecoder().decode(out.stdout).trim().split("\n").map((line) => {
+      const r = JSON.parse(line);
+      return { ...r, index: `FAISS ${r.index}`, rssMiB: r.maxRssMiB };
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function flattenInt(rows: Int32Array[]): Int32Array {
+  const out = new Int32Array(rows.length * rows[0].length);
+  rows.forEach((r, i) => out.set(r, i * r.length));
+  return out;
+}
+
+function formatTable(rows: Row[]): string {
+  const head = [
+    "index",
+    "n",
+    "build s",
+    "adds/s",
+    "p50 ms",
+    "p99 ms",
+    "recall@10",
+    "snapshot MiB",
+    "restore s",
+    "RSS MiB",
+  ];
+  const cells = rows.map((r) => [
+    r.index,
+    String(r.n),
+    r.buildS.toFixed(1),
+    String(Math.round(r.addPerS)),
+    r.p50Ms.toFixed(2),
+    r.p99Ms.toFixed(2),
+    r.recallAt10 === null ? "—" : r.recallAt10.toFixed(3),
+    r.snapshotMiB === undefined ? "—" : r.snapshotMiB.toFixed(1),
+    r.restoreS === undefined ? "—" : r.restoreS.toFixed(2),
+    String(Math.round(r.rssMiB)),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => "| " + c.map((x, i) => x.padEnd(widths[i])).join(" | ") + " |";
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+async function main(args: string[]): Promise<number> {
+  const v = parseFlags({
+    args,
+    options: {
+      n: { type: "string", default: "100000" },
+      queries: { type: "string", default: "200" },
+      dimension: { type: "string", default: "4096" },
+      dims: { type: "string", default: "256" },
+      lists: { type: "string", default: "0" },
+      probes: { type: "string", default: "0" },
+      rerank: { type: "string", default: "100" },
+      variants: { type: "string", default: "default,reduced,whiten,float16" },
+      "exact-queries": { type: "string", default: "20" },
+      "no-exact": { type: "boolean" },
+      "no-faiss": { type: "boolean" },
+      restart: { type: "boolean" },
+      python: { type: "string", default: "/usr/bin/python3" },
+      json: { type: "string" },
+      backend: { type: "string", default: "wasm" },
+      seed: { type: "string", default: "1" },
+      help: { type: "boolean" },
+    },
+  }).values;
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const int = (name: string, min: number) => {
+    const x = Number(v[name as keyof typeof v]);
+    if (!Number.isInteger(x) || x < min) throw new UsageError(`--${name} must be an integer ≥ ${min}`);
+    return x;
+  };
+  const [n, queryCount, dimension, dims] = [int("n", 100), int("queries", 1), int("dimension", 8), int("dims", 2)];
+  const [lists, probes, rerank, exactQueries] = [
+    int("lists", 0),
+    int("probes", 0),
+    int("rerank", 10),
+    int("exact-queries", 1),
+  ];
+  const variants = v.variants!.split(",").map((s) => s.trim());
+  for (const name of variants) {
+    if (!(name in COMPACT_VARIANTS)) {
+      throw new UsageError(`unknown variant ${name}; choose from ${Object.keys(COMPACT_VARIANTS).join(", ")}`);
+    }
+  }
+  if (dims >= dimension) throw new UsageError("--dims must be smaller than --dimension");
+  console.error(describeBackendChoice(await selectBackend(parseBackendName(v.backend))));
+
+  const seed = int("seed", 0);
+  const bar = new ProgressBar("vectors", n + queryCount, { unit: "vectors" });
+  const all = await syntheticVectors(n + queryCount, { dimension, seed }, (chunk) => bar.tick(chunk.length));
+  bar.done();
+  const base = all.slice(0, n), queries = all.slice(n);
+  all.length = 0;
+  const ids = base.map((_, i) => `v${i}`);
+  console.error("exact top 10 of every query …");
+  const truth = await exactTopK(base, queries, 10);
+  const rows: Row[] = [];
+
+  if (!v["no-exact"]) {
+    const t = performance.now();
+    const exact = new VectorIndex(dimension);
+    ids.forEach((id, i) => exact.add(id, base[i]));
+    const buildS = (performance.now() - t) / 1000;
+    await exact.search(queries[0], 10); // uploads the matrix once, outside the timing
+    const timed = await timeSearches(
+      queries.slice(0, exactQueries),
+      async (q) => (await exact.search(q, 10)).map((h) => h.id),
+    );
+    rows.push({
+      index: `exact (VectorIndex, ${exactQueries} queries)`,
+      n,
+      buildS,
+      addPerS: n / buildS,
+      p50Ms: timed.p50Ms,
+      p99Ms: timed.p99Ms,
+      recallAt10: recallAt10(timed.found, truth.slice(0, exactQueries)),
+      rssMiB: rssMiB(),
+    });
+    exact.dispose();
+    console.error(formatTable(rows.slice(-1)));
+  }
+
+  const resolvedLists = lists || defaultLists(n);
+  for (const name of variants) {
+    const settings: CompactSettings = {
+      ...DEFAULT_COMPACT,
+      dims,
+      lists: resolvedLists,
+      probes,
+      rerank,
+      seed,
+      ...COMPACT_VARIANTS[name],
+    };
+    const t = performance.now();
+    let last = "";
+    const index = await CompactIndex.build(ids, base, settings, (stage, done, total) => {
+      const line = `${name}: ${stage} ${done}/${total} (${((performance.now() - t) / 1000).toFixed(1)} s)`;
+      if (stage !== last || done === total) console.error(line);
+      last = stage;
+    });
+    const buildS = (performance.now() - t) / 1000;
+    const timed = await timeSearches(queries, (q) => index.search(q, 10).map((h) => h.id));
+    const encodeStart = performance.now();
+    const snapshot = index.encode();
+    const encodeS = (performance.now() - encodeStart) / 1000;
+    const restoreStart = performance.now();
+    const restored = CompactIndex.decode(snapshot);
+    const restoreS = (performance.now() - restoreStart) / 1000;
+    if (restored.size !== index.size) throw new Error("the restored snapshot lost entries");
+    rows.push({
+      index: `compact ${name}: ${describeCompact(index.settings)}`,
+      n,
+      buildS,
+      addPerS: n / buildS,
+      p50Ms: timed.p50Ms,
+      p99Ms: timed.p99Ms,
+      recallAt10: recallAt10(timed.found, truth),
+      snapshotMiB: snapshot.byteLength / 2 ** 20,
+      restoreS,
+      rssMiB: rssMiB(),
+    });
+    console.error(formatTable(rows.slice(-1)) + `\n(snapshot encoded in ${encodeS.toFixed(2)} s)`);
+  }
+
+  if (!v["no-faiss"]) {
+    rows.push(...await faissPeer(v.python!, base, queries, truth, resolvedLists, dims, rerank));
+  }
+  let restart: RestartTimes | null = null;
+  if (v.restart) {
+    restart = await measureRestart(
+      ids,
+      base,
+      { ...DEFAULT_COMPACT, dims, lists: resolvedLists, probes, rerank, seed },
+      (line) => console.error(line),
+    );
+  }
+  console.log(formatTable(rows));
+  if (restart) {
+    console.log(
+      `start-up from JetStream, ${restart.n} images (compact default): first start ${
+        restart.coldStartS.toFixed(1)
+      } s ` +
+        `(replay every embedding + build), restart ${restart.restartS.toFixed(1)} s (catalogue ${
+          restart.catalogueS.toFixed(1)
+        } s + snapshot of ${restart.snapshotMiB.toFixed(0)} MiB); writing the stream took ${
+          restart.writeS.toFixed(1)
+        } s`,
+    );
+  }
+  if (v.json) {
+    await Deno.writeTextFile(v.json, JSON.stringify({ n, dimension, queries: queryCount, rows, restart }, null, 2));
+  }
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));
