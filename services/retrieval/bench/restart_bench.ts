@@ -52,7 +52,7 @@ async function writeCatalogue(nc: NatsConnection, ids: string[], vectors: Float3
       schema: "alexnet.images.record/v1",
       op: "add",
       id,
-      sha256: id.padStart(64, "0"),
+      sha256: i.toString(16).padStart(64, "0"),
       metadata: {},
       width: 256,
       height: 256,
@@ -64,7 +64,8 @@ async function writeCatalogue(nc: NatsConnection, ids: string[], vectors: Float3
       bar.tick();
     })();
     inFlight.add(write);
-    write.finally(() => inFlight.delete(write));
+    const done = () => void inFlight.delete(write);
+    write.then(done, done);
     if (inFlight.size >= 256) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);

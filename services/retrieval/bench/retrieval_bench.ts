@@ -8,7 +8,6 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import {
@@ -20,15 +19,17 @@ import {
   describeCompact,
 } from "../compact/compact_index.ts";
 import { syntheticVectors } from "../compact/synthetic_vectors.ts";
+import { ExactTop, flattenRows } from "./exact_top.ts";
 import { measureRestart, type RestartTimes } from "./restart_bench.ts";
+import { shardedBench } from "./sharded_bench.ts";
 import { VectorIndex } from "../vector_index.ts";
 
 const HELP = `Measure the retrieval index at scale: exact and compact, FAISS beside them.
 
 Usage: deno task retrieval:bench [--n 100000] [--queries 200] [--dimension 4096] [--dims 256]
        [--lists 0 (≈4√n)] [--probes 0 (lists/16)] [--rerank 100] [--variants default,reduced,whiten,float16]
-       [--exact-queries 20] [--no-exact] [--no-faiss] [--restart] [--python /usr/bin/python3] [--json FILE]
-       [--backend wasm]
+       [--exact-queries 20] [--no-exact] [--no-faiss] [--restart] [--shards S] [--python /usr/bin/python3]
+       [--json FILE] [--backend wasm]
 
 --restart also times the service's start-up from JetStream on a scratch nats-server: the first start (replay
 every embedding, build the compact index, store its snapshot) and a restart (load the snapshot).
@@ -52,39 +53,6 @@ interface Row {
 
 const rssMiB = () => Deno.memoryUsage().rss / 2 ** 20;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-
-/** The exact top `k` row numbers of each query, by chunked matrix products on the backend. */
-async function exactTopK(base: Float32Array[], queries: Float32Array[], k: number): Promise<Int32Array[]> {
-  const d = base[0].length;
-  const best = queries.map(() => [] as { row: number; score: number }[]);
-  const qt = tf.tidy(() => tf.transpose(tf.tensor2d(flatten(queries), [queries.length, d])));
-  try {
-    for (let start = 0; start < base.length; start += 8192) {
-      const part = base.slice(start, start + 8192);
-      const top = tf.tidy(() => tf.topk(tf.transpose(tf.matMul(tf.tensor2d(flatten(part), [part.length, d]), qt)), k));
-      const [values, indices] = await Promise.all([top.values.data(), top.indices.data()]);
-      tf.dispose([top.values, top.indices]);
-      queries.forEach((_, q) => {
-        for (let i = 0; i < Math.min(k, part.length); i++) {
-          best[q].push({
-            row: start + indices[q * Math.min(k, part.length) + i],
-            score: values[q * Math.min(k, part.length) + i],
-          });
-        }
-        best[q] = best[q].sort((a, b) => b.score - a.score).slice(0, k);
-      });
-    }
-  } finally {
-    qt.dispose();
-  }
-  return best.map((hits) => Int32Array.from(hits, (h) => h.row));
-}
-
-function flatten(rows: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(rows.length * rows[0].length);
-  rows.forEach((r, i) => out.set(r, i * r.length));
-  return out;
-}
 
 function recallAt10(found: string[][], truth: Int32Array[]): number {
   let hits = 0;
@@ -127,7 +95,7 @@ async function faissPeer(
     const write = async (name: string, rows: readonly Float32Array[]) => {
       const file = await Deno.open(`${dir}/${name}`, { write: true, create: true });
       for (let i = 0; i < rows.length; i += 4096) {
-        const bytes = flatten(rows.slice(i, i + 4096));
+        const bytes = flattenRows(rows.slice(i, i + 4096));
         await file.write(new Uint8Array(bytes.buffer));
       }
       file.close();
@@ -213,6 +181,7 @@ async function main(args: string[]): Promise<number> {
       "no-exact": { type: "boolean" },
       "no-faiss": { type: "boolean" },
       restart: { type: "boolean" },
+      shards: { type: "string", default: "1" },
       python: { type: "string", default: "/usr/bin/python3" },
       json: { type: "string" },
       backend: { type: "string", default: "wasm" },
@@ -246,6 +215,17 @@ async function main(args: string[]): Promise<number> {
   console.error(describeBackendChoice(await selectBackend(parseBackendName(v.backend))));
 
   const seed = int("seed", 0);
+  const shards = int("shards", 1);
+  if (shards > 1) {
+    if (queryCount > 2048) throw new UsageError("--queries must be at most 2048 with --shards");
+    const settings = { ...DEFAULT_COMPACT, dims, lists, probes, rerank, seed };
+    const result = await shardedBench(n, shards, queryCount, dimension, settings, seed, (line) => console.error(line));
+    console.log(formatTable([result]));
+    if (v.json) {
+      await Deno.writeTextFile(v.json, JSON.stringify({ n, dimension, queries: queryCount, rows: [result] }, null, 2));
+    }
+    return 0;
+  }
   const bar = new ProgressBar("vectors", n + queryCount, { unit: "vectors" });
   const all = await syntheticVectors(n + queryCount, { dimension, seed }, (chunk) => bar.tick(chunk.length));
   bar.done();
@@ -253,7 +233,10 @@ async function main(args: string[]): Promise<number> {
   all.length = 0;
   const ids = base.map((_, i) => `v${i}`);
   console.error("exact top 10 of every query …");
-  const truth = await exactTopK(base, queries, 10);
+  const exactTop = new ExactTop(queries, 10);
+  for (let start = 0; start < n; start += 8192) await exactTop.offer(base.slice(start, start + 8192), start);
+  const truth = queries.map((_, q) => exactTop.rows(q));
+  exactTop.dispose();
   const rows: Row[] = [];
 
   if (!v["no-exact"]) {
@@ -323,7 +306,9 @@ async function main(args: string[]): Promise<number> {
   }
 
   if (!v["no-faiss"]) {
-    rows.push(...await faissPeer(v.python!, base, queries, truth, resolvedLists, dims, rerank));
+    const peers = await faissPeer(v.python!, base, queries, truth, resolvedLists, dims, rerank);
+    if (peers.length > 0) console.error(formatTable(peers));
+    rows.push(...peers);
   }
   let restart: RestartTimes | null = null;
   if (v.restart) {

@@ -36,7 +36,7 @@ export interface CompactSettings {
    * each for fc7) and re-ranks by the exact cosine; `reduced` uses the reduced float16 vectors.
    */
   rerankOn: "full" | "reduced";
-  /** Rows used to fit the PCA and the k-means (default 20,000). */
+  /** Rows used to fit the PCA (default 10,000); the k-means takes at least as many, and 16 per list. */
   fitRows: number;
   seed: number;
 }
@@ -50,7 +50,7 @@ export const DEFAULT_COMPACT: CompactSettings = {
   probes: 0,
   rerank: 100,
   rerankOn: "full",
-  fitRows: 20_000,
+  fitRows: 10_000,
   seed: 1,
 };
 
@@ -81,10 +81,10 @@ interface InvertedList {
   ids: string[];
   /** int8 codes, `dims` per entry (absent when the scan reads float16). */
   codes: Int8Array | null;
-  /** The reduced vectors, `dims` per entry. */
-  floats: Float16Array;
-  /** The full embeddings, `inputSize` per entry, when re-ranking on them. */
-  full: Float16Array | null;
+  /** The reduced vectors as float16 bits, `dims` per entry. */
+  floats: Uint16Array;
+  /** The full embeddings as float16 bits, `inputSize` per entry, when re-ranking on them. */
+  full: Uint16Array | null;
 }
 
 /** Progress of a build: the stage and, within it, how far. */
@@ -120,8 +120,8 @@ export class CompactIndex implements SearchIndex {
     this.#lists = Array.from({ length: count }, () => ({
       ids: [],
       codes: settings.codes === "int8" ? new Int8Array(0) : null,
-      floats: new Float16Array(0),
-      full: settings.rerankOn === "full" ? new Float16Array(0) : null,
+      floats: new Uint16Array(0),
+      full: settings.rerankOn === "full" ? new Uint16Array(0) : null,
     }));
     this.#projectedMean = project(pca, pca.mean, false);
   }
@@ -156,7 +156,9 @@ export class CompactIndex implements SearchIndex {
     for (const v of reduced) for (let j = 0; j < dims; j++) scale[j] = Math.max(scale[j], Math.abs(v[j]));
     for (let j = 0; j < dims; j++) scale[j] = (scale[j] || 1) / 127;
     progress("k-means", 0, 1);
-    const centroids = await kmeans(sampleRows.map((i) => reduced[i]), lists, { seed: resolved.seed });
+    // k-means runs in the reduced space, so it can afford more rows: 16 per cell, at least fitRows.
+    const cellRows = sample(vectors.length, Math.max(resolved.fitRows, 16 * lists), resolved.seed + 1);
+    const centroids = await kmeans(cellRows.map((i) => reduced[i]), lists, { seed: resolved.seed });
     progress("k-means", 1, 1);
     const index = new CompactIndex(resolved, pca, scale, centroids);
     const cells = await nearestCentroids(reduced, centroids, lists);
@@ -211,10 +213,10 @@ export class CompactIndex implements SearchIndex {
     if (cell === undefined) return null;
     const list = this.#lists[cell], dims = this.settings.dims, { inputSize: d, components, mean, variances } = this.pca;
     const at = list.ids.indexOf(id);
-    if (list.full) return Float32Array.from(list.full.subarray(at * d, (at + 1) * d));
+    if (list.full) return Float32Array.from(list.full.subarray(at * d, (at + 1) * d), (bits) => F16[bits]);
     const out = Float32Array.from(mean);
     for (let r = 0; r < dims; r++) {
-      const y = list.floats[at * dims + r] * (this.settings.whiten ? Math.sqrt(variances[r]) : 1);
+      const y = F16[list.floats[at * dims + r]] * (this.settings.whiten ? Math.sqrt(variances[r]) : 1);
       for (let j = 0; j < d; j++) out[j] += y * components[r * d + j];
     }
     return out;
@@ -247,9 +249,9 @@ export class CompactIndex implements SearchIndex {
       let score = 0;
       if (list.full) {
         const full = list.full, off = row * q.length;
-        for (let j = 0; j < q.length; j++) score += full[off + j] * q[j];
+        for (let j = 0; j < q.length; j++) score += F16[full[off + j]] * q[j];
       } else {
-        for (let j = 0; j < dims; j++) score += list.floats[row * dims + j] * u[j];
+        for (let j = 0; j < dims; j++) score += F16[list.floats[row * dims + j]] * u[j];
         score += base;
       }
       reranked.push({ id, score });
@@ -334,9 +336,9 @@ export class CompactIndex implements SearchIndex {
     header.lists.forEach((ids, cell) => {
       const list = index.#lists[cell];
       list.ids = ids;
-      list.floats = take((b, o, k) => new Float16Array(b, o, k), ids.length * dims, 2);
+      list.floats = take((b, o, k) => new Uint16Array(b, o, k), ids.length * dims, 2);
       if (list.codes) list.codes = take((b, o, k) => new Int8Array(b, o, k), ids.length * dims, 1);
-      if (list.full) list.full = take((b, o, k) => new Float16Array(b, o, k), ids.length * d, 2);
+      if (list.full) list.full = take((b, o, k) => new Uint16Array(b, o, k), ids.length * d, 2);
       for (const id of ids) index.#listOf.set(id, cell);
     });
     return index;
@@ -379,7 +381,7 @@ export class CompactIndex implements SearchIndex {
       const needed = (list.ids.length + counts[c]) * dims;
       if (needed > list.floats.length) {
         const capacity = Math.max(needed, list.floats.length * 2, 16 * dims);
-        const floats = new Float16Array(capacity);
+        const floats = new Uint16Array(capacity);
         floats.set(list.floats);
         list.floats = floats;
         if (list.codes) {
@@ -388,7 +390,7 @@ export class CompactIndex implements SearchIndex {
           list.codes = codes;
         }
         if (list.full) {
-          const grown = new Float16Array((capacity / dims) * d);
+          const grown = new Uint16Array((capacity / dims) * d);
           grown.set(list.full);
           list.full = grown;
         }
@@ -396,8 +398,8 @@ export class CompactIndex implements SearchIndex {
     });
     ids.forEach((id, i) => {
       const list = this.#lists[cells[i]], row = list.ids.length, v = reduced[i];
-      list.floats.set(v, row * dims);
-      list.full?.set(full[i], row * d);
+      setFloat16(list.floats, v, row * dims);
+      if (list.full) setFloat16(list.full, full[i], row * d);
       if (list.codes) {
         for (let j = 0; j < dims; j++) {
           list.codes[row * dims + j] = Math.max(-127, Math.min(127, Math.round(v[j] / this.#scale[j])));
@@ -407,6 +409,17 @@ export class CompactIndex implements SearchIndex {
       this.#listOf.set(id, cells[i]);
     });
   }
+}
+
+/**
+ * Every float16 bit pattern's value: reading float16 through this table is steady, while
+ * `Float16Array` element reads in V8 ran 0.4–13 ms for the same 410k reads (measured here).
+ */
+const F16 = Float32Array.from(new Float16Array(Uint16Array.from({ length: 65536 }, (_, i) => i).buffer));
+
+/** Writes `values` as float16 bits into `target` from `offset`. */
+function setFloat16(target: Uint16Array, values: ArrayLike<number>, offset: number): void {
+  new Float16Array(target.buffer, target.byteOffset, target.length).set(values, offset);
 }
 
 function whitened(y: Float32Array, variances: Float32Array): Float32Array {
@@ -429,7 +442,7 @@ function scanInt8(
 }
 
 function scanFloat16(
-  floats: Float16Array,
+  floats: Uint16Array,
   count: number,
   dims: number,
   query: Float32Array,
@@ -438,7 +451,7 @@ function scanFloat16(
 ): void {
   for (let row = 0, off = 0; row < count; row++, off += dims) {
     let s = 0;
-    for (let j = 0; j < dims; j++) s += floats[off + j] * query[j];
+    for (let j = 0; j < dims; j++) s += F16[floats[off + j]] * query[j];
     if (s > into.threshold) into.offer(s, cell, row);
   }
 }

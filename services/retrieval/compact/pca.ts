@@ -1,14 +1,14 @@
 /**
  * Principal components of a catalogue's embeddings, learned per model version, to search in
  * far fewer dimensions (4096 → 256). Fitted by randomized subspace iteration (Halko, Martinsson
- * & Tropp 2011): the big products run on the tensor backend, the QR of the (d × m) iterate and the
- * eigen-decomposition of the (m × m) projected covariance in ml-matrix; the d × d covariance is
- * never formed.
+ * & Tropp 2011): the big products run on the tensor backend, the orthonormalisation of the
+ * (d × m) iterate in JavaScript, the eigen-decomposition of the (m × m) projected covariance in
+ * ml-matrix; the d × d covariance is never formed.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { EigenvalueDecomposition, Matrix, QrDecomposition } from "ml-matrix";
+import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { SeededRandom } from "../../../shared/image/mod.ts";
 
 /** A fitted reduction: `y = components · (x − mean)`, optionally divided by `√variances` (whitening). */
@@ -26,7 +26,7 @@ export interface Pca {
 
 /** Settings of {@linkcode fitPca}. */
 export interface PcaOptions {
-  /** Power iterations (default 4). */
+  /** Power iterations (default 3). */
   iterations?: number;
   /** Extra directions carried through the iteration for accuracy (default 16). */
   oversample?: number;
@@ -51,7 +51,7 @@ export async function fitPca(rows: readonly Float32Array[], size: number, option
   const x = tf.tensor2d(centred, [n, d]);
   const xt = tf.transpose(x); // an explicit transpose: transposed products are slow on WASM
   try {
-    for (let i = 0; i < (options.iterations ?? 4); i++) {
+    for (let i = 0; i < (options.iterations ?? 3); i++) {
       const product = tf.tidy(() => tf.matMul(xt, tf.matMul(x, tf.tensor2d(basis, [d, m]))));
       basis = orthonormalColumns(await readAndDispose(product), d, m);
     }
@@ -82,13 +82,29 @@ async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
   return data;
 }
 
-/** An orthonormal basis (d × m, row-major) of the column space of a row-major (d × m) matrix: QR's Q. */
+/**
+ * Orthonormalises the `m` columns of a row-major (d × m) matrix: modified Gram–Schmidt, twice,
+ * in float64. Hand-written because ml-matrix's QR took 3.84 s for 4096 × 272 here, this 0.46 s.
+ */
 function orthonormalColumns(a: Float32Array, d: number, m: number): Float32Array {
-  const q =
-    new QrDecomposition(new Matrix(Array.from({ length: d }, (_, j) => Array.from(a.subarray(j * m, (j + 1) * m)))))
-      .orthogonalMatrix;
+  const cols = Array.from({ length: m }, (_, c) => Float64Array.from({ length: d }, (_, j) => a[j * m + c]));
+  for (let pass = 0; pass < 2; pass++) {
+    for (let c = 0; c < m; c++) {
+      const v = cols[c];
+      for (let p = 0; p < c; p++) {
+        const u = cols[p];
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += u[j] * v[j];
+        for (let j = 0; j < d; j++) v[j] -= dot * u[j];
+      }
+      let norm = 0;
+      for (let j = 0; j < d; j++) norm += v[j] * v[j];
+      norm = Math.sqrt(norm) || 1;
+      for (let j = 0; j < d; j++) v[j] /= norm;
+    }
+  }
   const out = new Float32Array(d * m);
-  for (let j = 0; j < d; j++) for (let c = 0; c < m; c++) out[j * m + c] = q.get(j, c);
+  cols.forEach((v, c) => v.forEach((x, j) => out[j * m + c] = x));
   return out;
 }
 

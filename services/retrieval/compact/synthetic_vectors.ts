@@ -31,7 +31,7 @@ export interface SyntheticShape {
 export async function syntheticVectors(
   n: number,
   shape: SyntheticShape,
-  onChunk: (vectors: Float32Array[], done: number) => void = () => {},
+  onChunk: (vectors: Float32Array[], done: number) => void | Promise<void> = () => {},
   keep = true,
 ): Promise<Float32Array[]> {
   const d = shape.dimension, seed = shape.seed ?? 1;
@@ -64,7 +64,7 @@ export async function syntheticVectors(
       const data = await batch.data() as Float32Array;
       batch.dispose();
       const vectors = Array.from({ length: rows }, (_, i) => data.slice(i * d, (i + 1) * d));
-      onChunk(vectors, start + rows);
+      await onChunk(vectors, start + rows);
       if (keep) out.push(...vectors);
     }
   } finally {
