@@ -38,7 +38,7 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
                         compact: PCA-reduced int8 inverted file re-ranked on the full vectors, for large
                         catalogues (see the README's "Retrieval at scale")
   --compact-from N      compact mode: catalogues smaller than N are searched exactly (default 5000)
-  --compact-dims N      compact mode: dimensions kept by the PCA (default 256)
+  --compact-dims N      compact mode: dimensions kept by the PCA (default 256, at most 512)
   --compact-whiten      compact mode: whiten the reduction and re-rank on reduced vectors
   --shard I/N           index only the images whose id hashes to shard I of N; searches ask all N shards
                         over NATS and merge (answers are marked partial when a shard does not answer)
@@ -108,9 +108,10 @@ async function main(args: string[]): Promise<number> {
   }
   const compactFrom = Number(v["compact-from"]), compactDims = Number(v["compact-dims"]);
   if (
-    !Number.isInteger(compactDims) || compactDims < 2 || !Number.isInteger(compactFrom) || compactFrom < 2 * compactDims
+    !Number.isInteger(compactDims) || compactDims < 2 || compactDims > 512 || !Number.isInteger(compactFrom) ||
+    compactFrom < 2 * compactDims
   ) {
-    throw new UsageError("--compact-dims must be an integer ≥ 2 and --compact-from an integer ≥ 2 × --compact-dims");
+    throw new UsageError("--compact-dims must be an integer from 2 to 512 and --compact-from at least twice it");
   }
   const shard = v.shard === undefined ? undefined : parseShard(v.shard);
   const shardTimeoutMs = Number(v["shard-timeout-ms"]);

@@ -142,6 +142,9 @@ export class CompactIndex implements SearchIndex {
         `a compact index of ${dims} dimensions and ${lists} lists needs more than ${vectors.length} vectors`,
       );
     }
+    if (resolved.codes === "int8" && dims > 512) {
+      throw new RangeError(`int8 codes keep at most 512 dimensions (their int32 scan would overflow), not ${dims}`);
+    }
     const sampleRows = sample(vectors.length, resolved.fitRows, resolved.seed);
     progress("pca", 0, 1);
     const pca = await fitPca(sampleRows.map((i) => vectors[i]), dims, { seed: resolved.seed });
@@ -236,10 +239,14 @@ export class CompactIndex implements SearchIndex {
     if (!whiten) { for (let j = 0; j < q.length; j++) base += this.pca.mean[j] * q[j]; }
     const want = Math.max(rerank, k + exclude.size);
     const candidates = new TopCandidates(want);
+    // The int8 scan multiplies integers: the scaled query, rounded to 15 bits (scores keep their
+    // order up to that rounding; the candidates are re-ranked in floating point).
     const scaled = u.map((x, j) => x * this.#scale[j]);
+    const peak = scaled.reduce((m, x) => Math.max(m, Math.abs(x)), 0) || 1;
+    const integral = Int32Array.from(scaled, (x) => Math.round((x / peak) * 32767));
     for (const cell of this.#nearestCells(probe, probes)) {
       const list = this.#lists[cell], count = list.ids.length;
-      if (list.codes) scanInt8(list.codes, count, dims, scaled, cell, candidates);
+      if (list.codes) scanInt8(list.codes, count, dims, integral, cell, candidates);
       else scanFloat16(list.floats, count, dims, u, cell, candidates);
     }
     const reranked: Neighbour[] = [];
@@ -430,13 +437,14 @@ function scanInt8(
   codes: Int8Array,
   count: number,
   dims: number,
-  query: Float32Array,
+  query: Int32Array,
   cell: number,
   into: TopCandidates,
 ): void {
+  // |Σ| ≤ dims · 127 · 32767 < 2³¹ for dims ≤ 516, so int32 arithmetic is exact.
   for (let row = 0, off = 0; row < count; row++, off += dims) {
     let s = 0;
-    for (let j = 0; j < dims; j++) s += codes[off + j] * query[j];
+    for (let j = 0; j < dims; j++) s = (s + codes[off + j] * query[j]) | 0;
     if (s > into.threshold) into.offer(s, cell, row);
   }
 }
