@@ -31,7 +31,9 @@ export function l2Normalize(v: ArrayLike<number>): Float32Array {
   let sum = 0;
   for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
   const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  return Float32Array.from(v, (x) => x * scale);
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] * scale;
+  return out;
 }
 
 /**

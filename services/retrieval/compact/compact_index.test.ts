@@ -27,13 +27,15 @@ async function recallAt10(index: CompactIndex): Promise<number> {
 }
 
 Deno.test("re-ranked on full vectors, the compact index finds ≥ 90% of the exact top 10 with exact scores", async () => {
-  const index = await build({ rerankOn: "full" });
-  const recall = await recallAt10(index);
-  assert.ok(recall >= 0.9, `recall@10 ${recall}`);
-  const [top] = index.search(queries[0], 1);
-  const [truth] = await exact.search(queries[0], 1);
-  assert.equal(top.id, truth.id);
-  assert.ok(Math.abs(top.score - truth.score) < 2e-3, `float16 cosine ${top.score}, exact ${truth.score}`);
+  for (const codes of ["float16", "int8"] as const) {
+    const index = await build({ rerankOn: "full", codes });
+    const recall = await recallAt10(index);
+    assert.ok(recall >= 0.9, `${codes}: recall@10 ${recall}`);
+    const [top] = index.search(queries[0], 1);
+    const [truth] = await exact.search(queries[0], 1);
+    assert.equal(top.id, truth.id);
+    assert.ok(Math.abs(top.score - truth.score) < 2e-3, `float16 cosine ${top.score}, exact ${truth.score}`);
+  }
 });
 
 Deno.test("re-ranked on the reduced vectors, scores estimate the cosine; fewer probes find less", async () => {
@@ -49,8 +51,14 @@ Deno.test("re-ranked on the reduced vectors, scores estimate the cosine; fewer p
   assert.ok(r1 < r24, `1 probe ${r1} < 24 probes ${r24}`);
 });
 
-Deno.test("whitened and float16-scanned variants find an indexed vector first with score 1", async () => {
-  for (const settings of [{ whiten: true, rerankOn: "reduced" }, { codes: "float16", rerankOn: "reduced" }] as const) {
+Deno.test("whitened, int8- and float16-scanned variants find an indexed vector first", async () => {
+  for (
+    const settings of [
+      { whiten: true, rerankOn: "reduced" },
+      { codes: "float16", rerankOn: "reduced" },
+      { codes: "int8", rerankOn: "reduced" },
+    ] as const
+  ) {
     const index = await build(settings);
     const [top] = index.search(vectors[9], 1);
     assert.equal(top.id, "v9", JSON.stringify(settings));
@@ -59,8 +67,8 @@ Deno.test("whitened and float16-scanned variants find an indexed vector first wi
 });
 
 Deno.test("adds and removals are incremental; a snapshot restores the same answers", async () => {
-  for (const rerankOn of ["full", "reduced"] as const) {
-    const index = await build({ rerankOn });
+  for (const [rerankOn, codes] of [["full", "float16"], ["reduced", "int8"]] as const) {
+    const index = await build({ rerankOn, codes });
     queries.slice(0, 5).forEach((v, i) => index.add(`new${i}`, v));
     assert.equal(index.size, 3005);
     assert.equal(index.search(queries[2], 1)[0].id, "new2");

@@ -23,7 +23,10 @@ export interface CompactSettings {
   dims: number;
   /** Divide each component by its standard deviation and re-normalise (default false). */
   whiten: boolean;
-  /** What the scan reads: int8 codes (default) or the float16 reduced vectors. */
+  /**
+   * What the scan reads: the float16 reduced vectors (default) or int8 codes. At 100k the float16
+   * scan measured 4.2 ms p50 against int8's 5.4 ms (reads through a table beat int8 × int32 here).
+   */
   codes: "int8" | "float16";
   /** Inverted lists (k-means cells); 0 chooses ≈ 4·√n. */
   lists: number;
@@ -41,11 +44,11 @@ export interface CompactSettings {
   seed: number;
 }
 
-/** The defaults: 256 dimensions, not whitened, int8 codes, 100 re-ranked. */
+/** The defaults: 256 dimensions, not whitened, float16 scan, 100 re-ranked on the full vectors. */
 export const DEFAULT_COMPACT: CompactSettings = {
   dims: 256,
   whiten: false,
-  codes: "int8",
+  codes: "float16",
   lists: 0,
   probes: 0,
   rerank: 100,
@@ -55,15 +58,15 @@ export const DEFAULT_COMPACT: CompactSettings = {
 };
 
 /**
- * The choices the benchmark and `retrieval:eval` compare: `default` (int8 scan, re-ranked on
- * full vectors), `reduced` (re-ranked on the reduced vectors only), `whiten` (whitened
- * reduction, re-ranked on reduced), `float16` (float16 scan, full re-rank).
+ * The choices the benchmark and `retrieval:eval` compare: `default` (float16 scan, re-ranked on
+ * full vectors), `int8` (int8 scan, full re-rank), `reduced` (re-ranked on the reduced vectors
+ * only), `whiten` (whitened reduction, re-ranked on reduced).
  */
 export const COMPACT_VARIANTS: Record<string, Partial<CompactSettings>> = {
   default: {},
+  int8: { codes: "int8" },
   reduced: { rerankOn: "reduced" },
   whiten: { whiten: true, rerankOn: "reduced" },
-  float16: { codes: "float16" },
 };
 
 /** A one-line description of resolved settings. */
