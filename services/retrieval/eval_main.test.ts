@@ -10,7 +10,21 @@ Deno.test("retrieval:eval scores fc7, fc6, pool5 and raw pixels on a labelled fo
   const out = `${run}/eval.json`;
   try {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", EVAL, "--checkpoint", `${run}/last`, "--data", data, "--out", out, "--batch-size", "5"],
+      args: [
+        "run",
+        "-A",
+        EVAL,
+        "--checkpoint",
+        `${run}/last`,
+        "--data",
+        data,
+        "--out",
+        out,
+        "--batch-size",
+        "5",
+        "--compact-probes",
+        "1",
+      ],
       env: { NO_COLOR: "1" },
     }).output();
     assert.equal(code, 0, new TextDecoder().decode(stderr));
@@ -22,7 +36,7 @@ Deno.test("retrieval:eval scores fc7, fc6, pool5 and raw pixels on a labelled fo
       assert.ok(scores.precisionAt1 >= 0 && scores.precisionAt1 <= 1 && scores.meanAveragePrecision > 0);
     }
     assert.ok(report.approximate.recallAt10 > 0.9, `HNSW recall@10 ${report.approximate.recallAt10} on 16 images`);
-    assert.deepEqual(Object.keys(report.compact).sort(), ["default", "int8", "reduced", "whiten"]);
+    assert.deepEqual(Object.keys(report.compact).sort(), ["default", "default, 1 probes", "int8", "reduced", "whiten"]);
     // One list holding all 16, re-ranked on the full (float16) vectors: the exact neighbours but for
     // near-ties at the 10th place that float16 rounding can swap.
     assert.ok(report.compact.default.recallAt10 >= 0.95, JSON.stringify(report.compact.default));

@@ -13,13 +13,22 @@ import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import { evaluationCrops, openPredictor } from "../../shared/predictor/mod.ts";
 import { HnswIndex } from "./hnsw_index.ts";
 import { type RetrievalScores, scoreRetrieval } from "./retrieval_metrics.ts";
-import { COMPACT_VARIANTS, CompactIndex, DEFAULT_COMPACT, describeCompact } from "./compact/compact_index.ts";
+import {
+  COMPACT_VARIANTS,
+  CompactIndex,
+  type CompactSettings,
+  DEFAULT_COMPACT,
+  describeCompact,
+} from "./compact/compact_index.ts";
 import { l2Normalize, VectorIndex } from "./vector_index.ts";
 
 const HELP = `Score content-based retrieval on a labelled folder: fc7, fc6, pool5 and raw pixels.
 
 Usage: deno task retrieval:eval --data DIR --checkpoint DIR|NAME[@VERSION] [--nats URL]
-       [--limit N per class] [--out FILE.json] [--batch-size 32] [--backend auto]
+       [--limit N per class] [--out FILE.json] [--batch-size 32] [--backend auto] [--compact-probes 8,16]
+
+The compact index's variants (see the README's "Retrieval at scale") are scored on fc7 too: precision@10 by
+label and recall@10 against exact search; --compact-probes also runs the default at those probe counts.
 NATS identity, with --nats:
 ${busIdentityHelp()}`;
 
@@ -38,6 +47,7 @@ async function main(args: string[]): Promise<number> {
       limit: { type: "string" },
       out: { type: "string" },
       "batch-size": { type: "string", default: "32" },
+      "compact-probes": { type: "string", default: "" },
       backend: { type: "string", default: "auto" },
       help: { type: "boolean" },
     },
@@ -52,6 +62,10 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError("--batch-size must be a positive integer");
   if (limit !== null && (!Number.isInteger(limit) || limit < 1)) {
     throw new UsageError("--limit must be a positive integer");
+  }
+  const extraProbes = v["compact-probes"]!.split(",").filter((x) => x.trim() !== "").map(Number);
+  if (!extraProbes.every((p) => Number.isInteger(p) && p > 0)) {
+    throw new UsageError("--compact-probes must list positive integers, e.g. 8,16");
   }
   const backend = parseBackendName(v.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
@@ -141,7 +155,12 @@ async function main(args: string[]): Promise<number> {
       ids.map(async (id, i) => new Set((await exactTop.search(vectors.fc7[i], 10, new Set([id]))).map((h) => h.id))),
     );
     exactTop.dispose();
-    for (const [name, variant] of Object.entries(COMPACT_VARIANTS)) {
+    // Every variant at the default probes; the default variant also at each --compact-probes value.
+    const runs: [string, Partial<CompactSettings>][] = [
+      ...Object.entries(COMPACT_VARIANTS),
+      ...extraProbes.map((probes): [string, Partial<CompactSettings>] => [`default, ${probes} probes`, { probes }]),
+    ];
+    for (const [name, variant] of runs) {
       const index = await CompactIndex.build(ids, vectors.fc7.map(l2Normalize), {
         ...DEFAULT_COMPACT,
         dims: compactDims,
@@ -162,7 +181,7 @@ async function main(args: string[]): Promise<number> {
         queryMs: ms / ids.length,
       };
       console.log(
-        `fc7 compact ${name.padEnd(8)} P@10 ${pct(compact[name].precisionAt10)}, recall@10 against exact ${
+        `fc7 compact ${name.padEnd(18)} P@10 ${pct(compact[name].precisionAt10)}, recall@10 against exact ${
           pct(compact[name].recallAt10)
         }, ${compact[name].queryMs.toFixed(2)} ms/query (${compact[name].settings})`,
       );

@@ -39,6 +39,7 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
                         catalogues (see the README's "Retrieval at scale")
   --compact-from N      compact mode: catalogues smaller than N are searched exactly (default 5000)
   --compact-dims N      compact mode: dimensions kept by the PCA (default 256, at most 512)
+  --compact-probes N    compact mode: inverted lists scanned per search (default 0: one in 8)
   --compact-whiten      compact mode: whiten the reduction and re-rank on reduced vectors
   --shard I/N           index only the images whose id hashes to shard I of N; searches ask all N shards
                         over NATS and merge (answers are marked partial when a shard does not answer)
@@ -71,6 +72,7 @@ async function main(args: string[]): Promise<number> {
       search: { type: "string", default: "exact" },
       "compact-from": { type: "string", default: "5000" },
       "compact-dims": { type: "string", default: "256" },
+      "compact-probes": { type: "string", default: "0" },
       "compact-whiten": { type: "boolean" },
       shard: { type: "string" },
       "shard-timeout-ms": { type: "string", default: "2000" },
@@ -113,6 +115,10 @@ async function main(args: string[]): Promise<number> {
   ) {
     throw new UsageError("--compact-dims must be an integer from 2 to 512 and --compact-from at least twice it");
   }
+  const compactProbes = Number(v["compact-probes"]);
+  if (!Number.isInteger(compactProbes) || compactProbes < 0) {
+    throw new UsageError("--compact-probes must be a non-negative integer (0: one list in 8)");
+  }
   const shard = v.shard === undefined ? undefined : parseShard(v.shard);
   const shardTimeoutMs = Number(v["shard-timeout-ms"]);
   if (!(shardTimeoutMs > 0)) throw new UsageError("--shard-timeout-ms must be a positive number");
@@ -138,6 +144,7 @@ async function main(args: string[]): Promise<number> {
       settings: {
         ...DEFAULT_COMPACT,
         dims: compactDims,
+        probes: compactProbes,
         ...(v["compact-whiten"] ? { whiten: true, rerankOn: "reduced" as const } : {}),
       },
     },

@@ -30,7 +30,10 @@ export interface CompactSettings {
   codes: "int8" | "float16";
   /** Inverted lists (k-means cells); 0 chooses ≈ 4·√n. */
   lists: number;
-  /** Cells scanned per query; 0 chooses ≈ lists / 16. */
+  /**
+   * Cells scanned per query; 0 chooses ≈ lists / 8. On 2,000 real cat/dog fc7 vectors 1/16 of the
+   * lists found 84.4% of the exact top 10, 1/8 95.4%, 1/4 99.4% (`retrieval:eval --compact-probes`).
+   */
   probes: number;
   /** Candidates re-ranked on unquantised vectors (default 100). */
   rerank: number;
@@ -139,7 +142,7 @@ export class CompactIndex implements SearchIndex {
     if (ids.length !== vectors.length) throw new RangeError("one id per vector");
     const lists = settings.lists || defaultLists(vectors.length);
     const dims = Math.min(settings.dims, vectors[0]?.length ?? 0);
-    const resolved = { ...settings, dims, lists, probes: settings.probes || Math.max(1, Math.round(lists / 16)) };
+    const resolved = { ...settings, dims, lists, probes: settings.probes || Math.max(1, Math.round(lists / 8)) };
     if (vectors.length < Math.max(lists, dims + 1)) {
       throw new RangeError(
         `a compact index of ${dims} dimensions and ${lists} lists needs more than ${vectors.length} vectors`,
