@@ -27,14 +27,14 @@ import { VectorIndex } from "../vector_index.ts";
 const HELP = `Measure the retrieval index at scale: exact and compact, FAISS beside them.
 
 Usage: deno task retrieval:bench [--n 100000] [--queries 200] [--dimension 4096] [--dims 256]
-       [--lists 0 (≈4√n)] [--probes 0 (lists/8)] [--rerank 100] [--variants default,int8,reduced,whiten]
+       [--lists 0 (≈4√n)] [--probes 0 (lists/8)] [--rerank 100] [--variants default,float16,reduced,whiten]
        [--exact-queries 20] [--no-exact] [--no-faiss] [--restart] [--shards S] [--python /usr/bin/python3]
        [--json FILE] [--backend wasm]
 
 --restart also times the service's start-up from JetStream on a scratch nats-server: the first start (replay
 every embedding, build the compact index, store its snapshot) and a restart (load the snapshot).
 
-Variants: default = PCA to --dims, float16 scan, re-ranked on the full vectors (float16); int8 = int8 scan,
+Variants: default = PCA to --dims, int8 scan, re-ranked on the full vectors (float16); float16 = float16 scan,
 full re-rank; reduced = re-ranked on the reduced vectors only; whiten = whitened reduction, re-ranked on reduced.`;
 
 interface Row {
@@ -176,7 +176,7 @@ async function main(args: string[]): Promise<number> {
       lists: { type: "string", default: "0" },
       probes: { type: "string", default: "0" },
       rerank: { type: "string", default: "100" },
-      variants: { type: "string", default: "default,int8,reduced,whiten" },
+      variants: { type: "string", default: "default,float16,reduced,whiten" },
       "exact-queries": { type: "string", default: "20" },
       "no-exact": { type: "boolean" },
       "no-faiss": { type: "boolean" },
