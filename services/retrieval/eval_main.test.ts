@@ -36,7 +36,13 @@ Deno.test("retrieval:eval scores fc7, fc6, pool5 and raw pixels on a labelled fo
       assert.ok(scores.precisionAt1 >= 0 && scores.precisionAt1 <= 1 && scores.meanAveragePrecision > 0);
     }
     assert.ok(report.approximate.recallAt10 > 0.9, `HNSW recall@10 ${report.approximate.recallAt10} on 16 images`);
-    assert.deepEqual(Object.keys(report.compact).sort(), ["default", "default, 1 probes", "float16", "reduced", "whiten"]);
+    assert.deepEqual(Object.keys(report.compact).sort(), [
+      "default",
+      "default, 1 probes",
+      "float16",
+      "reduced",
+      "whiten",
+    ]);
     // One list holding all 16, re-ranked on the full (float16) vectors: the exact neighbours but for
     // near-ties at the 10th place that float16 rounding can swap.
     assert.ok(report.compact.default.recallAt10 >= 0.95, JSON.stringify(report.compact.default));
