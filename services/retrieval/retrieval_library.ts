@@ -246,11 +246,7 @@ export class RetrievalLibrary implements ShardPart {
     this.#bySha.set(sha256, id);
     // The active index may have changed while we awaited; index where the vector belongs.
     if (this.#slot.current === active && this.#owns(id)) {
-      active.index.add(id, vector);
-      active.ann?.add(id, vector);
-      active.compact.journal?.push([id, vector]);
-      active.compact.sinceSnapshot++;
-      this.#maintainCompact(active);
+      this.#index(active, id, vector);
     }
     return { id, duplicate: false };
   }
@@ -265,13 +261,27 @@ export class RetrievalLibrary implements ShardPart {
       id,
       createdAt: new Date().toISOString(),
     });
-    this.#catalog.delete(id);
+    this.#forget(record);
+    return true;
+  }
+
+  /** Indexes `id` in `active` (and its HNSW, and a refit in progress), then keeps compact mode's upkeep. */
+  #index(active: VersionIndex, id: string, vector: Float32Array): void {
+    active.index.add(id, vector);
+    active.ann?.add(id, vector);
+    active.compact.journal?.push([id, vector]);
+    active.compact.sinceSnapshot++;
+    this.#maintainCompact(active);
+  }
+
+  /** Drops a deleted image from the catalogue and the active index. */
+  #forget(record: AddedImage): void {
+    this.#catalog.delete(record.id);
     this.#bySha.delete(record.sha256);
     const active = this.#slot.current;
-    active?.index.remove(id);
-    active?.ann?.remove(id);
-    active?.compact.journal?.push([id, null]);
-    return true;
+    active?.index.remove(record.id);
+    active?.ann?.remove(record.id);
+    active?.compact.journal?.push([record.id, null]);
   }
 
   /** The `k` nearest images to image bytes, or to a stored image (which is left out). */
@@ -339,13 +349,7 @@ export class RetrievalLibrary implements ShardPart {
   async onCatalogRecord(record: ImageRecord): Promise<void> {
     if (record.op === "delete") {
       const known = this.#catalog.get(record.id);
-      if (!known) return;
-      this.#catalog.delete(record.id);
-      this.#bySha.delete(known.sha256);
-      const active = this.#slot.current;
-      active?.index.remove(record.id);
-      active?.ann?.remove(record.id);
-      active?.compact.journal?.push([record.id, null]);
+      if (known) this.#forget(known);
       return;
     }
     if (this.#adding.has(record.id) || this.#catalog.has(record.id)) return;
@@ -357,11 +361,7 @@ export class RetrievalLibrary implements ShardPart {
       if (!bytes || active.index.has(record.id) || !this.#catalog.has(record.id)) return;
       const [vector] = await this.#embed(active.predictor, [await decodeImage(bytes)]);
       if (this.#slot.current !== active || !this.#catalog.has(record.id)) return;
-      active.index.add(record.id, vector);
-      active.ann?.add(record.id, vector);
-      active.compact.journal?.push([record.id, vector]);
-      active.compact.sinceSnapshot++;
-      this.#maintainCompact(active);
+      this.#index(active, record.id, vector);
     });
   }
 
