@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import seedrandom from "seedrandom";
 import { selectBackend } from "./select_backend.ts";
+import { kSplits } from "./conv2d_backprop_filter_webgpu.ts";
 
 await selectBackend("cpu");
 await selectBackend("webgpu");
@@ -45,9 +46,11 @@ async function onBoth(
   return { webgpu: results.webgpu, cpu: results.cpu };
 }
 
-Deno.test("the transposed-product BatchMatMul and argmax MaxPoolGrad are the ones registered for WebGPU", () => {
+Deno.test("this project's BatchMatMul, MaxPoolGrad, Conv2DBackpropFilter and LRNGrad are the ones registered for WebGPU", () => {
   assert.equal(tf.getKernel("BatchMatMul", "webgpu")?.kernelFunc.name, "transposedBatchMatMul");
   assert.equal(tf.getKernel("MaxPoolGrad", "webgpu")?.kernelFunc.name, "maxPoolGradWebgpu");
+  assert.equal(tf.getKernel("Conv2DBackpropFilter", "webgpu")?.kernelFunc.name, "conv2dBackpropFilterGemm");
+  assert.equal(tf.getKernel("LRNGrad", "webgpu")?.kernelFunc.name, "lrnGradWebgpu");
 });
 
 const matMulCases = [
@@ -105,6 +108,57 @@ for (const [i, c] of poolCases.entries()) {
       });
       return grad(input);
     });
+    assertClose(r.webgpu[0], r.cpu[0], name);
+  });
+}
+
+const filterCases: { x: number[]; filter: number[]; stride: number; pad: "valid" | "same"; splits?: true }[] = [
+  { x: [2, 35, 35, 3], filter: [11, 11, 3, 16], stride: 4, pad: "valid" }, // conv1's shape, narrowed
+  { x: [10, 67, 67, 3], filter: [11, 11, 3, 8], stride: 4, pad: "valid", splits: true }, // K split in two slices
+  { x: [2, 13, 13, 24], filter: [5, 5, 24, 40], stride: 1, pad: "same" }, // conv2: tiles not filled
+  { x: [3, 9, 9, 70], filter: [3, 3, 70, 66], stride: 1, pad: "same" }, // more than one tile each way
+  { x: [1, 10, 11, 5], filter: [3, 2, 5, 7], stride: 2, pad: "same" }, // uneven padding and strides
+];
+
+for (const [i, c] of filterCases.entries()) {
+  const name = `x ${c.x}, filter ${c.filter}, stride ${c.stride} ${c.pad}`;
+  Deno.test(`Conv2DBackpropFilter on WebGPU matches the CPU backend (${name})`, async () => {
+    if (c.splits) {
+      const [, h, w, ci] = c.x;
+      const out = (size: number) => Math.floor((size - c.filter[0]) / c.stride) + 1;
+      const k = c.x[0] * out(h) * out(w);
+      assert.ok(kSplits(c.filter[0] * c.filter[1] * ci, c.filter[3], k, 2 ** 27) > 1, "this case must split K");
+    }
+    const rng = seedrandom(`filter-${i}`);
+    const x = { shape: c.x, values: randomArray(rng, tf.util.sizeFromShape(c.x)) };
+    const w = { shape: c.filter, values: randomArray(rng, tf.util.sizeFromShape(c.filter)) };
+    const r = await onBoth([x, w], (input, filter) =>
+      tf.grad((f: tf.Tensor) => {
+        const y = tf.conv2d(input as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad);
+        return tf.sum(tf.mul(y, tf.range(0, y.size).mod(13).sub(6).reshape(y.shape)));
+      })(filter));
+    assertClose(r.webgpu[0], r.cpu[0], name);
+  });
+}
+
+const lrnCases = [
+  { x: [1, 5, 5, 256], radius: 2, bias: 2, alpha: 1e-4, beta: 0.75 }, // the paper's conv2 LRN (§3.3)
+  { x: [2, 7, 7, 96], radius: 2, bias: 2, alpha: 1e-4, beta: 0.75 }, // conv1's
+  { x: [1, 4, 3, 9], radius: 3, bias: 1, alpha: 0.5, beta: 0.5 }, // window wider than the edge channels
+  { x: [2, 3, 3, 4], radius: 1, bias: 1, alpha: 1, beta: 1 },
+];
+
+for (const c of lrnCases) {
+  const name = `x ${c.x}, radius ${c.radius}, bias ${c.bias}, α ${c.alpha}, β ${c.beta}`;
+  Deno.test(`LRN's gradient on WebGPU matches the CPU backend (${name})`, async () => {
+    const rng = seedrandom(`lrn-${name}`);
+    // Large inputs so the normalisation term matters at α = 1e-4.
+    const x = { shape: c.x, values: randomArray(rng, tf.util.sizeFromShape(c.x)).map((v) => v * 60) };
+    const r = await onBoth([x], (input) =>
+      tf.grad((v: tf.Tensor) => {
+        const y = tf.localResponseNormalization(tf.relu(v) as tf.Tensor4D, c.radius, c.bias, c.alpha, c.beta);
+        return tf.sum(tf.mul(y, tf.range(0, y.size).mod(7).sub(3).reshape(y.shape)));
+      })(input));
     assertClose(r.webgpu[0], r.cpu[0], name);
   });
 }
