@@ -14,7 +14,7 @@ import { pollUntil } from "../shared/cli/mod.ts";
 import { SeededRandom } from "../shared/image/mod.ts";
 import { writeShapeFolder } from "./fixtures/shape_folder.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
-import { webgpuAdapter, webgpuBindingLimit } from "./fixtures/webgpu_adapter.ts";
+import { webgpuAdapter, webgpuBindingLimit, webgpuHasShaderF16 } from "./fixtures/webgpu_adapter.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -68,7 +68,7 @@ Deno.test("every path runs on WebGPU and answers what WASM answers", async (t) =
   const small = ["--input-size", "63", "--width", "0.25", "--batch-size", "8", "--quiet"];
   const image = await Deno.readFile(`${data}/square.2.png`);
   try {
-    await t.step("train with validation, then resume, on WebGPU", async () => {
+    await t.step("train with validation, then resume (in shader-f16 where offered), on WebGPU", async () => {
       const out = await ok("services/trainer/main.ts", [
         ...gpu,
         ...small,
@@ -77,12 +77,18 @@ Deno.test("every path runs on WebGPU and answers what WASM answers", async (t) =
       const epochs = out.trim().split("\n").map((l) => EpochMetricsSchema.parse(JSON.parse(l)));
       assert.deepEqual(epochs.map((e) => e.epoch), [1, 2]);
       assert.ok(epochs.every((e) => Number.isFinite(e.trainLoss) && e.valTop1 !== null && e.valLoss !== null));
-      const resumed = await ok("services/trainer/main.ts", [
+      const half = await webgpuHasShaderF16();
+      const resumed = await run("services/trainer/main.ts", [
         ...gpu,
         ...small,
+        ...(half ? ["--shader-f16"] : []),
         ...["--data", data, "--epochs", "1", "--resume", `${run1}/last`, "--json", "--out", run2, "--name", "gpu"],
       ]);
-      assert.equal(EpochMetricsSchema.parse(JSON.parse(resumed.trim())).epoch, 3);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const third = EpochMetricsSchema.parse(JSON.parse(resumed.stdout.trim()));
+      assert.equal(third.epoch, 3);
+      assert.ok(Number.isFinite(third.trainLoss));
+      if (half) assert.match(resumed.stderr, /backend webgpu \(requested, filter gradients in shader-f16\)/);
     });
 
     await t.step("predict: the same probabilities and logits as WASM", async () => {

@@ -51,6 +51,9 @@ Deno.test("train exits 2 with a one-line message for a missing folder or a bad f
     lastLine,
     /^error: backend tensorflow-gpu is unavailable: .*not installed.*deno install --allow-scripts/,
   );
+  const halfOffGpu = await run(TRAIN, ["--backend", "wasm", "--shader-f16"]);
+  assert.equal(halfOffGpu.code, 2);
+  assert.equal(halfOffGpu.stderr.trim().split("\n").at(-1), "error: --shader-f16 needs --backend webgpu");
   const help = await run(TRAIN, ["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--augment LIST/);

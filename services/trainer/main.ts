@@ -31,7 +31,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const log = (line: string) => console.error(line);
-  log(describeBackendChoice(await selectBackend(config.backend)));
+  log(describeBackendChoice(await selectBackend(config.backend, { shaderF16: config.shaderF16 })));
   const nats = config.nats ? await connectBus(config.nats, `trainer-${config.name}`, config.natsIdentity) : undefined;
   try {
     const result = await runTraining(config, { log, stdout: (line) => console.log(line), nats });

@@ -37,6 +37,8 @@ export interface TrainConfig {
   patience: number;
   augment: { crop: boolean; flip: boolean; pca: boolean };
   backend: BackendName;
+  /** WebGPU: the filter-gradient GEMM in half precision (`shader-f16`). */
+  shaderF16: boolean;
   out: string | null;
   resume: string | null;
   /** Checkpoint folder whose conv and hidden FC layers initialise the network (fine-tuning). */
@@ -78,6 +80,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   patience: 2,
   augment: { crop: true, flip: true, pca: true },
   backend: "auto",
+  shaderF16: false,
   out: null,
   resume: null,
   pretrained: null,

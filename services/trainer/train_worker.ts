@@ -99,6 +99,9 @@ export class TrainWorker {
     try {
       const parsed = parseTrainArgs(job.args);
       if (parsed === "help") throw new UsageError("--help is not a job");
+      if (parsed.shaderF16) {
+        throw new UsageError("--shader-f16 is not a job flag: a worker runs on the backend it was started with");
+      }
       let config: TrainConfig = {
         ...parsed,
         runId: job.jobId,

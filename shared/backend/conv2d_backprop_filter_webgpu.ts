@@ -26,6 +26,7 @@ import {
 } from "@tensorflow/tfjs";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { releaseInfos, runKernel } from "./kernel_call.ts";
+import { F16_SHADER_MARKER, halfPrecisionWanted } from "./webgpu_device.ts";
 
 type WebGPUProgram = Parameters<WebGPUBackend["runWebGPUProgram"]>[0];
 
@@ -57,7 +58,13 @@ function perOutput(f: (i: number, j: number) => string): string {
   return lines.join("\n");
 }
 
-function filterGradientProgram(m: number, n: number, splits: number): WebGPUProgram {
+/**
+ * `f16`: the staged tiles hold half floats and each 16-deep block of products is summed in
+ * half precision (WGSL's `shader-f16`) before it joins the single-precision total.
+ */
+function filterGradientProgram(m: number, n: number, splits: number, precision: "f32" | "f16"): WebGPUProgram {
+  const half = precision === "f16";
+  const element = half ? "f16" : "f32";
   // Each of the 64 threads loads one column of each staged slice (lane = its index, all DEPTH rows),
   // so its filter tap is fixed for the whole walk and its output position just advances by one per row.
   return {
@@ -68,10 +75,11 @@ function filterGradientProgram(m: number, n: number, splits: number): WebGPUProg
     outputShape: [splits, m, n],
     dispatchLayout: { x: [2], y: [1], z: [0] },
     dispatch: [Math.ceil(n / TILE), Math.ceil(m / TILE), splits],
-    shaderKey: "alexnetEdgeConv2DFilterGemm",
+    shaderKey: `alexnetEdgeConv2DFilterGemm_${precision}`,
     getUserCode: () => `
-      var<workgroup> tileA : array<array<f32, ${TILE}>, ${DEPTH}>;
-      var<workgroup> tileB : array<array<f32, ${TILE}>, ${DEPTH}>;
+      ${half ? F16_SHADER_MARKER : ""}
+      var<workgroup> tileA : array<array<${element}, ${TILE}>, ${DEPTH}>;
+      var<workgroup> tileB : array<array<${element}, ${TILE}>, ${DEPTH}>;
 
       fn main() {
         let tx = i32(localId.x);
@@ -115,8 +123,8 @@ function filterGradientProgram(m: number, n: number, splits: number): WebGPUProg
               }
               if (hasChannel) { b = dy[k * uniforms.gemm.y + nIndex]; }
             }
-            tileA[depth][lane] = a;
-            tileB[depth][lane] = b;
+            tileA[depth][lane] = ${element}(a);
+            tileB[depth][lane] = ${element}(b);
             outCol++;
             if (outCol == uniforms.outDims.y) {
               outCol = 0;
@@ -125,11 +133,17 @@ function filterGradientProgram(m: number, n: number, splits: number): WebGPUProg
             }
           }
           workgroupBarrier();
+          ${half ? perOutput((i, j) => `var part${i}_${j} = 0.0h;`) : ""}
           for (var depth = 0; depth < ${DEPTH}; depth++) {
             ${Array.from({ length: PER_THREAD }, (_, i) => `let a${i} = tileA[depth][ty + ${i * THREADS}];`).join("\n")}
             ${Array.from({ length: PER_THREAD }, (_, j) => `let b${j} = tileB[depth][tx + ${j * THREADS}];`).join("\n")}
-            ${perOutput((i, j) => `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`)}
+            ${
+      perOutput((i, j) =>
+        half ? `part${i}_${j} = fma(a${i}, b${j}, part${i}_${j});` : `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`
+      )
+    }
           }
+          ${half ? perOutput((i, j) => `acc${i}_${j} += f32(part${i}_${j});`) : ""}
           workgroupBarrier();
         }
 
@@ -171,15 +185,20 @@ function conv2dBackpropFilterGemm(args: {
   const splits = kSplits(m, n, k, maxBinding);
   const sliceLength = Math.ceil(Math.ceil(k / splits) / DEPTH) * DEPTH;
   const used = Math.ceil(k / sliceLength);
-  const partials = backend.runWebGPUProgram(filterGradientProgram(m, n, used), [x, dy], "float32", [
-    { type: "int32", data: [info.padInfo.top, info.padInfo.left] },
-    { type: "int32", data: [info.strideHeight, info.strideWidth] },
-    { type: "int32", data: [info.filterHeight, info.filterWidth] },
-    { type: "int32", data: [info.inHeight, info.inWidth, info.inChannels] },
-    { type: "int32", data: [info.outHeight, info.outWidth] },
-    { type: "int32", data: [m, n, k] },
-    { type: "int32", data: [sliceLength] },
-  ]);
+  const partials = backend.runWebGPUProgram(
+    filterGradientProgram(m, n, used, halfPrecisionWanted(backend) ? "f16" : "f32"),
+    [x, dy],
+    "float32",
+    [
+      { type: "int32", data: [info.padInfo.top, info.padInfo.left] },
+      { type: "int32", data: [info.strideHeight, info.strideWidth] },
+      { type: "int32", data: [info.filterHeight, info.filterWidth] },
+      { type: "int32", data: [info.inHeight, info.inWidth, info.inChannels] },
+      { type: "int32", data: [info.outHeight, info.outWidth] },
+      { type: "int32", data: [m, n, k] },
+      { type: "int32", data: [sliceLength] },
+    ],
+  );
   const summed = used > 1 ? runKernel("webgpu", backend, "Sum", { x: partials }, { axis: [0], keepDims: false }) : null;
   const gradient = runKernel("webgpu", backend, "Reshape", { x: summed ?? partials }, {
     shape: info.filterShape,

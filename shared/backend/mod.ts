@@ -19,5 +19,7 @@ export {
   describeBackendChoice,
   parseBackendName,
   selectBackend,
+  type SelectBackendOptions,
 } from "./select_backend.ts";
 export { storageBindingLimit } from "./storage_binding_limit.ts";
+export { deviceHasShaderF16, useHalfPrecision } from "./webgpu_device.ts";

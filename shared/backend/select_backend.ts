@@ -38,6 +38,8 @@ export interface BackendChoice {
   tfjsName: string;
   /** One line per rung tried, ending with the one chosen. */
   reasons: string[];
+  /** WebGPU: the filter-gradient GEMM runs in half precision (`shader-f16`). */
+  shaderF16: boolean;
 }
 
 /** A backend that was asked for explicitly and cannot run here (a CLI prints it on one line, exit 2). */
@@ -69,7 +71,7 @@ async function tryNode(kind: "tensorflow-gpu" | "tensorflow"): Promise<string | 
   }
 }
 
-async function tryWebgpu(requireRealAdapter: boolean): Promise<string | null> {
+async function tryWebgpu(requireRealAdapter: boolean, shaderF16: boolean): Promise<string | null> {
   // deno-lint-ignore no-explicit-any
   const gpu = (globalThis.navigator as any)?.gpu;
   if (!gpu) return "this runtime has no navigator.gpu";
@@ -80,8 +82,14 @@ async function tryWebgpu(requireRealAdapter: boolean): Promise<string | null> {
     return `the only WebGPU adapter is a software fallback (${info.description || "unnamed"})`;
   }
   await import("@tensorflow/tfjs-backend-webgpu");
+  const { deviceHasShaderF16, registerWebgpuBackend, useHalfPrecision } = await import("./webgpu_device.ts");
+  registerWebgpuBackend();
   if (!(await tf.setBackend("webgpu"))) return "the WebGPU backend failed to initialise";
   await registerWebgpuTrainingKernels();
+  if (shaderF16 && !deviceHasShaderF16()) {
+    return `the adapter (${info.description || info.vendor || "unnamed"}) does not offer shader-f16`;
+  }
+  useHalfPrecision(shaderF16);
   return null;
 }
 
@@ -101,13 +109,17 @@ async function tryCpu(): Promise<string | null> {
   return (await tf.setBackend("cpu")) ? null : "the CPU backend failed to initialise";
 }
 
-async function attempt(name: Exclude<BackendName, "auto">, auto: boolean): Promise<string | null> {
+async function attempt(
+  name: Exclude<BackendName, "auto">,
+  auto: boolean,
+  options: SelectBackendOptions,
+): Promise<string | null> {
   switch (name) {
     case "tensorflow-gpu":
     case "tensorflow":
       return await tryNode(name);
     case "webgpu":
-      return await tryWebgpu(auto);
+      return await tryWebgpu(auto, options.shaderF16 ?? false);
     case "wasm":
       return await tryWasm();
     case "cpu":
@@ -116,6 +128,15 @@ async function attempt(name: Exclude<BackendName, "auto">, auto: boolean): Promi
 }
 
 const AUTO_LADDER: Exclude<BackendName, "auto">[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
+
+/** How to set up the chosen backend. */
+export interface SelectBackendOptions {
+  /**
+   * WebGPU only: run this project's filter-gradient GEMM in half precision (`shader-f16`);
+   * refused where the adapter lacks the feature.
+   */
+  shaderF16?: boolean;
+}
 
 /**
  * Activates the requested backend. `auto` takes the first rung that works.
@@ -126,15 +147,21 @@ const AUTO_LADDER: Exclude<BackendName, "auto">[] = ["tensorflow-gpu", "webgpu",
  * console.error(`backend: ${choice.name} (${choice.reasons.at(-1)})`);
  * ```
  */
-export async function selectBackend(requested: BackendName): Promise<BackendChoice> {
+export async function selectBackend(
+  requested: BackendName,
+  options: SelectBackendOptions = {},
+): Promise<BackendChoice> {
+  if (options.shaderF16 && requested !== "webgpu") {
+    throw new BackendUnavailableError(`shader-f16 needs the webgpu backend, not ${requested}`);
+  }
   const reasons: string[] = [];
   const rungs = requested === "auto" ? AUTO_LADDER : [requested];
   for (const rung of rungs) {
-    const failure = await attempt(rung, requested === "auto");
+    const failure = await attempt(rung, requested === "auto", options);
     if (failure === null) {
       reasons.push(`${rung}: chosen`);
       await tf.ready();
-      return { requested, name: rung, tfjsName: tf.getBackend(), reasons };
+      return { requested, name: rung, tfjsName: tf.getBackend(), reasons, shaderF16: options.shaderF16 ?? false };
     }
     if (requested !== "auto") throw new BackendUnavailableError(`backend ${rung} is unavailable: ${failure}`);
     reasons.push(`${rung}: skipped, ${failure}`);
@@ -144,7 +171,8 @@ export async function selectBackend(requested: BackendName): Promise<BackendChoi
 
 /** One log line describing a choice, e.g. `backend wasm (auto: tensorflow-gpu: skipped, …)`. */
 export function describeBackendChoice(choice: BackendChoice): string {
+  const half = choice.shaderF16 ? ", filter gradients in shader-f16" : "";
   return choice.requested === "auto"
     ? `backend ${choice.name} (auto: ${choice.reasons.join("; ")})`
-    : `backend ${choice.name} (requested)`;
+    : `backend ${choice.name} (requested${half})`;
 }

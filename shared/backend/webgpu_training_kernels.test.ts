@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import seedrandom from "seedrandom";
 import { selectBackend } from "./select_backend.ts";
 import { kSplits } from "./conv2d_backprop_filter_webgpu.ts";
+import { deviceHasShaderF16, useHalfPrecision } from "./webgpu_device.ts";
 
 await selectBackend("cpu");
 await selectBackend("webgpu");
@@ -162,3 +163,33 @@ for (const c of lrnCases) {
     assertClose(r.webgpu[0], r.cpu[0], name);
   });
 }
+
+Deno.test({
+  name: "the shader-f16 filter gradient stays within 5e-3 of the CPU backend and differs from float32's",
+  ignore: !deviceHasShaderF16(),
+  fn: async () => {
+    const rng = seedrandom("filter-f16");
+    const shape = { x: [2, 13, 13, 24], filter: [5, 5, 24, 40] };
+    const x = { shape: shape.x, values: randomArray(rng, tf.util.sizeFromShape(shape.x)) };
+    const w = { shape: shape.filter, values: randomArray(rng, tf.util.sizeFromShape(shape.filter)) };
+    const gradient = (input: tf.Tensor, filter: tf.Tensor) =>
+      tf.grad((f: tf.Tensor) => {
+        const y = tf.conv2d(input as tf.Tensor4D, f as tf.Tensor4D, 1, "same");
+        return tf.sum(tf.mul(y, tf.range(0, y.size).mod(13).sub(6).reshape(y.shape)));
+      })(filter);
+    const single = await onBoth([x, w], gradient);
+    useHalfPrecision(true);
+    try {
+      const half = await onBoth([x, w], gradient);
+      let maxRef = 0, maxDiff = 0;
+      for (let i = 0; i < half.cpu[0].length; i++) {
+        maxRef = Math.max(maxRef, Math.abs(half.cpu[0][i]));
+        maxDiff = Math.max(maxDiff, Math.abs(half.webgpu[0][i] - half.cpu[0][i]));
+      }
+      assert.ok(maxDiff / maxRef <= 5e-3, `f16: max |Δ| ${maxDiff} vs max |ref| ${maxRef}`);
+      assert.notDeepEqual(half.webgpu[0], single.webgpu[0], "the f16 path gave float32's exact numbers");
+    } finally {
+      useHalfPrecision(false);
+    }
+  },
+});

@@ -562,8 +562,8 @@ async function main(args: string[]): Promise<number> {
     "Trainer epoch against the tight-loop step (alexnet-owt; epoch = the trainer's input pipeline, augmentation and " +
     "step over 4 batches of generated images; step = the same step on a resident batch):",
     "",
-    "| backend | input | width | batch | workers | infer img/s | step img/s | epoch img/s | epoch/step | PyTorch CUDA infer | PyTorch CUDA train | note |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| backend | input | width | batch | workers | infer img/s | step img/s | step img/s, shader-f16 | epoch img/s | epoch/step | PyTorch CUDA infer | PyTorch CUDA train | note |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...deviceSections.flatMap((section) =>
       (section.rows.length > 0 ? section.rows : [null]).map((r) => {
         const cuda = r && r.backend === "webgpu" && "batches" in cudaPeer
@@ -572,12 +572,12 @@ async function main(args: string[]): Promise<number> {
         return r
           ? `| ${r.backend} | ${r.inputSize} | ${r.width} | ${r.batch} | ${r.workers || "–"} | ${
             fmt(r.inferImagesPerSec)
-          } | ${fmt(r.stepImagesPerSec)} | ${fmt(r.epochImagesPerSec)} | ${fmt(r.epochOverStep, 2)} | ${
-            fmt(cuda?.inferImagesPerSec)
-          } | ${fmt(cuda?.trainImagesPerSec)} | ${
+          } | ${fmt(r.stepImagesPerSec)} | ${fmt(r.stepF16ImagesPerSec)} | ${fmt(r.epochImagesPerSec)} | ${
+            fmt(r.epochOverStep, 2)
+          } | ${fmt(cuda?.inferImagesPerSec)} | ${fmt(cuda?.trainImagesPerSec)} | ${
             section.logitsError !== null ? `logits vs WASM ${section.logitsError.toExponential(1)}` : ""
           } |`
-          : `| (device section) | | | | | | | | | | | ${section.note ?? "not measured"} |`;
+          : `| (device section) | | | | | | | | | | | | ${section.note ?? "not measured"} |`;
       })
     ),
     "error" in cudaPeer

@@ -8,7 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../../shared/backend/mod.ts";
+import { deviceHasShaderF16, selectBackend, useHalfPrecision } from "../../shared/backend/mod.ts";
 import type { Architecture } from "../../shared/checkpoint/mod.ts";
 import { generateShapeDataset } from "../../shared/image/mod.ts";
 import { AlexNet, DataParallelPool, SgdMomentum, trainStep } from "../../shared/model/mod.ts";
@@ -27,6 +27,8 @@ export interface DeviceRow {
   workers: number;
   inferImagesPerSec: number | null;
   stepImagesPerSec: number | null;
+  /** WebGPU with `shader-f16`: the same tight loop with the filter gradients in half precision. */
+  stepF16ImagesPerSec: number | null;
   epochImagesPerSec: number | null;
   /** epoch / step: 1 means the trainer keeps the device as busy as a tight loop. */
   epochOverStep: number | null;
@@ -183,6 +185,7 @@ export async function measureDevice(
         workers: options.workers > 1 ? options.workers : 0,
         inferImagesPerSec: null,
         stepImagesPerSec: null,
+        stepF16ImagesPerSec: null,
         epochImagesPerSec: null,
         epochOverStep: null,
       };
@@ -214,6 +217,15 @@ export async function measureDevice(
       log(`${label}: training step batch ${batch}, tight loop …`);
       const r = row(batch);
       r.stepImagesPerSec = await tightLoop(model, batch, options);
+      if (backend === "webgpu" && deviceHasShaderF16()) {
+        log(`${label}: training step batch ${batch}, tight loop, filter gradients in shader-f16 …`);
+        useHalfPrecision(true);
+        try {
+          r.stepF16ImagesPerSec = await tightLoop(model, batch, options);
+        } finally {
+          useHalfPrecision(false);
+        }
+      }
       log(`${label}: trainer epoch batch ${batch} …`);
       r.epochImagesPerSec = await trainerEpoch(model, batch, options);
       r.epochOverStep = r.epochImagesPerSec / r.stepImagesPerSec;
