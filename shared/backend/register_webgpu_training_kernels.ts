@@ -30,7 +30,9 @@ export function registerWebgpuTrainingKernels(): Promise<void> {
     const { lrnGradWebgpuConfig } = await import("./lrn_grad_webgpu.ts");
     const original = registeredKernel(BatchMatMul, "webgpu");
     unregisterKernel(BatchMatMul, "webgpu");
-    registerKernel(transposedBatchMatMulConfig("webgpu", original, { packsSecondOperand: false }));
+    registerKernel(
+      transposedBatchMatMulConfig("webgpu", original, { packsSecondOperand: false, smallestTransposed: 4 }),
+    );
     for (const config of [maxPoolGradWebgpuConfig, conv2dBackpropFilterWebgpuConfig, lrnGradWebgpuConfig]) {
       unregisterKernel(config.kernelName, "webgpu");
       registerKernel(config);

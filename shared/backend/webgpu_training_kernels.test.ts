@@ -63,6 +63,9 @@ const matMulCases = [
   // fc-shaped: a weight gradient xᵀ·dy and an input gradient dy·Wᵀ
   { a: [16, 576], b: [16, 256], transposeA: true, transposeB: false },
   { a: [16, 256], b: [576, 256], transposeA: false, transposeB: true },
+  // batch 2: TF.js's own transposed path
+  { a: [2, 300], b: [2, 40], transposeA: true, transposeB: false },
+  { a: [2, 40], b: [300, 40], transposeA: false, transposeB: true },
 ];
 
 for (const [i, c] of matMulCases.entries()) {

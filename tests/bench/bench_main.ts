@@ -583,6 +583,23 @@ async function main(args: string[]): Promise<number> {
     "error" in cudaPeer
       ? `PyTorch CUDA peer: ${cudaPeer.error}`
       : `PyTorch CUDA peer: ${cudaPeer.engine} on ${cudaPeer.device}`,
+    ...deviceSections.flatMap((s) => {
+      const h = s.halfPrecision;
+      if (!h) return [];
+      const at = (xs: number[], i: number) => fmt(xs[i], 4);
+      return [
+        "",
+        `shader-f16 against float32 (batch ${h.batch}): filter-gradient relative RMS error ${
+          h.layers.map((l) => `${l.layer} ${l.relativeRms.toExponential(1)}`).join(", ")
+        }; training loss from the same start without dropout, steps 1/${h.lossF32.length / 2}/${h.lossF32.length}: ` +
+        `float32 ${at(h.lossF32, 0)}/${at(h.lossF32, h.lossF32.length / 2 - 1)}/${
+          at(h.lossF32, h.lossF32.length - 1)
+        }, ` +
+        `shader-f16 ${at(h.lossF16, 0)}/${at(h.lossF16, h.lossF16.length / 2 - 1)}/${
+          at(h.lossF16, h.lossF16.length - 1)
+        }`,
+      ];
+    }),
     ...deviceSections.filter((s) => s.kernels.length > 0).flatMap((s) => [
       "",
       `Slowest kernels of one ${s.rows[0]?.backend} training step at batch ${s.kernelBatch} (tf.profile, ms):`,

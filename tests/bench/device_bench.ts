@@ -42,6 +42,16 @@ export interface KernelTiming {
   ms: number;
 }
 
+/** How far the `shader-f16` filter gradients stray from float32's on one network. */
+export interface HalfPrecisionCheck {
+  batch: number;
+  /** Per convolution: RMS of (f16 − f32) over RMS of f32, of the filter gradient of one batch. */
+  layers: { layer: string; relativeRms: number }[];
+  /** Training loss per step from the same start, the same batch, no dropout. */
+  lossF32: number[];
+  lossF16: number[];
+}
+
 /** What to measure. */
 export interface DeviceBenchOptions {
   backend: "webgpu" | "wasm";
@@ -134,6 +144,55 @@ async function stepKernels(model: AlexNet, batch: number, size: number): Promise
 }
 
 /** max |Δ| / max |ref| of this backend's logits against WASM's on the same weights and input. */
+/** The filter gradients of one batch both ways, then two identical networks trained a few steps each way. */
+async function halfPrecisionCheck(model: AlexNet, batch: number, steps: number): Promise<HalfPrecisionCheck> {
+  const size = model.inputSize;
+  const x = tf.randomNormal([batch, size, size, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), "int32"), 1000);
+  const filterGradients = async (half: boolean): Promise<Map<string, Float32Array>> => {
+    useHalfPrecision(half);
+    const { value, grads } = tf.variableGrads(() =>
+      tf.losses.softmaxCrossEntropy(y, model.network.apply(x, { training: false }) as tf.Tensor) as tf.Scalar
+    );
+    const out = new Map<string, Float32Array>();
+    for (const [name, g] of Object.entries(grads)) {
+      if (g.rank === 4) out.set(name, (await g.data()) as Float32Array);
+    }
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  };
+  const losses = async (half: boolean): Promise<number[]> => {
+    const net = AlexNet.create({ ...model.spec, seed: 1 });
+    const sgd = new SgdMomentum(SGD);
+    useHalfPrecision(half);
+    try {
+      const out: number[] = [];
+      for (let i = 0; i < steps; i++) out.push((await trainStep(net, sgd, x, y, { dropout: false })).loss);
+      return out;
+    } finally {
+      sgd.dispose();
+      net.dispose();
+    }
+  };
+  try {
+    const single = await filterGradients(false);
+    const half = await filterGradients(true);
+    const layers = [...single].map(([name, a]) => {
+      const b = half.get(name)!;
+      let diff = 0, ref = 0;
+      for (let i = 0; i < a.length; i++) {
+        diff += (b[i] - a[i]) ** 2;
+        ref += a[i] ** 2;
+      }
+      return { layer: name.replace(/\/kernel(_\d+)?$/, ""), relativeRms: Math.sqrt(diff / ref) };
+    });
+    return { batch, layers, lossF32: await losses(false), lossF16: await losses(true) };
+  } finally {
+    useHalfPrecision(false);
+    tf.dispose([x, y]);
+  }
+}
+
 async function errorAgainstWasm(model: AlexNet, options: DeviceBenchOptions): Promise<number> {
   const size = options.inputSize;
   const input = Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i));
@@ -166,6 +225,8 @@ export async function measureDevice(
   /** The batch the kernels were profiled at. */
   kernelBatch: number;
   logitsError: number | null;
+  /** WebGPU with `shader-f16` only. */
+  halfPrecision?: HalfPrecisionCheck;
   note?: string;
 }> {
   const { backend, arch, inputSize, width, log } = options;
@@ -232,7 +293,12 @@ export async function measureDevice(
     }
     log(`${label}: kernels of one step …`);
     const kernels = options.workers > 1 ? [] : await stepKernels(model, kernelBatch, inputSize);
-    return { rows: rows.sort((a, b) => a.batch - b.batch), kernels, kernelBatch, logitsError };
+    let halfPrecision: HalfPrecisionCheck | undefined;
+    if (backend === "webgpu" && deviceHasShaderF16()) {
+      log(`${label}: shader-f16 filter gradients and 20 steps against float32 …`);
+      halfPrecision = await halfPrecisionCheck(model, kernelBatch, 20);
+    }
+    return { rows: rows.sort((a, b) => a.batch - b.batch), kernels, kernelBatch, logitsError, halfPrecision };
   } catch (error) {
     return {
       rows,
