@@ -246,14 +246,13 @@ export class CompactIndex implements SearchIndex {
     if (!whiten) { for (let j = 0; j < q.length; j++) base += this.pca.mean[j] * q[j]; }
     const want = Math.max(rerank, k + exclude.size);
     const candidates = new TopCandidates(want);
-    // The int8 scan multiplies integers: the scaled query, rounded to 15 bits (scores keep their
-    // order up to that rounding; the candidates are re-ranked in floating point).
-    const scaled = u.map((x, j) => x * this.#scale[j]);
-    const peak = scaled.reduce((m, x) => Math.max(m, Math.abs(x)), 0) || 1;
-    const integral = Int32Array.from(scaled, (x) => Math.round((x / peak) * 32767));
+    // The int8 scan scores codes against the query times each dimension's step.
+    const scaled = this.settings.codes === "int8"
+      ? Float64Array.from(u, (x, j) => x * this.#scale[j])
+      : new Float64Array(0);
     for (const cell of this.#nearestCells(probe, probes)) {
       const list = this.#lists[cell], count = list.ids.length;
-      if (list.codes) scanInt8(list.codes, count, dims, integral, cell, candidates);
+      if (list.codes) scanInt8(list.codes, count, dims, scaled, cell, candidates);
       else scanFloat16(list.floats, count, dims, u, cell, candidates);
     }
     const reranked: Neighbour[] = [];
@@ -262,8 +261,7 @@ export class CompactIndex implements SearchIndex {
       if (exclude.has(id)) continue;
       let score = 0;
       if (list.full) {
-        const full = list.full, off = row * q.length;
-        for (let j = 0; j < q.length; j++) score += F16[full[off + j]] * q[j];
+        score = float16Dot(list.full, row * q.length, q);
       } else {
         for (let j = 0; j < dims; j++) score += F16[list.floats[row * dims + j]] * u[j];
         score += base;
@@ -367,13 +365,20 @@ export class CompactIndex implements SearchIndex {
   #nearestCells(v: Float32Array, count: number): number[] {
     const dims = this.settings.dims, cells = this.#lists.length;
     const distances = new Float64Array(cells);
+    const centroids = this.#centroids, whole = dims & ~3;
     for (let c = 0; c < cells; c++) {
-      let s = 0;
-      for (let j = 0; j < dims; j++) {
-        const t = this.#centroids[c * dims + j] - v[j];
-        s += t * t;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const off = c * dims;
+      for (let j = 0; j < whole; j += 4) {
+        const t0 = centroids[off + j] - v[j], t1 = centroids[off + j + 1] - v[j + 1];
+        const t2 = centroids[off + j + 2] - v[j + 2], t3 = centroids[off + j + 3] - v[j + 3];
+        s0 += t0 * t0;
+        s1 += t1 * t1;
+        s2 += t2 * t2;
+        s3 += t3 * t3;
       }
-      distances[c] = s;
+      for (let j = whole; j < dims; j++) s0 += (centroids[off + j] - v[j]) ** 2;
+      distances[c] = s0 + s1 + s2 + s3;
     }
     const order = Array.from({ length: cells }, (_, c) => c);
     if (count >= cells) return order.sort((a, b) => distances[a] - distances[b]);
@@ -440,18 +445,41 @@ function whitened(y: Float32Array, variances: Float32Array): Float32Array {
   return l2Normalize(y.map((x, j) => x / Math.sqrt(variances[j] + 1e-12)));
 }
 
+// The scans and the re-rank keep four partial sums so the additions of one row do not wait on each other.
+
+/** Σ float16(row at `offset`) · `query`. */
+function float16Dot(floats: Uint16Array, offset: number, query: Float32Array): number {
+  const n = query.length, whole = n & ~3;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let j = 0; j < whole; j += 4) {
+    s0 += F16[floats[offset + j]] * query[j];
+    s1 += F16[floats[offset + j + 1]] * query[j + 1];
+    s2 += F16[floats[offset + j + 2]] * query[j + 2];
+    s3 += F16[floats[offset + j + 3]] * query[j + 3];
+  }
+  for (let j = whole; j < n; j++) s0 += F16[floats[offset + j]] * query[j];
+  return s0 + s1 + s2 + s3;
+}
+
 function scanInt8(
   codes: Int8Array,
   count: number,
   dims: number,
-  query: Int32Array,
+  query: Float64Array,
   cell: number,
   into: TopCandidates,
 ): void {
-  // |Σ| ≤ dims · 127 · 32767 < 2³¹ for dims ≤ 516, so int32 arithmetic is exact.
+  const whole = dims & ~3;
   for (let row = 0, off = 0; row < count; row++, off += dims) {
-    let s = 0;
-    for (let j = 0; j < dims; j++) s = (s + codes[off + j] * query[j]) | 0;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let j = 0; j < whole; j += 4) {
+      s0 += codes[off + j] * query[j];
+      s1 += codes[off + j + 1] * query[j + 1];
+      s2 += codes[off + j + 2] * query[j + 2];
+      s3 += codes[off + j + 3] * query[j + 3];
+    }
+    for (let j = whole; j < dims; j++) s0 += codes[off + j] * query[j];
+    const s = s0 + s1 + s2 + s3;
     if (s > into.threshold) into.offer(s, cell, row);
   }
 }
@@ -464,9 +492,8 @@ function scanFloat16(
   cell: number,
   into: TopCandidates,
 ): void {
-  for (let row = 0, off = 0; row < count; row++, off += dims) {
-    let s = 0;
-    for (let j = 0; j < dims; j++) s += F16[floats[off + j]] * query[j];
+  for (let row = 0; row < count; row++) {
+    const s = float16Dot(floats, row * dims, query);
     if (s > into.threshold) into.offer(s, cell, row);
   }
 }
