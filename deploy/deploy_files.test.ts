@@ -10,6 +10,7 @@ import { connectBus } from "../shared/bus/mod.ts";
 import { freePort, pollUntil } from "../shared/cli/mod.ts";
 import { findNatsServer } from "./local/nats_server_process.ts";
 import { BUS_ROLES, natsIdentities } from "./nats/nats_identities.ts";
+import { parseShard } from "../services/retrieval/shards.ts";
 
 const deploy = new URL("./", import.meta.url);
 const root = new URL("../", import.meta.url);
@@ -195,6 +196,33 @@ Deno.test("Kubernetes manifests: probes on /readyz and /healthz, an HPA for infe
   assert.equal(values.config.merge["00$include"], "auth.conf", "the NATS pods include deploy/nats/auth.conf");
   assert.equal(values.config.cluster.routeURLs.user, "alexnet-route", "routes authenticate");
   assert.equal(values.container.merge.envFrom[0].secretRef.name, "alexnet-nats-users");
+});
+
+Deno.test("sharded retrieval: pod N of the StatefulSet serves --shard N/replicas in compact mode, as the retrieval role", async () => {
+  const all = await docs("k8s/retrieval-shards.yaml");
+  const set = all.find((d) => d.kind === "StatefulSet")!;
+  const pod = set.spec.template.spec, container = pod.containers[0];
+  const env = Object.fromEntries(container.env.map((e: Doc) => [e.name, e]));
+  assert.equal(env.SHARD.valueFrom.fieldRef.fieldPath, "metadata.labels['apps.kubernetes.io/pod-index']");
+  assert.equal(Number(env.SHARDS.value), set.spec.replicas, "SHARDS is the replica count");
+  const script = container.command.at(-1) as string;
+  assert.match(script, /--search compact/);
+  assert.match(script, /services\/retrieval\/main\.ts/);
+  const shardArg = /--shard "([^"]+)"/.exec(script)![1];
+  for (let ordinal = 0; ordinal < set.spec.replicas; ordinal++) {
+    const text = shardArg.replace("$SHARD", String(ordinal)).replace("$SHARDS", env.SHARDS.value);
+    assert.deepEqual(parseShard(text), { index: ordinal, count: set.spec.replicas });
+  }
+  assert.equal(container.readinessProbe.httpGet.path, "/readyz");
+  assert.equal(env.NATS_NKEY.value, "/etc/alexnet/nats/retrieval.nk");
+  const identity = pod.volumes.find((v: Doc) => v.secret?.secretName === "alexnet-nats-identities");
+  assert.ok(identity.secret.items.some((i: Doc) => i.key === "retrieval.nk"));
+  const service = all.find((d) => d.kind === "Service")!;
+  assert.equal(
+    service.spec.selector["app.kubernetes.io/name"],
+    set.spec.selector.matchLabels["app.kubernetes.io/name"],
+  );
+  assert.equal(set.spec.template.metadata.labels["app.kubernetes.io/name"], "retrieval-shard");
 });
 
 Deno.test("compose runs NATS with JetStream, auth.conf and identities; each service as its role", async () => {

@@ -149,9 +149,6 @@ export class CompactIndex implements SearchIndex {
         `a compact index of ${dims} dimensions and ${lists} lists needs more than ${vectors.length} vectors`,
       );
     }
-    if (resolved.codes === "int8" && dims > 512) {
-      throw new RangeError(`int8 codes keep at most 512 dimensions (their int32 scan would overflow), not ${dims}`);
-    }
     const sampleRows = sample(vectors.length, resolved.fitRows, resolved.seed);
     progress("pca", 0, 1);
     const pca = await fitPca(sampleRows.map((i) => vectors[i]), dims, { seed: resolved.seed });
