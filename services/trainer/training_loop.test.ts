@@ -31,9 +31,12 @@ Deno.test("an epoch visits every training image once, in batches, and the loss f
     assert.deepEqual(batches, [10, 10, 4]);
     assert.ok(first.accuracy >= 0 && first.accuracy <= 1);
     const tensors = tf.memory().numTensors; // weights, and the momentum made by the first step
-    let last = first;
-    for (let epoch = 2; epoch <= 8; epoch++) last = await loop.epoch(epoch, 4, () => {});
-    assert.ok(last.loss < first.loss, `loss ${first.loss} → ${last.loss}`);
+    const losses = [first.loss];
+    for (let epoch = 2; epoch <= 8; epoch++) losses.push((await loop.epoch(epoch, 4, () => {})).loss);
+    // Dropout is not seeded, so one epoch can spike (CI once saw 1.43 → 1.63 at epoch 8); over 20 Math.random seeds
+    // the last three epochs averaged 0.125–0.35 below the first, while a loop that learns nothing stays within noise.
+    const lastThree = losses.slice(-3).reduce((a, b) => a + b) / 3;
+    assert.ok(lastThree < first.loss - 0.05, `losses ${losses.map((l) => l.toFixed(3)).join(" ")}`);
     assert.equal(tf.memory().numTensors, tensors, "further steps leave no tensors behind");
     loop.learningRate = 0.001;
     assert.equal(loop.learningRate, 0.001);

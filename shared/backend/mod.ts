@@ -1,7 +1,8 @@
 /**
  * Which TensorFlow.js backend runs the tensors (`--backend auto|tensorflow-gpu|tensorflow|webgpu|wasm|cpu`,
- * the auto ladder and why it chose) and the training kernels it registers where the WASM
- * backend lacks them or runs them slowly.
+ * the auto ladder and why it chose), the WebGPU device (with `shader-f16` where offered), and the
+ * training kernels it registers where the WASM or WebGPU backend lacks them, runs them slowly, or
+ * gets them wrong.
  *
  * @example
  * ```ts
