@@ -82,9 +82,13 @@ Deno.test({
         }
         assert.ok(path);
       }
+      let status: unknown = null;
       await waitFor("retrieval to index with the newest version", async () => {
         const s = await json(`${retrieval.base}/v1/status`);
+        status = s;
         return s?.model?.version === second && s.indexed === 12;
+      }).catch((error) => {
+        throw new Error(`${error.message}; last status ${JSON.stringify(status)}`);
       });
 
       browser = await chromium.launch({

@@ -102,6 +102,30 @@ Deno.test("images persist in JetStream; restarts rebuild without recomputing; ne
   }
 });
 
+Deno.test("an add still under way when a new version is adopted ends up in the new version's index", async () => {
+  const nats = await NatsServerProcess.start();
+  const nc = await connectBus(nats.url);
+  const [v1, v2] = [await versionFiles("v1", 1), await versionFiles("v2", 2)];
+  const library = await RetrievalLibrary.open(await ImageLibrary.open(nc), options);
+  try {
+    await library.adopt(await loadPredictor(v1));
+    const next = await loadPredictor(v2);
+    // With nothing to re-embed, v2 is adopted while the add is still embedding and storing under v1.
+    const adding = library.add(photos[0].bytes, { id: "racer" });
+    await library.adopt(next);
+    assert.deepEqual(await adding, { id: "racer", duplicate: false });
+    assert.equal(library.activeVersion, "v2");
+    assert.equal(library.status().indexed, 1, "the add was lost from the new index");
+    const [hit] = await library.search({ bytes: photos[0].bytes }, 1);
+    assert.equal(hit.id, "racer");
+    assert.ok(Math.abs(hit.score - 1) < 1e-5, `indexed with v2's embedding (score ${hit.score})`);
+  } finally {
+    library.close();
+    await nc.close();
+    await nats.stop({ removeStore: true });
+  }
+});
+
 Deno.test("compact mode: exact while small, compact once large, snapshotted, and a restart loads the snapshot", async () => {
   const nats = await NatsServerProcess.start();
   const nc = await connectBus(nats.url);

@@ -244,9 +244,11 @@ export class RetrievalLibrary implements ShardPart {
     }
     this.#catalog.set(id, record);
     this.#bySha.set(sha256, id);
-    // The active index may have changed while we awaited; index where the vector belongs.
-    if (this.#slot.current === active && this.#owns(id)) {
-      this.#index(active, id, vector);
+    if (this.#owns(id)) {
+      // A newer version may have been adopted while we awaited, after its re-index had looked
+      // for missing images: then this image is embedded again, under that version.
+      if (this.#slot.current === active) this.#index(active, id, vector);
+      else await this.#indexUnderCurrent(id, image);
     }
     return { id, duplicate: false };
   }
@@ -356,13 +358,24 @@ export class RetrievalLibrary implements ShardPart {
     this.#catalog.set(record.id, record);
     this.#bySha.set(record.sha256, record.id);
     if (!this.#owns(record.id) || !this.#slot.current || this.#building) return; // a re-index picks it up
-    await this.#slot.use(async (active) => {
-      const bytes = await this.#store.original(record.sha256);
-      if (!bytes || active.index.has(record.id) || !this.#catalog.has(record.id)) return;
-      const [vector] = await this.#embed(active.predictor, [await decodeImage(bytes)]);
-      if (this.#slot.current !== active || !this.#catalog.has(record.id)) return;
-      this.#index(active, record.id, vector);
-    });
+    const bytes = await this.#store.original(record.sha256);
+    if (bytes) await this.#indexUnderCurrent(record.id, await decodeImage(bytes));
+  }
+
+  /**
+   * Embeds `image` with the active version and indexes it as `id`, unless it is indexed already
+   * or no longer in the catalogue; if another version becomes active meanwhile, under that one.
+   */
+  async #indexUnderCurrent(id: string, image: RgbImage): Promise<void> {
+    for (let settled = false; !settled && this.#slot.current;) {
+      settled = await this.#slot.use(async (active) => {
+        if (active.index.has(id) || !this.#catalog.has(id)) return true;
+        const [vector] = await this.#embed(active.predictor, [image]);
+        if (this.#slot.current !== active) return false;
+        if (this.#catalog.has(id) && !active.index.has(id)) this.#index(active, id, vector);
+        return true;
+      });
+    }
   }
 
   /**
@@ -448,6 +461,13 @@ export class RetrievalLibrary implements ShardPart {
       release: () => entry.index.dispose(),
     };
     this.#slot.swap(entry);
+    // Images whose add finished while the index was being completed (after the loop above looked)
+    // were indexed under the old version only; they join now.
+    for (const record of [...this.#catalog.values()]) {
+      if (!this.#owns(record.id) || entry.index.has(record.id)) continue;
+      const bytes = await this.#store.original(record.sha256);
+      if (bytes) await this.#indexUnderCurrent(record.id, await decodeImage(bytes));
+    }
     this.#options.log(
       `index ${name}@${version} ${this.#options.layer}: ${index.size} images, ${
         index instanceof CompactIndex ? "compact" : "exact"
