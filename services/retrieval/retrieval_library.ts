@@ -358,6 +358,11 @@ export class RetrievalLibrary implements ShardPart {
     this.#catalog.set(record.id, record);
     this.#bySha.set(record.sha256, record.id);
     if (!this.#owns(record.id) || !this.#slot.current || this.#building) return; // a re-index picks it up
+    await this.#indexStoredUnderCurrent(record);
+  }
+
+  /** {@linkcode #indexUnderCurrent} for a catalogued image, read from the object store. */
+  async #indexStoredUnderCurrent(record: AddedImage): Promise<void> {
     const bytes = await this.#store.original(record.sha256);
     if (bytes) await this.#indexUnderCurrent(record.id, await decodeImage(bytes));
   }
@@ -465,8 +470,7 @@ export class RetrievalLibrary implements ShardPart {
     // were indexed under the old version only; they join now.
     for (const record of [...this.#catalog.values()]) {
       if (!this.#owns(record.id) || entry.index.has(record.id)) continue;
-      const bytes = await this.#store.original(record.sha256);
-      if (bytes) await this.#indexUnderCurrent(record.id, await decodeImage(bytes));
+      await this.#indexStoredUnderCurrent(record);
     }
     this.#options.log(
       `index ${name}@${version} ${this.#options.layer}: ${index.size} images, ${
