@@ -219,8 +219,18 @@ async function main(args: string[]): Promise<number> {
   if (shards > 1) {
     if (queryCount > 2048) throw new UsageError("--queries must be at most 2048 with --shards");
     const settings = { ...DEFAULT_COMPACT, dims, lists, probes, rerank, seed };
-    const result = await shardedBench(n, shards, queryCount, dimension, settings, seed, (line) => console.error(line));
+    const result = await shardedBench(
+      n,
+      shards,
+      queryCount,
+      dimension,
+      settings,
+      seed,
+      (line) => console.error(line),
+      v.backend,
+    );
     console.log(formatTable([result]));
+    console.log(`${result.partial} of ${queryCount} answers partial (a shard did not answer within 5 s)`);
     if (v.json) {
       await Deno.writeTextFile(v.json, JSON.stringify({ n, dimension, queries: queryCount, rows: [result] }, null, 2));
     }

@@ -1,18 +1,25 @@
 /**
  * `deno task retrieval:bench --shards S`: the compact index split the way `--shard I/N` splits
- * it, at sizes whose full vectors do not fit in memory as float32 (1M × 4096 = 16 GB). Vectors
- * are generated in chunks; each chunk updates the exact top 10 of every query (a matrix product
- * on the backend) and goes to its shard's float16 buffer; each shard's index is then built in
- * turn. A query is searched in every shard one after another in this one process (deployed
- * shards answer in parallel) and the answers merged, as the scatter-gather does.
+ * it and searched the way the service searches shards, at sizes whose full vectors do not fit
+ * in memory as float32 (1M × 4096 = 16 GB). Vectors are generated in chunks; each chunk updates
+ * the exact top 10 of every query (a matrix product on the backend) and each row goes to its
+ * shard — a Web Worker of its own (`shard_bench_worker.ts`), which keeps it as float16. The
+ * shards build their indexes one after another (two builds at once would not fit in 24 GB),
+ * then all answer on a scratch nats-server at once, and every query is a
+ * {@linkcode scatterSearch} from this thread, timed from the request to the merged answer.
  *
  * @module
  */
+import type { NatsConnection } from "nats";
+import { NatsServerProcess } from "../../../deploy/local/nats_server_process.ts";
+import { connectBus } from "../../../shared/bus/mod.ts";
 import { ProgressBar } from "../../../shared/cli/mod.ts";
-import { CompactIndex, type CompactSettings, defaultLists, describeCompact } from "../compact/compact_index.ts";
+import { type CompactSettings, defaultLists } from "../compact/compact_index.ts";
 import { syntheticVectors } from "../compact/synthetic_vectors.ts";
+import { scatterSearch } from "../shard_search.ts";
 import { shardOf } from "../shards.ts";
 import { ExactTop } from "./exact_top.ts";
+import type { ShardWorkerReply, ShardWorkerRequest } from "./shard_bench_worker.ts";
 
 /** What the sharded run reports. */
 export interface ShardedResult {
@@ -25,6 +32,38 @@ export interface ShardedResult {
   p99Ms: number;
   recallAt10: number;
   rssMiB: number;
+  /** Queries that some shard did not answer in time. */
+  partial: number;
+}
+
+/** One shard's worker, asked one thing at a time. */
+class ShardWorker {
+  readonly #worker = new Worker(new URL("./shard_bench_worker.ts", import.meta.url).href, { type: "module" });
+  readonly #waiting: ((reply: ShardWorkerReply) => void)[] = [];
+  /** The worker's first message says it has loaded (earlier requests would be lost). */
+  readonly #loaded = new Promise<ShardWorkerReply>((resolve) => this.#waiting.push(resolve));
+
+  constructor() {
+    this.#worker.onmessage = (event: MessageEvent<ShardWorkerReply>) => this.#waiting.shift()?.(event.data);
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      for (const answer of this.#waiting.splice(0)) answer({ type: "error", message: event.message });
+    };
+  }
+
+  async ask(request: ShardWorkerRequest, transfer: Transferable[] = []): Promise<ShardWorkerReply> {
+    const loaded = await this.#loaded;
+    if (loaded.type === "error") throw new Error(`shard worker: ${loaded.message}`);
+    const reply = new Promise<ShardWorkerReply>((resolve) => this.#waiting.push(resolve));
+    this.#worker.postMessage(request, transfer);
+    const answer = await reply;
+    if (answer.type === "error") throw new Error(`shard worker: ${answer.message}`);
+    return answer;
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+  }
 }
 
 /** Runs the sharded measurement on `n` generated vectors and `queryCount` queries. */
@@ -36,62 +75,93 @@ export async function shardedBench(
   settings: CompactSettings,
   seed: number,
   log: (line: string) => void,
+  backend = "wasm",
 ): Promise<ShardedResult> {
-  const queries: Float32Array[] = [];
-  let truth: ExactTop | null = null;
-  const buffers: Float16Array[][] = Array.from({ length: shards }, () => []);
-  const ids: string[][] = Array.from({ length: shards }, () => []);
-  const bar = new ProgressBar("vectors", n + queryCount, { unit: "vectors" });
-  await syntheticVectors(n + queryCount, { dimension, seed }, async (chunk, done) => {
-    const start = done - chunk.length;
-    const base: Float32Array[] = [];
-    chunk.forEach((row, i) => {
-      const global = start + i;
-      if (global < queryCount) return void queries.push(row);
-      const id = `v${global - queryCount}`, s = shardOf(id, shards);
-      buffers[s].push(Float16Array.from(row));
-      ids[s].push(id);
-      base.push(row);
-    });
-    truth ??= new ExactTop(queries, 10); // the queries are the first rows of the first chunk
-    await truth.offer(base, done - base.length - queryCount);
-    bar.tick(chunk.length);
-  }, false);
-  bar.done();
+  const workers = Array.from({ length: shards }, () => new ShardWorker());
+  const nats = await NatsServerProcess.start();
+  let nc: NatsConnection | null = null;
+  try {
+    for (const worker of workers) await worker.ask({ type: "init", backend });
+    const queries: Float32Array[] = [];
+    let truth: ExactTop | null = null;
+    const counts = new Array<number>(shards).fill(0);
+    const bar = new ProgressBar("vectors", n + queryCount, { unit: "vectors" });
+    const sent: Promise<unknown>[] = [];
+    await syntheticVectors(n + queryCount, { dimension, seed }, async (chunk, done) => {
+      const start = done - chunk.length;
+      const base: Float32Array[] = [];
+      const parts = Array.from({ length: shards }, () => ({ ids: [] as string[], rows: [] as Float32Array[] }));
+      chunk.forEach((row, i) => {
+        const global = start + i;
+        if (global < queryCount) return void queries.push(row);
+        const id = `v${global - queryCount}`, part = parts[shardOf(id, shards)];
+        part.ids.push(id);
+        part.rows.push(row);
+        base.push(row);
+      });
+      truth ??= new ExactTop(queries, 10); // the queries are the first rows of the first chunk
+      await truth.offer(base, done - base.length - queryCount);
+      parts.forEach((part, s) => {
+        if (part.ids.length === 0) return;
+        const data = new Float32Array(part.rows.length * dimension);
+        part.rows.forEach((row, i) => data.set(row, i * dimension));
+        counts[s] += part.ids.length;
+        sent.push(workers[s].ask({ type: "rows", ids: part.ids, data, dimension }, [data.buffer]));
+      });
+      bar.tick(chunk.length);
+    }, false);
+    await Promise.all(sent);
+    bar.done();
 
-  const indexes: CompactIndex[] = [];
-  const started = performance.now();
-  for (let s = 0; s < shards; s++) {
-    const rows = buffers[s].map((h) => Float32Array.from(h));
-    buffers[s] = [];
-    const lists = settings.lists || defaultLists(rows.length);
-    const t = performance.now();
-    indexes.push(await CompactIndex.build(ids[s], rows, { ...settings, lists }));
-    log(`shard ${s}/${shards}: ${rows.length} vectors in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    let description = "";
+    const started = performance.now();
+    for (const [s, worker] of workers.entries()) {
+      const lists = settings.lists || defaultLists(counts[s]);
+      log(`shard ${s}/${shards}: building the index of ${counts[s]} vectors …`);
+      const built = await worker.ask({ type: "build", settings: { ...settings, lists } });
+      if (built.type !== "built") throw new Error("a shard worker did not build");
+      log(`shard ${s}/${shards}: ${built.size} vectors in ${built.seconds.toFixed(1)} s (${built.description})`);
+      description ||= built.description;
+    }
+    const buildS = (performance.now() - started) / 1000;
+
+    const version = "bench";
+    await Promise.all(workers.map((w, s) => w.ask({ type: "serve", url: nats.url, shard: `${s}/${shards}`, version })));
+    nc = await connectBus(nats.url, "retrieval-bench");
+    const ask = (vector: Float32Array) => scatterSearch(nc!, { vector, k: 10, exclude: [], version }, shards, 5000);
+    for (const q of queries.slice(0, 5)) await ask(q); // connections and code paths warm, outside the timing
+    const times: number[] = [];
+    let found = 0, partial = 0;
+    const searching = new ProgressBar("queries", queries.length, { unit: "queries" });
+    for (const [i, q] of queries.entries()) {
+      const t = performance.now();
+      const answer = await ask(q);
+      times.push(performance.now() - t);
+      if (answer.answered < shards) partial++;
+      const want = new Set(Array.from(truth!.rows(i), (r) => `v${r}`));
+      found += answer.hits.filter((h) => want.has(h.id)).length;
+      searching.tick();
+    }
+    searching.done();
+    const rssMiB = Deno.memoryUsage().rss / 2 ** 20;
+    (truth as ExactTop | null)?.dispose();
+    times.sort((a, b) => a - b);
+    return {
+      index: `compact, ${shards} shards (one worker thread each) answering over NATS, scatter-gather: ${description}` +
+        ` (shard 0)`,
+      n,
+      shards,
+      buildS,
+      addPerS: n / buildS,
+      p50Ms: times[Math.floor(times.length / 2)],
+      p99Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))],
+      recallAt10: found / (10 * queryCount),
+      rssMiB,
+      partial,
+    };
+  } finally {
+    await nc?.close();
+    for (const worker of workers) worker.terminate();
+    await nats.stop({ removeStore: true });
   }
-  const buildS = (performance.now() - started) / 1000;
-  const times: number[] = [];
-  let found = 0;
-  queries.forEach((q, i) => {
-    const t = performance.now();
-    const merged = indexes.flatMap((index) => index.search(q, 10)).sort((a, b) => b.score - a.score).slice(0, 10);
-    times.push(performance.now() - t);
-    const want = new Set(Array.from(truth!.rows(i), (r) => `v${r}`));
-    found += merged.filter((h) => want.has(h.id)).length;
-  });
-  truth!.dispose();
-  times.sort((a, b) => a - b);
-  return {
-    index: `compact, ${shards} shards in one process, searched in turn: ${
-      describeCompact(indexes[0].settings)
-    } (shard 0)`,
-    n,
-    shards,
-    buildS,
-    addPerS: n / buildS,
-    p50Ms: times[Math.floor(times.length / 2)],
-    p99Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))],
-    recallAt10: found / (10 * queryCount),
-    rssMiB: Deno.memoryUsage().rss / 2 ** 20,
-  };
 }
