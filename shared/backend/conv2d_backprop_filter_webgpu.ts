@@ -25,10 +25,9 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import type { WebGPUProgram } from "./flat_webgpu_program.ts";
 import { releaseInfos, runKernel } from "./kernel_call.ts";
 import { F16_SHADER_MARKER, halfPrecisionWanted } from "./webgpu_device.ts";
-
-type WebGPUProgram = Parameters<WebGPUBackend["runWebGPUProgram"]>[0];
 
 /** Rows (filter taps) and columns (output channels) of the dW tile one workgroup computes. */
 const TILE = 64;

@@ -15,22 +15,17 @@
  */
 import type { KernelConfig, KernelFunc, LRNGradAttrs, TensorInfo } from "@tensorflow/tfjs";
 import { LRNGrad } from "@tensorflow/tfjs";
-import { webgpu_util, type WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-
-type WebGPUProgram = Parameters<WebGPUBackend["runWebGPUProgram"]>[0];
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { flatProgram, type WebGPUProgram } from "./flat_webgpu_program.ts";
 
 function lrnGradProgram(shape: number[]): WebGPUProgram {
-  const layout = webgpu_util.flatDispatchLayout(shape);
-  return {
-    variableNames: ["x", "y", "dy"],
+  return flatProgram({
+    inputs: ["x", "y", "dy"],
     uniforms: "radius : i32, bias : f32, alpha : f32, beta : f32,",
-    workgroupSize: [64, 1, 1],
-    size: true,
-    outputShape: shape,
-    dispatchLayout: layout,
-    dispatch: webgpu_util.computeDispatch(layout, shape, [64, 1, 1]),
+    shape,
+    workgroup: 64,
     shaderKey: "alexnetEdgeLrnGrad",
-    getUserCode: () => `
+    code: `
       // N[d] for the pixel whose channel 0 is at base.
       fn norm(base : i32, d : i32, channels : i32) -> f32 {
         var squares = 0.0;
@@ -54,7 +49,7 @@ function lrnGradProgram(shape: number[]): WebGPUProgram {
           setOutputAtIndex(index, dy[index] * own - 2.0 * uniforms.alpha * uniforms.beta * x[index] * neighbours);
         }
       }`,
-  } as unknown as WebGPUProgram;
+  });
 }
 
 function lrnGradWebgpu(args: {

@@ -17,26 +17,21 @@ import {
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from "@tensorflow/tfjs";
-import { webgpu_util, type WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-
-type WebGPUProgram = Parameters<WebGPUBackend["runWebGPUProgram"]>[0];
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { flatProgram, type WebGPUProgram } from "./flat_webgpu_program.ts";
 
 const GEOMETRY =
   "strides : vec2<i32>, pads : vec2<i32>, filterDims : vec2<i32>, inDims : vec2<i32>, outDims : vec2<i32>,";
 
 /** Per output window: the flat position `row * width + col` in its image of the window's first maximum. */
 function argmaxProgram(outShape: number[]): WebGPUProgram {
-  const layout = webgpu_util.flatDispatchLayout(outShape);
-  return {
-    variableNames: ["x"],
+  return flatProgram({
+    inputs: ["x"],
     uniforms: GEOMETRY,
-    workgroupSize: [128, 1, 1],
-    size: true,
-    outputShape: outShape,
-    dispatchLayout: layout,
-    dispatch: webgpu_util.computeDispatch(layout, outShape, [128, 1, 1]),
+    shape: outShape,
+    workgroup: 128,
     shaderKey: "alexnetEdgeMaxPoolArgmax",
-    getUserCode: () => `
+    code: `
       fn main(index : i32) {
         if (index < uniforms.size) {
           let coords = getCoordsFromIndex(index);
@@ -61,22 +56,18 @@ function argmaxProgram(outShape: number[]): WebGPUProgram {
           setOutputAtIndexI32(index, position);
         }
       }`,
-  } as unknown as WebGPUProgram;
+  });
 }
 
 /** Per input element: the sum of dy over the windows whose argmax it is. */
 function gatherProgram(inShape: number[]): WebGPUProgram {
-  const layout = webgpu_util.flatDispatchLayout(inShape);
-  return {
-    variableNames: ["dy", "argmax"],
+  return flatProgram({
+    inputs: ["dy", "argmax"],
     uniforms: GEOMETRY,
-    workgroupSize: [128, 1, 1],
-    size: true,
-    outputShape: inShape,
-    dispatchLayout: layout,
-    dispatch: webgpu_util.computeDispatch(layout, inShape, [128, 1, 1]),
+    shape: inShape,
+    workgroup: 128,
     shaderKey: "alexnetEdgeMaxPoolGather",
-    getUserCode: () => `
+    code: `
       // The windows of stride s and size f that contain p (padded coordinates): ceil((p − f + 1) / s) … floor(p / s).
       fn firstWindow(p : i32, f : i32, s : i32) -> i32 {
         let q = p - f + 1;
@@ -103,7 +94,7 @@ function gatherProgram(inShape: number[]): WebGPUProgram {
           setOutputAtIndex(index, sum);
         }
       }`,
-  } as unknown as WebGPUProgram;
+  });
 }
 
 function maxPoolGradWebgpu(args: {
