@@ -20,14 +20,17 @@ import { type ArenaRegion, WasmArena } from "./wasm_arena.ts";
 
 /** How the index is built and searched. */
 export interface CompactSettings {
-  /** Reduced dimensions (default 256). */
+  /**
+   * Reduced dimensions (default 256). They must hold what separates the catalogue's clusters: on
+   * 333k vectors in 1,000 clusters 256 found 0.76 of the exact top 10 and 512 found 0.987.
+   */
   dims: number;
   /** Divide each component by its standard deviation and re-normalise (default false). */
   whiten: boolean;
   /**
-   * What the scan reads: int8 codes (default) or the float16 reduced vectors. At 100k with the
-   * default 158 of 1265 lists probed, int8 measured 4.68 ms p50 and float16 5.11 ms (README
-   * "Retrieval at scale").
+   * What the scan reads: int8 codes (default, scanned by a SIMD kernel) or the float16 reduced
+   * vectors (in JavaScript). At 100k with the default 158 of 1265 lists probed, int8 measured
+   * 1.48 ms p50 and float16 5.11 ms (README "Retrieval at scale").
    */
   codes: "int8" | "float16";
   /** Inverted lists (k-means cells); 0 chooses ≈ 4·√n. */
