@@ -5,7 +5,11 @@ exact top 10 of each query, row numbers) from a folder; prints one JSON line per
 Indexes: exact inner product (IndexFlatIP); HNSW (M 16, efConstruction 200, efSearch 64) on the
 first --hnsw-n rows (its recall is against the exact top 10 of that subset); and FAISS's own
 version of alexnet-edge's compact recipe, "PCA256,IVF{lists},SQ8" re-ranked on the full vectors
-(IndexRefineFlat), with nprobe = lists / 16.
+(IndexRefineFlat), with nprobe = lists / 16. --indexes chooses among flat, recipe and hnsw.
+
+With --float16 the base is base.f16 (read through a memory map, a chunk at a time) and the
+exhaustive index keeps it as float16 (IndexScalarQuantizer QT_fp16: exact up to float16's
+rounding), for 1M × 4096 vectors whose float32 copy (16 GB) would not fit beside anything else.
 """
 import argparse, json, resource, sys, time
 
@@ -17,9 +21,9 @@ def rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed_searches(index, queries, k):
+def timed_searches(index, queries, k, limit=None):
     times, found = [], []
-    for q in queries:
+    for q in queries[:limit]:
         t = time.perf_counter()
         _, ids = index.search(q[None, :], k)
         times.append((time.perf_counter() - t) * 1000)
@@ -48,20 +52,43 @@ def main():
     p.add_argument("--dims", type=int, default=256)
     p.add_argument("--rerank", type=int, default=100)
     p.add_argument("--hnsw-n", type=int, default=5000)
+    p.add_argument("--indexes", default="flat,recipe,hnsw")
+    p.add_argument("--float16", action="store_true")
+    p.add_argument("--exact-queries", type=int, default=None, help="time the exhaustive index on the first N queries")
     a = p.parse_args()
+    indexes = set(a.indexes.split(","))
     faiss.omp_set_num_threads(1)
-    base = np.fromfile(f"{a.folder}/base.f32", dtype=np.float32).reshape(-1, a.dim)
+    if a.float16:
+        base = np.memmap(f"{a.folder}/base.f16", dtype=np.float16, mode="r").reshape(-1, a.dim)
+    else:
+        base = np.fromfile(f"{a.folder}/base.f32", dtype=np.float32).reshape(-1, a.dim)
     queries = np.fromfile(f"{a.folder}/queries.f32", dtype=np.float32).reshape(-1, a.dim)
     truth = np.fromfile(f"{a.folder}/truth.i32", dtype=np.int32).reshape(len(queries), -1)
     n = len(base)
 
-    t = time.perf_counter()
-    flat = faiss.IndexFlatIP(a.dim)
-    flat.add(base)
-    build = time.perf_counter() - t
-    times, found = timed_searches(flat, queries, 10)
-    report("flat (exact)", n, build, times, found, truth)
+    if "flat" in indexes:
+        t = time.perf_counter()
+        if a.float16:
+            flat = faiss.IndexScalarQuantizer(a.dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+            for start in range(0, n, 65536):
+                flat.add(np.ascontiguousarray(base[start:start + 65536], dtype=np.float32))
+            name = "flat on float16 (IndexScalarQuantizer fp16, exhaustive)"
+        else:
+            flat = faiss.IndexFlatIP(a.dim)
+            flat.add(base)
+            name = "flat (exact)"
+        build = time.perf_counter() - t
+        times, found = timed_searches(flat, queries, 10, a.exact_queries)
+        report(name, n, build, times, found, truth[:len(found)], {"queries": len(found)})
+        del flat
 
+    if "recipe" in indexes:
+        recipe(a, base, queries, truth, n)
+    if "hnsw" in indexes:
+        hnsw_subset(a, base, queries)
+
+
+def recipe(a, base, queries, truth, n):
     t = time.perf_counter()
     compact = faiss.index_factory(a.dim, f"PCA{a.dims},IVF{a.lists},SQ8", faiss.METRIC_INNER_PRODUCT)
     train = base[np.random.default_rng(1).choice(n, min(n, 20000), replace=False)]
@@ -75,8 +102,10 @@ def main():
     report(f"PCA{a.dims},IVF{a.lists},SQ8 + refine on full", n, build, times, found, truth)
     del refined, compact
 
-    m = min(n, a.hnsw_n)
-    sub = base[:m]
+
+def hnsw_subset(a, base, queries):
+    m = min(len(base), a.hnsw_n)
+    sub = np.ascontiguousarray(base[:m], dtype=np.float32)
     exact = faiss.IndexFlatIP(a.dim)
     exact.add(sub)
     _, sub_truth = exact.search(queries, 10)

@@ -19,7 +19,8 @@ import {
   describeCompact,
 } from "../compact/compact_index.ts";
 import { syntheticVectors } from "../compact/synthetic_vectors.ts";
-import { ExactTop, flattenRows } from "./exact_top.ts";
+import { ExactTop } from "./exact_top.ts";
+import { appendRows, faissImportable, runFaissPeer, writeTruth } from "./faiss_peer.ts";
 import { measureRestart, type RestartTimes } from "./restart_bench.ts";
 import { shardedBench } from "./sharded_bench.ts";
 import { VectorIndex } from "../vector_index.ts";
@@ -33,6 +34,11 @@ Usage: deno task retrieval:bench [--n 100000] [--queries 200] [--dimension 4096]
 
 --restart also times the service's start-up from JetStream on a scratch nats-server: the first start (replay
 every embedding, build the compact index, store its snapshot) and a restart (load the snapshot).
+
+--shards S splits the default compact index over S shards, each a worker thread answering over NATS on a scratch
+nats-server; every query is a scatter-gather, timed to the merged answer. Vectors stay float16 until built, so 1M
+fits in 24 GB. FAISS then searches the same vectors exhaustively as float16 (--exact-queries of them) and builds
+HNSW on the first 5,000.
 
 Variants: default = PCA to --dims, int8 scan, re-ranked on the full vectors (float16); float16 = float16 scan,
 full re-rank; reduced = re-ranked on the reduced vectors only; whiten = whitened reduction, re-ranked on reduced.`;
@@ -83,56 +89,19 @@ async function faissPeer(
   dims: number,
   rerank: number,
 ): Promise<Row[]> {
-  const probe = await new Deno.Command(python, { args: ["-c", "import faiss"], stderr: "null" }).output().catch(
-    () => null,
-  );
-  if (!probe?.success) {
-    console.error(`FAISS peer skipped: ${python} cannot import faiss (apt-get install -y python3-faiss)`);
-    return [];
-  }
+  if (!await faissImportable(python)) return [];
   const dir = await Deno.makeTempDir({ prefix: "retrieval-bench-" });
   try {
-    const write = async (name: string, rows: readonly Float32Array[]) => {
+    for (const [name, rows] of [["base.f32", base], ["queries.f32", queries]] as const) {
       const file = await Deno.open(`${dir}/${name}`, { write: true, create: true });
-      for (let i = 0; i < rows.length; i += 4096) {
-        const bytes = flattenRows(rows.slice(i, i + 4096));
-        await file.write(new Uint8Array(bytes.buffer));
-      }
-      file.close();
-    };
-    await write("base.f32", base);
-    await write("queries.f32", queries);
-    await Deno.writeFile(`${dir}/truth.i32`, new Uint8Array(flattenInt(truth).buffer));
+      await appendRows(file, rows).finally(() => file.close());
+    }
+    await writeTruth(dir, truth);
     console.error("FAISS: flat, PCA+IVF+SQ8 with refine, HNSW …");
-    const out = await new Deno.Command(python, {
-      args: [
-        new URL("./faiss_peer.py", import.meta.url).pathname,
-        dir,
-        "--dim",
-        String(base[0].length),
-        "--lists",
-        String(lists),
-        "--dims",
-        String(dims),
-        "--rerank",
-        String(rerank),
-      ],
-      stderr: "inherit",
-    }).output();
-    if (!out.success) throw new Error("faiss_peer.py failed");
-    return new TextDecoder().decode(out.stdout).trim().split("\n").map((line) => {
-      const r = JSON.parse(line);
-      return { ...r, index: `FAISS ${r.index}`, rssMiB: r.maxRssMiB };
-    });
+    return await runFaissPeer(python, dir, { dim: base[0].length, lists, dims, rerank });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-function flattenInt(rows: Int32Array[]): Int32Array {
-  const out = new Int32Array(rows.length * rows[0].length);
-  rows.forEach((r, i) => out.set(r, i * r.length));
-  return out;
 }
 
 function formatTable(rows: Row[]): string {
@@ -219,20 +188,25 @@ async function main(args: string[]): Promise<number> {
   if (shards > 1) {
     if (queryCount > 2048) throw new UsageError("--queries must be at most 2048 with --shards");
     const settings = { ...DEFAULT_COMPACT, dims, lists, probes, rerank, seed };
-    const result = await shardedBench(
+    const { result, peers } = await shardedBench({
       n,
       shards,
       queryCount,
       dimension,
       settings,
       seed,
-      (line) => console.error(line),
-      v.backend,
-    );
-    console.log(formatTable([result]));
+      backend: v.backend!,
+      faissPython: v["no-faiss"] ? null : v.python!,
+      faissExactQueries: exactQueries,
+      log: (line) => console.error(line),
+    });
+    console.log(formatTable([result, ...peers]));
     console.log(`${result.partial} of ${queryCount} answers partial (a shard did not answer within 5 s)`);
     if (v.json) {
-      await Deno.writeTextFile(v.json, JSON.stringify({ n, dimension, queries: queryCount, rows: [result] }, null, 2));
+      await Deno.writeTextFile(
+        v.json,
+        JSON.stringify({ n, dimension, queries: queryCount, rows: [result, ...peers] }, null, 2),
+      );
     }
     return 0;
   }

@@ -7,6 +7,8 @@
  * shards build their indexes one after another (two builds at once would not fit in 24 GB),
  * then all answer on a scratch nats-server at once, and every query is a
  * {@linkcode scatterSearch} from this thread, timed from the request to the merged answer.
+ * With a FAISS peer, the vectors also go to a float16 file as they are generated, and once the
+ * shards are gone `faiss_peer.py` searches them exhaustively (and builds HNSW on the first 5,000).
  *
  * @module
  */
@@ -19,6 +21,7 @@ import { syntheticVectors } from "../compact/synthetic_vectors.ts";
 import { scatterSearch } from "../shard_search.ts";
 import { shardOf } from "../shards.ts";
 import { ExactTop } from "./exact_top.ts";
+import { appendRows, faissImportable, type FaissRow, runFaissPeer, writeTruth } from "./faiss_peer.ts";
 import type { ShardWorkerReply, ShardWorkerRequest } from "./shard_bench_worker.ts";
 
 /** What the sharded run reports. */
@@ -66,17 +69,55 @@ class ShardWorker {
   }
 }
 
-/** Runs the sharded measurement on `n` generated vectors and `queryCount` queries. */
-export async function shardedBench(
-  n: number,
-  shards: number,
-  queryCount: number,
-  dimension: number,
-  settings: CompactSettings,
-  seed: number,
-  log: (line: string) => void,
-  backend = "wasm",
-): Promise<ShardedResult> {
+/** How the sharded run is done. */
+export interface ShardedRun {
+  n: number;
+  shards: number;
+  queryCount: number;
+  dimension: number;
+  settings: CompactSettings;
+  seed: number;
+  backend: string;
+  /** The python that runs the FAISS peer, or null for none. */
+  faissPython: string | null;
+  /** Queries timed on FAISS's exhaustive index (each reads every vector). */
+  faissExactQueries: number;
+  log: (line: string) => void;
+}
+
+/** Runs the sharded measurement on `n` generated vectors and `queryCount` queries, then the FAISS peer. */
+export async function shardedBench(run: ShardedRun): Promise<{ result: ShardedResult; peers: FaissRow[] }> {
+  const faissDir = run.faissPython && await faissImportable(run.faissPython)
+    ? await Deno.makeTempDir({ prefix: "retrieval-bench-" })
+    : null;
+  try {
+    const baseFile = faissDir ? await Deno.open(`${faissDir}/base.f16`, { write: true, create: true }) : null;
+    const { result, queries, truth } = await searchShards(run, baseFile).finally(() => baseFile?.close());
+    if (!faissDir) return { result, peers: [] };
+    const file = await Deno.open(`${faissDir}/queries.f32`, { write: true, create: true });
+    await appendRows(file, queries).finally(() => file.close());
+    await writeTruth(faissDir, truth);
+    run.log(`FAISS: exhaustive on float16 (${run.faissExactQueries} queries), HNSW on the first 5,000 …`);
+    const peers = await runFaissPeer(run.faissPython!, faissDir, {
+      dim: run.dimension,
+      lists: 0,
+      dims: run.settings.dims,
+      rerank: run.settings.rerank,
+      indexes: ["flat", "hnsw"],
+      float16: true,
+      exactQueries: run.faissExactQueries,
+    });
+    return { result, peers };
+  } finally {
+    if (faissDir) await Deno.remove(faissDir, { recursive: true });
+  }
+}
+
+async function searchShards(
+  run: ShardedRun,
+  baseFile: Deno.FsFile | null,
+): Promise<{ result: ShardedResult; queries: Float32Array[]; truth: Int32Array[] }> {
+  const { n, shards, queryCount, dimension, settings, seed, log, backend } = run;
   const workers = Array.from({ length: shards }, () => new ShardWorker());
   const nats = await NatsServerProcess.start();
   let nc: NatsConnection | null = null;
@@ -101,6 +142,7 @@ export async function shardedBench(
       });
       truth ??= new ExactTop(queries, 10); // the queries are the first rows of the first chunk
       await truth.offer(base, done - base.length - queryCount);
+      if (baseFile) await appendRows(baseFile, base, true);
       parts.forEach((part, s) => {
         if (part.ids.length === 0) return;
         const data = new Float32Array(part.rows.length * dimension);
@@ -144,9 +186,11 @@ export async function shardedBench(
     }
     searching.done();
     const rssMiB = Deno.memoryUsage().rss / 2 ** 20;
-    (truth as ExactTop | null)?.dispose();
+    const exact = truth as ExactTop | null;
+    const truthRows = queries.map((_, i) => exact!.rows(i));
+    exact?.dispose();
     times.sort((a, b) => a - b);
-    return {
+    const result: ShardedResult = {
       index: `compact, ${shards} shards (one worker thread each) answering over NATS, scatter-gather: ${description}` +
         ` (shard 0)`,
       n,
@@ -159,6 +203,7 @@ export async function shardedBench(
       rssMiB,
       partial,
     };
+    return { result, queries, truth: truthRows };
   } finally {
     await nc?.close();
     for (const worker of workers) worker.terminate();
