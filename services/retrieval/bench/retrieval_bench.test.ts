@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+
+const bench = new URL("./retrieval_bench.ts", import.meta.url).pathname;
+
+async function runBench(args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", bench, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000), // a bench that hangs fails here instead of holding CI
+  }).output();
+  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+}
+
+// Small shapes: 256-d vectors, 16 reduced dimensions. FAISS is left out (python3-faiss is optional and not in CI).
+const SMALL = ["--dimension", "256", "--dims", "16", "--queries", "20", "--no-faiss"];
+
+Deno.test("retrieval:bench measures the exact and compact indexes and writes what it printed as JSON", async () => {
+  const json = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const { code, stdout, stderr } = await runBench([
+      "--n",
+      "3000",
+      "--variants",
+      "default,reduced",
+      "--exact-queries",
+      "5",
+      "--json",
+      json,
+      ...SMALL,
+    ]);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(await Deno.readTextFile(json));
+    assert.deepEqual(report.rows.map((r: { index: string }) => r.index.split(/[:(]/)[0].trim()), [
+      "exact",
+      "compact default",
+      "compact reduced",
+    ]);
+    for (const row of report.rows) {
+      assert.ok(row.p50Ms > 0 && row.p99Ms >= row.p50Ms, JSON.stringify(row));
+      assert.ok(row.recallAt10 > 0 && row.recallAt10 <= 1, JSON.stringify(row));
+      assert.ok(stdout.includes(row.index), `printed: ${row.index}`);
+    }
+    const [exact, compact, reduced] = report.rows.map((r: { recallAt10: number }) => r.recallAt10);
+    assert.equal(exact, 1, "the exact index finds the exact top 10");
+    assert.ok(compact > 0.8 && compact > reduced, `full re-rank ${compact}, reduced only ${reduced}`);
+  } finally {
+    await Deno.remove(json);
+  }
+});
+
+Deno.test("retrieval:bench --shards answers every query from every shard over NATS and merges them", async () => {
+  const json = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const { code, stdout, stderr } = await runBench(["--n", "3000", "--shards", "3", "--json", json, ...SMALL]);
+    assert.equal(code, 0, stderr);
+    const [row] = JSON.parse(await Deno.readTextFile(json)).rows;
+    assert.equal(row.shards, 3);
+    assert.equal(row.partial, 0);
+    assert.ok(row.recallAt10 > 0.8, `recall@10 ${row.recallAt10}`);
+    assert.match(stdout, /0 of 20 answers partial/);
+    assert.match(stderr, /shard 2\/3: \d+ vectors in/);
+  } finally {
+    await Deno.remove(json);
+  }
+});
+
+Deno.test("retrieval:bench refuses an unknown variant with exit 2 and one line", async () => {
+  const { code, stderr } = await runBench(["--variants", "default,nope", ...SMALL]);
+  assert.equal(code, 2);
+  assert.match(stderr.trim(), /^.*unknown variant nope; choose from default, float16, reduced, whiten$/m);
+});
