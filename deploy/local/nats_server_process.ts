@@ -140,6 +140,32 @@ export class NatsServerProcess {
   }
 }
 
+/**
+ * Runs `body` with a scratch server (a free port, a temporary store) that is stopped and its
+ * store removed however `body` ends — also when this process is told to stop (SIGINT,
+ * SIGTERM), which would otherwise leave the server running on its own.
+ *
+ * @example
+ * ```ts
+ * const answer = await withScratchNatsServer(async (nats) => measureSomething(nats.url));
+ * ```
+ */
+export async function withScratchNatsServer<T>(body: (nats: NatsServerProcess) => Promise<T>): Promise<T> {
+  const nats = await NatsServerProcess.start();
+  const listeners = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const listener = () =>
+      void nats.stop({ removeStore: true }).finally(() => Deno.exit(signal === "SIGINT" ? 130 : 143));
+    Deno.addSignalListener(signal, listener);
+    return () => Deno.removeSignalListener(signal, listener);
+  });
+  try {
+    return await body(nats);
+  } finally {
+    for (const remove of listeners) remove();
+    await nats.stop({ removeStore: true });
+  }
+}
+
 /** Calls `log` with each line of `stream` until it ends. */
 export function forwardLines(stream: ReadableStream<Uint8Array>, log: (line: string) => void): Promise<void> {
   return (async () => {

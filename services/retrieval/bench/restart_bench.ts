@@ -7,7 +7,7 @@
  * @module
  */
 import type { NatsConnection } from "nats";
-import { NatsServerProcess } from "../../../deploy/local/nats_server_process.ts";
+import { withScratchNatsServer } from "../../../deploy/local/nats_server_process.ts";
 import { type AddedImage, connectBus, embeddingsSubject } from "../../../shared/bus/mod.ts";
 import { encodeCheckpoint } from "../../../shared/checkpoint/codec/mod.ts";
 import { sampleManifestInfo } from "../../../shared/checkpoint/mod.ts";
@@ -80,52 +80,52 @@ export async function measureRestart(
   log: (line: string) => void,
 ): Promise<RestartTimes> {
   const files = await predictorFiles(vectors[0].length);
-  const nats = await NatsServerProcess.start();
-  const nc = await connectBus(nats.url, "retrieval-bench");
-  try {
-    let t = performance.now();
-    await writeCatalogue(nc, ids, vectors);
-    const writeS = (performance.now() - t) / 1000;
-    const options = {
-      layer: "fc7" as const,
-      search: "compact" as const,
-      compact: { from: 5000, settings },
-      maxPixels: 40e6,
-      thumbnailSize: 64,
-      log: (line: string) => log(`  [service] ${line}`),
-    };
-    const start = async () => {
-      const t0 = performance.now();
-      const store = await ImageLibrary.open(nc);
-      const library = await RetrievalLibrary.open(store, options);
-      const catalogueS = (performance.now() - t0) / 1000;
-      await library.adopt(await loadPredictor(files));
-      await library.search({ id: ids[0] }, 10); // serves
-      return { library, store, seconds: (performance.now() - t0) / 1000, catalogueS };
-    };
-    const cold = await start();
-    log(`first start (replay + build): ${cold.seconds.toFixed(1)} s`);
-    const subject = embeddingsSubject("bench", "v1", "fc7");
-    t = performance.now();
-    let snapshotBytes: number | null = null;
-    while (snapshotBytes === null && performance.now() - t < 600_000) {
-      await new Promise((r) => setTimeout(r, 500));
-      snapshotBytes = await cold.store.indexSnapshotSize(subject);
+  return await withScratchNatsServer(async (nats) => {
+    const nc = await connectBus(nats.url, "retrieval-bench");
+    try {
+      let t = performance.now();
+      await writeCatalogue(nc, ids, vectors);
+      const writeS = (performance.now() - t) / 1000;
+      const options = {
+        layer: "fc7" as const,
+        search: "compact" as const,
+        compact: { from: 5000, settings },
+        maxPixels: 40e6,
+        thumbnailSize: 64,
+        log: (line: string) => log(`  [service] ${line}`),
+      };
+      const start = async () => {
+        const t0 = performance.now();
+        const store = await ImageLibrary.open(nc);
+        const library = await RetrievalLibrary.open(store, options);
+        const catalogueS = (performance.now() - t0) / 1000;
+        await library.adopt(await loadPredictor(files));
+        await library.search({ id: ids[0] }, 10); // serves
+        return { library, store, seconds: (performance.now() - t0) / 1000, catalogueS };
+      };
+      const cold = await start();
+      log(`first start (replay + build): ${cold.seconds.toFixed(1)} s`);
+      const subject = embeddingsSubject("bench", "v1", "fc7");
+      t = performance.now();
+      let snapshotBytes: number | null = null;
+      while (snapshotBytes === null && performance.now() - t < 600_000) {
+        await new Promise((r) => setTimeout(r, 500));
+        snapshotBytes = await cold.store.indexSnapshotSize(subject);
+      }
+      if (snapshotBytes === null) throw new Error("the index snapshot was not stored within 10 minutes");
+      cold.library.close();
+      const warm = await start();
+      warm.library.close();
+      return {
+        n: ids.length,
+        writeS,
+        coldStartS: cold.seconds,
+        restartS: warm.seconds,
+        snapshotMiB: snapshotBytes / 2 ** 20,
+        catalogueS: warm.catalogueS,
+      };
+    } finally {
+      await nc.close();
     }
-    if (snapshotBytes === null) throw new Error("the index snapshot was not stored within 10 minutes");
-    cold.library.close();
-    const warm = await start();
-    warm.library.close();
-    return {
-      n: ids.length,
-      writeS,
-      coldStartS: cold.seconds,
-      restartS: warm.seconds,
-      snapshotMiB: snapshotBytes / 2 ** 20,
-      catalogueS: warm.catalogueS,
-    };
-  } finally {
-    await nc.close();
-    await nats.stop({ removeStore: true });
-  }
+  });
 }

@@ -13,7 +13,7 @@
  * @module
  */
 import type { NatsConnection } from "nats";
-import { NatsServerProcess } from "../../../deploy/local/nats_server_process.ts";
+import { type NatsServerProcess, withScratchNatsServer } from "../../../deploy/local/nats_server_process.ts";
 import { connectBus } from "../../../shared/bus/mod.ts";
 import { ProgressBar } from "../../../shared/cli/mod.ts";
 import { type CompactSettings, defaultLists } from "../compact/compact_index.ts";
@@ -92,7 +92,8 @@ export async function shardedBench(run: ShardedRun): Promise<{ result: ShardedRe
     : null;
   try {
     const baseFile = faissDir ? await Deno.open(`${faissDir}/base.f16`, { write: true, create: true }) : null;
-    const { result, queries, truth } = await searchShards(run, baseFile).finally(() => baseFile?.close());
+    const { result, queries, truth } = await withScratchNatsServer((nats) => searchShards(run, nats, baseFile))
+      .finally(() => baseFile?.close());
     if (!faissDir) return { result, peers: [] };
     const file = await Deno.open(`${faissDir}/queries.f32`, { write: true, create: true });
     await appendRows(file, queries).finally(() => file.close());
@@ -115,11 +116,11 @@ export async function shardedBench(run: ShardedRun): Promise<{ result: ShardedRe
 
 async function searchShards(
   run: ShardedRun,
+  nats: NatsServerProcess,
   baseFile: Deno.FsFile | null,
 ): Promise<{ result: ShardedResult; queries: Float32Array[]; truth: Int32Array[] }> {
   const { n, shards, queryCount, dimension, settings, seed, log, backend } = run;
   const workers = Array.from({ length: shards }, () => new ShardWorker());
-  const nats = await NatsServerProcess.start();
   let nc: NatsConnection | null = null;
   try {
     for (const worker of workers) await worker.ask({ type: "init", backend });
@@ -207,6 +208,5 @@ async function searchShards(
   } finally {
     await nc?.close();
     for (const worker of workers) worker.terminate();
-    await nats.stop({ removeStore: true });
   }
 }
