@@ -6,19 +6,10 @@
  * @module
  */
 import { flattenRows } from "./exact_top.ts";
+import type { BenchRow } from "./search_timing.ts";
 
 /** One FAISS index's figures, as the bench's table shows them. */
-export interface FaissRow {
-  index: string;
-  n: number;
-  buildS: number;
-  addPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  recallAt10: number;
-  rssMiB: number;
-  peer: string;
-}
+export type FaissRow = BenchRow & { recallAt10: number; peer: string };
 
 /** What `faiss_peer.py` is asked to run. */
 export interface FaissRun {

@@ -20,6 +20,7 @@ import {
 } from "../compact/compact_index.ts";
 import { syntheticVectors } from "../compact/synthetic_vectors.ts";
 import { ExactTop } from "./exact_top.ts";
+import { type BenchRow, recallAt10, timeSearches } from "./search_timing.ts";
 import { appendRows, faissImportable, runFaissPeer, writeTruth } from "./faiss_peer.ts";
 import { measureRestart, type RestartTimes } from "./restart_bench.ts";
 import { shardedBench } from "./sharded_bench.ts";
@@ -43,42 +44,7 @@ HNSW on the first 5,000.
 Variants: default = PCA to --dims, int8 scan, re-ranked on the full vectors (float16); float16 = float16 scan,
 full re-rank; reduced = re-ranked on the reduced vectors only; whiten = whitened reduction, re-ranked on reduced.`;
 
-interface Row {
-  index: string;
-  n: number;
-  buildS: number;
-  addPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  recallAt10: number | null;
-  snapshotMiB?: number;
-  restoreS?: number;
-  rssMiB: number;
-  peer?: string;
-}
-
 const rssMiB = () => Deno.memoryUsage().rss / 2 ** 20;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-
-function recallAt10(found: string[][], truth: Int32Array[]): number {
-  let hits = 0;
-  found.forEach((ids, q) => {
-    const want = new Set(Array.from(truth[q].subarray(0, 10), (r) => `v${r}`));
-    hits += ids.slice(0, 10).filter((id) => want.has(id)).length;
-  });
-  return hits / (10 * found.length);
-}
-
-async function timeSearches(queries: Float32Array[], search: (q: Float32Array) => Promise<string[]> | string[]) {
-  const times: number[] = [], found: string[][] = [];
-  for (const q of queries) {
-    const t = performance.now();
-    found.push(await search(q));
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99), found };
-}
 
 async function faissPeer(
   python: string,
@@ -88,7 +54,7 @@ async function faissPeer(
   lists: number,
   dims: number,
   rerank: number,
-): Promise<Row[]> {
+): Promise<BenchRow[]> {
   if (!await faissImportable(python)) return [];
   const dir = await Deno.makeTempDir({ prefix: "retrieval-bench-" });
   try {
@@ -104,7 +70,7 @@ async function faissPeer(
   }
 }
 
-function formatTable(rows: Row[]): string {
+function formatTable(rows: BenchRow[]): string {
   const head = [
     "index",
     "n",
@@ -221,7 +187,7 @@ async function main(args: string[]): Promise<number> {
   for (let start = 0; start < n; start += 8192) await exactTop.offer(base.slice(start, start + 8192), start);
   const truth = queries.map((_, q) => exactTop.rows(q));
   exactTop.dispose();
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
 
   if (!v["no-exact"]) {
     const t = performance.now();

@@ -22,19 +22,13 @@ import { scatterSearch } from "../shard_search.ts";
 import { shardOf } from "../shards.ts";
 import { ExactTop } from "./exact_top.ts";
 import { appendRows, faissImportable, type FaissRow, runFaissPeer, writeTruth } from "./faiss_peer.ts";
+import { type BenchRow, recallAt10, timeSearches } from "./search_timing.ts";
 import type { ShardWorkerReply, ShardWorkerRequest } from "./shard_bench_worker.ts";
 
 /** What the sharded run reports. */
-export interface ShardedResult {
-  index: string;
-  n: number;
+export interface ShardedResult extends BenchRow {
   shards: number;
-  buildS: number;
-  addPerS: number;
-  p50Ms: number;
-  p99Ms: number;
   recallAt10: number;
-  rssMiB: number;
   /** Queries that some shard did not answer in time. */
   partial: number;
 }
@@ -173,24 +167,19 @@ async function searchShards(
     nc = await connectBus(nats.url, "retrieval-bench");
     const ask = (vector: Float32Array) => scatterSearch(nc!, { vector, k: 10, exclude: [], version }, shards, 5000);
     for (const q of queries.slice(0, 5)) await ask(q); // connections and code paths warm, outside the timing
-    const times: number[] = [];
-    let found = 0, partial = 0;
+    let partial = 0;
     const searching = new ProgressBar("queries", queries.length, { unit: "queries" });
-    for (const [i, q] of queries.entries()) {
-      const t = performance.now();
+    const timed = await timeSearches(queries, async (q) => {
       const answer = await ask(q);
-      times.push(performance.now() - t);
       if (answer.answered < shards) partial++;
-      const want = new Set(Array.from(truth!.rows(i), (r) => `v${r}`));
-      found += answer.hits.filter((h) => want.has(h.id)).length;
       searching.tick();
-    }
+      return answer.hits.map((h) => h.id);
+    });
     searching.done();
     const rssMiB = Deno.memoryUsage().rss / 2 ** 20;
     const exact = truth as ExactTop | null;
     const truthRows = queries.map((_, i) => exact!.rows(i));
     exact?.dispose();
-    times.sort((a, b) => a - b);
     const result: ShardedResult = {
       index: `compact, ${shards} shards (one worker thread each) answering over NATS, scatter-gather: ${description}` +
         ` (shard 0)`,
@@ -198,9 +187,9 @@ async function searchShards(
       shards,
       buildS,
       addPerS: n / buildS,
-      p50Ms: times[Math.floor(times.length / 2)],
-      p99Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))],
-      recallAt10: found / (10 * queryCount),
+      p50Ms: timed.p50Ms,
+      p99Ms: timed.p99Ms,
+      recallAt10: recallAt10(timed.found, truthRows),
       rssMiB,
       partial,
     };
