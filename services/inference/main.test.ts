@@ -10,7 +10,7 @@ import { spawnService } from "../../tests/fixtures/spawn_service.ts";
 await selectBackend("wasm");
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 
-Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags", async () => {
+Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags or a folder that is no checkpoint", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alexnet-serve-" });
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 2, inputSize: 63, width: 0.25 });
   await writeCheckpointDir(
@@ -26,6 +26,13 @@ Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags",
     .output();
   assert.equal(bad.code, 2);
   assert.match(new TextDecoder().decode(bad.stderr), /--port must be a non-negative integer/);
+  const notCheckpoint = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--checkpoint", `${dir}/nothing-here`, "--allow-unsigned", "--port", "0"],
+    stderr: "piped",
+  }).output();
+  assert.equal(notCheckpoint.code, 2);
+  const lastLine = new TextDecoder().decode(notCheckpoint.stderr).trim().split("\n").at(-1);
+  assert.equal(lastLine, `error: ${dir}/nothing-here is not a checkpoint: it has no readable manifest.json`);
 
   const { base, child } = await spawnService(MAIN, ["--checkpoint", dir]);
   try {

@@ -21,7 +21,7 @@ import {
   listCheckpointVersions,
 } from "../../shared/bus/mod.ts";
 import {
-  CheckpointSignatureError,
+  asCheckpointUsageError,
   describeTrust,
   readCheckpointDir,
   readTrustPolicy,
@@ -188,10 +188,9 @@ async function main(args: string[]): Promise<number> {
     : undefined;
   let follower: CheckpointFollower | null = null;
   if (config.checkpoint) {
-    const predictor = await engine.adopt(await readCheckpointDir(config.checkpoint)).catch((error) => {
-      throw error instanceof CheckpointSignatureError
-        ? new UsageError(`${config.checkpoint}: ${error.message}`)
-        : error;
+    const dir = config.checkpoint;
+    const predictor = await readCheckpointDir(dir).then((files) => engine.adopt(files)).catch((error) => {
+      throw asCheckpointUsageError(dir, error);
     });
     log(`serving ${predictor.name}@${predictor.version} from ${config.checkpoint}`);
   } else if (nc) {

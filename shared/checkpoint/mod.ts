@@ -31,6 +31,7 @@ export {
   type WeightSpec,
 } from "./checkpoint_files.ts";
 export { readCheckpointDir, writeCheckpointDir } from "./checkpoint_dir.ts";
+export { asCheckpointUsageError } from "./checkpoint_usage_error.ts";
 export {
   CheckpointSignatureError,
   type CheckpointSigner,

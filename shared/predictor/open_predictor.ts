@@ -10,6 +10,7 @@ import type { BusIdentity } from "../bus/bus_identity.ts";
 import { connectBus } from "../bus/connect_bus.ts";
 import type { CheckpointFiles } from "../checkpoint/checkpoint_files.ts";
 import { readCheckpointDir } from "../checkpoint/checkpoint_dir.ts";
+import { asCheckpointUsageError } from "../checkpoint/checkpoint_usage_error.ts";
 import { UsageError } from "../cli/usage_error.ts";
 import { loadPredictor } from "./load_predictor.ts";
 import type { Predictor, PredictorOptions } from "./predictor.ts";
@@ -43,7 +44,11 @@ export async function openPredictor(ref: string, options: OpenOptions = {}): Pro
 
 async function checkpointFiles(ref: string, options: OpenOptions): Promise<CheckpointFiles> {
   const isDir = await Deno.stat(ref).then((s) => s.isDirectory, () => false);
-  if (isDir) return await readCheckpointDir(ref);
+  if (isDir) {
+    return await readCheckpointDir(ref).catch((error) => {
+      throw asCheckpointUsageError(ref, error);
+    });
+  }
   if (!options.nats) {
     throw new UsageError(`${ref} is not a checkpoint folder; to fetch NAME[@VERSION] from NATS add --nats URL`);
   }

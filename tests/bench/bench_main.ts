@@ -12,19 +12,16 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { encodeCheckpoint, relativeError } from "../../shared/checkpoint/codec/mod.ts";
-import {
-  type Architecture,
-  quantizeCheckpoint,
-  sampleManifestInfo,
-  writeCheckpointDir,
-} from "../../shared/checkpoint/mod.ts";
-import { aptInstall, canAptInstall, freePort, parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { type Architecture, sampleManifestInfo } from "../../shared/checkpoint/mod.ts";
+import { aptInstall, canAptInstall, parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { decodeImage, IMAGENET_NORMALIZATION, scanImageFolder } from "../../shared/image/mod.ts";
 import { IMAGENET_SYNSETS } from "../../shared/labels/mod.ts";
 import { AlexNet, DataParallelPool, SgdMomentum, trainStep } from "../../shared/model/mod.ts";
 import { modelInput } from "../../shared/predictor/mod.ts";
 import { measureDevice } from "./device_bench.ts";
+import { measureHttp } from "./http_bench.ts";
 import { medianSeconds as timeIt } from "./median_seconds.ts";
+import { peakRssMiB } from "./peak_rss.ts";
 
 const HELP = `Benchmark training and inference against PyTorch CPU on this machine.
 
@@ -61,17 +58,6 @@ const NETWORKS: { arch: Architecture; size: number }[] = [
   { arch: "alexnet-owt", size: 224 },
   { arch: "alexnet", size: 227 },
 ];
-
-/** Peak resident memory of a process in MiB (Linux /proc VmHWM). */
-export async function peakRssMiB(pid: number | "self" = "self"): Promise<number | null> {
-  try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
-    return Number.isFinite(kb) ? kb / 1024 : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Per network: the WASM model's initial weights, an input and its logits, to check other backends against. */
 const references = new Map<Architecture, { weights: Float32Array[]; input: Float32Array; logits: number[] }>();
@@ -247,137 +233,17 @@ async function measurePreprocess(data: string, count: number) {
   return { images: bytes.length, perSecond: bytes.length / ((performance.now() - started) / 1000) };
 }
 
-/** A started inference service (`--checkpoint DIR`) and how long it took to answer its first classify. */
-async function startInference(dir: string, probe: Uint8Array, extraArgs: string[] = []) {
-  const port = freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const classify = (bytes: Uint8Array) =>
-    fetch(`${base}/v1/classify?topk=5`, {
-      method: "POST",
-      body: bytes as BodyInit,
-      headers: { "content-type": "image/jpeg" },
-    });
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../../services/inference/main.ts", import.meta.url).pathname,
-      ...["--checkpoint", dir, "--port", String(port), "--hostname", "127.0.0.1", "--backend", "wasm"],
-      ...["--max-queued", "1024", ...extraArgs],
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // already stopped
-    }
-    await child.status;
-  };
-  for (;;) {
-    try {
-      const response = await classify(probe);
-      await response.body?.cancel();
-      if (response.ok) return { classify, stop, pid: child.pid, coldStart: (performance.now() - started) / 1000 };
-    } catch {
-      // not listening yet
-    }
-    if (performance.now() - started > 120_000) {
-      await stop();
-      throw new Error("the inference service did not answer within 120 s");
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** A bounded load of `requests` classify calls, `concurrency` in flight; latency percentiles, rate, peak RSS. */
-async function loadTest(
-  service: Awaited<ReturnType<typeof startInference>>,
-  photos: Uint8Array[],
-  requests: number,
-  concurrency: number,
-  log: (line: string) => void,
-) {
-  log(`HTTP: ${requests} requests at concurrency ${concurrency} …`);
-  for (let i = 0; i < 5; i++) await (await service.classify(photos[i % photos.length])).body?.cancel();
-  const latencies: number[] = [];
-  let next = 0, failed = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < requests) {
-      const i = next++;
-      const t = performance.now();
-      const response = await service.classify(photos[i % photos.length]);
-      await response.body?.cancel();
-      if (!response.ok) failed++;
-      latencies.push(performance.now() - t);
-    }
-  }));
-  const seconds = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    failed,
-    perSecond: requests / seconds,
-    p50Ms: latencies[Math.floor(latencies.length * 0.5)],
-    p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
-    serviceRssMiB: await peakRssMiB(service.pid),
-  };
-}
-
-/**
- * The inference service on a random-weight alexnet-owt checkpoint: cold start (process start →
- * first answered classify) for float32, float16 and int8 weight files, then a bounded load on
- * the float32 one (latency percentiles, throughput, peak RSS).
- */
-async function measureHttp(photos: Uint8Array[], requests: number, concurrency: number, log: (line: string) => void) {
+/** A random-weight alexnet-owt at 224 px with ImageNet's 1,000 classes, as checkpoint files, for the HTTP section. */
+async function randomOwtCheckpoint() {
   await selectBackend("wasm");
-  const root = await Deno.makeTempDir({ prefix: "alexnet-bench-" });
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 1000, inputSize: 224, seed: 2 });
-  const files = await encodeCheckpoint(
-    model,
-    sampleManifestInfo({ name: "bench", classNames: [...IMAGENET_SYNSETS], resizeSize: 256 }),
-  );
-  model.dispose();
-  const coldStarts: Record<string, { seconds: number; weightMiB: number }> = {};
   try {
-    for (const encoding of ["float16", "int8", "float32"] as const) {
-      const variant = await quantizeCheckpoint(files, encoding);
-      await writeCheckpointDir(`${root}/${encoding}`, variant);
-      const service = await startInference(`${root}/${encoding}`, photos[0]);
-      const weightMiB = [...variant].filter(([n]) => n.endsWith(".bin")).reduce((n, [, b]) => n + b.length, 0) /
-        2 ** 20;
-      coldStarts[encoding] = { seconds: service.coldStart, weightMiB };
-      log(`HTTP: cold start with ${encoding} weights (${weightMiB.toFixed(0)} MiB) ${service.coldStart.toFixed(2)} s`);
-      if (encoding !== "float32") {
-        await service.stop();
-        continue;
-      }
-      try {
-        const single = await loadTest(service, photos, requests, concurrency, log);
-        await service.stop();
-        const workers = navigator.hardwareConcurrency;
-        const pooled = workers > 1
-          ? await startInference(`${root}/float32`, photos[0], ["--workers", String(workers)])
-          : null;
-        const withWorkers = pooled
-          ? {
-            workers,
-            coldStartSeconds: pooled.coldStart,
-            ...await loadTest(pooled, photos, requests, concurrency, log),
-          }
-          : null;
-        await pooled?.stop();
-        return { coldStartSeconds: service.coldStart, coldStarts, requests, concurrency, ...single, withWorkers };
-      } finally {
-        await service.stop();
-      }
-    }
-    throw new Error("unreachable");
+    return await encodeCheckpoint(
+      model,
+      sampleManifestInfo({ name: "bench", classNames: [...IMAGENET_SYNSETS], resizeSize: 256 }),
+    );
   } finally {
-    await Deno.remove(root, { recursive: true });
+    model.dispose();
   }
 }
 
@@ -439,7 +305,14 @@ async function main(args: string[]): Promise<number> {
   // Before the tfjs measurements: a bench process holding gigabytes of training state (and
   // collecting them) slows a service started next to it on a 2-core machine, which would
   // put the bench's own leftovers into the cold-start number.
-  if (!values["no-http"] && photos.length > 0) http = await measureHttp(photos, values.quick ? 60 : 200, 4, log);
+  if (!values["no-http"] && photos.length > 0) {
+    http = await measureHttp(
+      await randomOwtCheckpoint(),
+      photos,
+      { requests: values.quick ? 60 : 200, concurrency: 4 },
+      log,
+    );
+  }
 
   const deviceSections = [];
   const positiveList = (flag: string, text: string) => {

@@ -9,6 +9,7 @@
 import { parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
 import { decodeCheckpoint } from "../../../shared/checkpoint/codec/mod.ts";
 import {
+  asCheckpointUsageError,
   quantizeCheckpoint,
   readCheckpointDir,
   WEIGHT_ENCODINGS,
@@ -52,7 +53,10 @@ async function main(args: string[]): Promise<number> {
   const to = values.to as WeightEncoding;
   if (!WEIGHT_ENCODINGS.includes(to) || to === "float32") throw new UsageError("--to must be float16 or int8");
   await selectBackend(parseBackendName(values.backend));
-  const original = await readCheckpointDir(values.checkpoint);
+  const dir = values.checkpoint;
+  const original = await readCheckpointDir(dir).catch((error) => {
+    throw asCheckpointUsageError(dir, error);
+  });
   const small = await quantizeCheckpoint(original, to);
   await writeCheckpointDir(values.out, small);
   const timedLoad = async (files: Map<string, Uint8Array>) => {
