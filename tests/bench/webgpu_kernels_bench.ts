@@ -246,16 +246,18 @@ async function main(args: string[]): Promise<number> {
         k.difference.toExponential(1)
       } |`
     ),
-    "",
-    `Training step, batch ${stepBatch}, ${stepInput} px, width ${stepWidth} (images/s):`,
-    "",
-    "| network | TF.js's kernels | ours | speed-up |",
-    "|---|---|---|---|",
-    ...steps.map((s) =>
-      `| ${s.arch} | ${s.tfjsImagesPerSec.toFixed(2)} | ${s.oursImagesPerSec.toFixed(2)} | ${
-        (s.oursImagesPerSec / s.tfjsImagesPerSec).toFixed(2)
-      }× |`
-    ),
+    ...(steps.length === 0 ? [] : [
+      "",
+      `Training step, batch ${stepBatch}, ${stepInput} px, width ${stepWidth} (images/s):`,
+      "",
+      "| network | TF.js's kernels | ours | speed-up |",
+      "|---|---|---|---|",
+      ...steps.map((s) =>
+        `| ${s.arch} | ${s.tfjsImagesPerSec.toFixed(2)} | ${s.oursImagesPerSec.toFixed(2)} | ${
+          (s.oursImagesPerSec / s.tfjsImagesPerSec).toFixed(2)
+        }× |`
+      ),
+    ]),
   ];
   console.log(lines.join("\n"));
   if (values.out) {
