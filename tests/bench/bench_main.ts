@@ -31,8 +31,9 @@ Usage: deno task bench [--quick] [--out FILE] [--data DIR] [--backends wasm,cpu,
   --quick          alexnet-owt only, fewer repeats (about a minute)
   --repeats N      timed repeats per measurement after warm-up (default 3; medians are reported)
   --data DIR       photos for the decode+preprocess rate and HTTP requests (default ../shared/data/dogs-vs-cats-2k)
-  --backends LIST  tfjs backends to measure, first one wasm (default wasm,cpu; add webgpu where a GPU is; other
-                   backends' logits are checked against WASM's and a wrong answer voids the rate)
+  --backends LIST  tfjs backends to measure (default wasm,cpu; add webgpu where a GPU is); cpu's and webgpu's logits
+                   are checked against WASM's and a wrong answer voids the rate. Without wasm (--backends webgpu)
+                   only the WebGPU section and the CUDA peer run: no CPU rows, PyTorch CPU, preprocess or HTTP
   --gpu-*          the WebGPU section (alexnet-owt): width multiplier (default 1; 0.9 fits a 128 MiB binding limit),
                    input size (224), training batches (32,128,256: tight-loop step and trainer epoch), inference
                    batches (1,32,256); with CUDA PyTorch on the machine it is the peer at the same batches
@@ -278,6 +279,11 @@ async function main(args: string[]): Promise<number> {
   for (const b of backends) {
     if (!["wasm", "cpu", "webgpu"].includes(b)) throw new UsageError(`--backends takes wasm, cpu, webgpu; got "${b}"`);
   }
+  // The CPU measurements (PyTorch CPU, preprocessing, HTTP, the WASM rows and epoch) need wasm in the list.
+  const cpuSections = backends.includes("wasm");
+  if (backends.includes("cpu") && !cpuSections) {
+    throw new UsageError("--backends cpu is checked against wasm: add wasm");
+  }
   const networks = values.quick ? NETWORKS.slice(0, 1) : NETWORKS;
   const log = (line: string) => console.error(`bench: ${line}`);
   const machine =
@@ -287,6 +293,8 @@ async function main(args: string[]): Promise<number> {
 
   const torch = values["no-torch"]
     ? { error: "skipped (--no-torch)" }
+    : !cpuSections
+    ? { error: "not asked for (--backends without wasm)" }
     : (log("PyTorch peer …"), await measureTorch(values.python!, networks.map((n) => n.arch), repeats, log));
   if ("results" in torch) {
     for (const r of torch.results) rows.push({ engine: `${torch.engine}, ${torch.threads} threads`, ...r });
@@ -295,6 +303,7 @@ async function main(args: string[]): Promise<number> {
   let preprocess = null, http = null;
   const photos: Uint8Array[] = [];
   try {
+    if (!cpuSections) throw new Error("not asked for (--backends without wasm)");
     const folder = await scanImageFolder(values.data!);
     for (const f of folder.files.slice(0, 16)) photos.push(await Deno.readFile(f.path));
     log(`decode + resize 256 + centre crop 224 + normalise on ${values.data} …`);
@@ -330,19 +339,21 @@ async function main(args: string[]): Promise<number> {
     throw new UsageError("--gpu-width must be in (0, 1] and --gpu-input-size an integer ≥ 63");
   }
   // The trainer's epoch against its own tight-loop step: on WASM with the workers, and on WebGPU.
-  deviceSections.push(
-    await measureDevice({
-      backend: "wasm",
-      arch: "alexnet-owt",
-      inputSize: 224,
-      width: 1,
-      trainBatches: [32],
-      inferBatches: [],
-      workers: navigator.hardwareConcurrency,
-      repeats,
-      log,
-    }),
-  );
+  if (cpuSections) {
+    deviceSections.push(
+      await measureDevice({
+        backend: "wasm",
+        arch: "alexnet-owt",
+        inputSize: 224,
+        width: 1,
+        trainBatches: [32],
+        inferBatches: [],
+        workers: navigator.hardwareConcurrency,
+        repeats,
+        log,
+      }),
+    );
+  }
   if (backends.includes("webgpu")) {
     deviceSections.push(
       await measureDevice({ backend: "webgpu", arch: "alexnet-owt", ...gpu, workers: 1, repeats, log }),
@@ -389,48 +400,52 @@ async function main(args: string[]): Promise<number> {
   const lines = [
     `alexnet-edge bench — ${startedAt.slice(0, 10)}, ${machine}; images/s, median of ${repeats} after warm-up`,
     "",
-    "| engine | network | input | infer b1 | infer b32 | infer b32, workers | train b32 | train b32, workers | note |",
-    "|---|---|---|---|---|---|---|---|---|",
-    ...rows.map((r) =>
-      `| ${r.engine} | ${r.network} | ${r.inputSize} | ${fmt(r.inferB1)} | ${fmt(r.inferB32)} | ${
-        r.inferB32Workers ? `${fmt(r.inferB32Workers.imagesPerSec)} (${r.inferB32Workers.workers})` : "–"
-      } | ${fmt(r.trainB32, 2)} | ${
-        r.trainB32Workers ? `${fmt(r.trainB32Workers.imagesPerSec, 2)} (${r.trainB32Workers.workers})` : "–"
-      } | ${r.note ?? ""} |`
-    ),
-    "",
-    `alexnet-owt@224, tfjs WASM vs PyTorch CPU: training ${
-      fmt(ratios.trainingVsPytorch, 2)
-    }× (best of one thread and workers; goal ≥ 1.5×), ` +
-    `inference b32 ${fmt(ratios.inferenceVsPytorch, 2)}× (best of one thread and workers; goal ≥ 2.0×)`,
-    preprocess
-      ? `decode+preprocess (JPEG → 224 crop, normalised): ${
-        fmt(preprocess.perSecond)
-      } images/s over ${preprocess.images} photos`
-      : "decode+preprocess: not measured (no --data)",
-    http
-      ? `HTTP classify (alexnet-owt@224, concurrency ${http.concurrency}, ${http.requests} requests): ${
-        fmt(http.perSecond)
-      } req/s, ` +
-        `p50 ${fmt(http.p50Ms)} ms, p99 ${fmt(http.p99Ms)} ms, ${http.failed} failed; ${
-          fmt((ratios.httpVsRawModelBatch1 ?? 0) * 100, 0)
-        }% of the raw batch-1 model rate (goal ≥ 80%); ` +
-        `cold start ${fmt(http.coldStartSeconds, 2)} s (goal ≤ 2 s; float16 ${
-          fmt(http.coldStarts.float16?.seconds, 2)
-        } s, ` +
-        `int8 ${fmt(http.coldStarts.int8?.seconds, 2)} s); service peak RSS ${fmt(http.serviceRssMiB, 0)} MiB` +
-        (http.withWorkers
-          ? `\nHTTP classify with --workers ${http.withWorkers.workers}: ${
-            fmt(http.withWorkers.perSecond)
-          } req/s, p50 ${fmt(http.withWorkers.p50Ms)} ms, p99 ${
-            fmt(http.withWorkers.p99Ms)
-          } ms, ${http.withWorkers.failed} failed; cold start ${
-            fmt(http.withWorkers.coldStartSeconds, 2)
-          } s; peak RSS ${fmt(http.withWorkers.serviceRssMiB, 0)} MiB`
-          : "")
-      : "HTTP classify: not measured",
-    `peak RSS: bench process (tfjs, training at batch 32) ${fmt(trainingRss, 0)} MiB` +
-    ("results" in torch ? `; PyTorch peer ${fmt(torch.peakRssMiB, 0)} MiB` : ""),
+    ...(cpuSections
+      ? [
+        "| engine | network | input | infer b1 | infer b32 | infer b32, workers | train b32 | train b32, workers | note |",
+        "|---|---|---|---|---|---|---|---|---|",
+        ...rows.map((r) =>
+          `| ${r.engine} | ${r.network} | ${r.inputSize} | ${fmt(r.inferB1)} | ${fmt(r.inferB32)} | ${
+            r.inferB32Workers ? `${fmt(r.inferB32Workers.imagesPerSec)} (${r.inferB32Workers.workers})` : "–"
+          } | ${fmt(r.trainB32, 2)} | ${
+            r.trainB32Workers ? `${fmt(r.trainB32Workers.imagesPerSec, 2)} (${r.trainB32Workers.workers})` : "–"
+          } | ${r.note ?? ""} |`
+        ),
+        "",
+        `alexnet-owt@224, tfjs WASM vs PyTorch CPU: training ${
+          fmt(ratios.trainingVsPytorch, 2)
+        }× (best of one thread and workers; goal ≥ 1.5×), ` +
+        `inference b32 ${fmt(ratios.inferenceVsPytorch, 2)}× (best of one thread and workers; goal ≥ 2.0×)`,
+        preprocess
+          ? `decode+preprocess (JPEG → 224 crop, normalised): ${
+            fmt(preprocess.perSecond)
+          } images/s over ${preprocess.images} photos`
+          : "decode+preprocess: not measured (no --data)",
+        http
+          ? `HTTP classify (alexnet-owt@224, concurrency ${http.concurrency}, ${http.requests} requests): ${
+            fmt(http.perSecond)
+          } req/s, ` +
+            `p50 ${fmt(http.p50Ms)} ms, p99 ${fmt(http.p99Ms)} ms, ${http.failed} failed; ${
+              fmt((ratios.httpVsRawModelBatch1 ?? 0) * 100, 0)
+            }% of the raw batch-1 model rate (goal ≥ 80%); ` +
+            `cold start ${fmt(http.coldStartSeconds, 2)} s (goal ≤ 2 s; float16 ${
+              fmt(http.coldStarts.float16?.seconds, 2)
+            } s, ` +
+            `int8 ${fmt(http.coldStarts.int8?.seconds, 2)} s); service peak RSS ${fmt(http.serviceRssMiB, 0)} MiB` +
+            (http.withWorkers
+              ? `\nHTTP classify with --workers ${http.withWorkers.workers}: ${
+                fmt(http.withWorkers.perSecond)
+              } req/s, p50 ${fmt(http.withWorkers.p50Ms)} ms, p99 ${
+                fmt(http.withWorkers.p99Ms)
+              } ms, ${http.withWorkers.failed} failed; cold start ${
+                fmt(http.withWorkers.coldStartSeconds, 2)
+              } s; peak RSS ${fmt(http.withWorkers.serviceRssMiB, 0)} MiB`
+              : "")
+          : "HTTP classify: not measured",
+        `peak RSS: bench process (tfjs, training at batch 32) ${fmt(trainingRss, 0)} MiB` +
+        ("results" in torch ? `; PyTorch peer ${fmt(torch.peakRssMiB, 0)} MiB` : ""),
+      ]
+      : ["CPU measurements: not asked for (--backends without wasm)"]),
     "",
     "Trainer epoch against the tight-loop step (alexnet-owt; epoch = the trainer's input pipeline, augmentation and " +
     "step over 4 batches of generated images; step = the same step on a resident batch):",

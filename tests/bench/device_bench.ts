@@ -143,7 +143,6 @@ async function stepKernels(model: AlexNet, batch: number, size: number): Promise
   }
 }
 
-/** max |Δ| / max |ref| of this backend's logits against WASM's on the same weights and input. */
 /** The filter gradients of one batch both ways, then two identical networks trained a few steps each way. */
 async function halfPrecisionCheck(model: AlexNet, batch: number, steps: number): Promise<HalfPrecisionCheck> {
   const size = model.inputSize;
@@ -193,6 +192,7 @@ async function halfPrecisionCheck(model: AlexNet, batch: number, steps: number):
   }
 }
 
+/** max |Δ| / max |ref| of this backend's logits against WASM's on the same weights and input. */
 async function errorAgainstWasm(model: AlexNet, options: DeviceBenchOptions): Promise<number> {
   const size = options.inputSize;
   const input = Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i));
