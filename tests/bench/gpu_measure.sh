@@ -33,6 +33,17 @@ fi
 } >"$out/gpu.txt" 2>&1
 cat "$out/gpu.txt"
 
+# The CUDA peer needs a Python that imports torch: $PYTHON, else the first python3 that does.
+if [ -z "${PYTHON:-}" ]; then
+  for candidate in "$(command -v python3)" /usr/bin/python3 /usr/local/bin/python3 /opt/conda/bin/python3; do
+    if [ -x "$candidate" ] && "$candidate" -c "import torch, torchvision" 2>/dev/null; then
+      export PYTHON=$candidate
+      break
+    fi
+  done
+fi
+echo "python for the PyTorch peer: ${PYTHON:-none with torch and torchvision}" | tee -a "$out/gpu.txt"
+
 status=0
 echo "== deno task bench ${bench[*]} (at most ${limits[0]} s)"
 timeout -k 10 "${limits[0]}" deno task bench "${bench[@]}" --out "$out/bench.json" 2>&1 | tee "$out/bench.log" ||
