@@ -6,12 +6,13 @@
  * - nor does the checkpoint byte layer (`shared/checkpoint/*.ts`, the codec apart);
  * - nor does `deno task models`, which only changes pins;
  * - a service never reaches another service, tests included;
- * - library code in `shared/` never reaches `services/`, `deploy/` or `tests/`.
+ * - library code in `shared/` never reaches `services/`, `deploy/` or `tests/`;
+ * - code outside `shared/` imports a shared folder through its front file (`mod.ts`), never a file inside it.
  *
  * A violation names the chain of imports that leads to it.
  */
 import assert from "node:assert/strict";
-import { relative } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -124,6 +125,39 @@ Deno.test("library code in shared/ never imports services, deploy or tests", asy
   const files = await sources("shared", { tests: false });
   const outside = ["services", "deploy", "tests"].map(under);
   await assertNoImports(files, (s) => outside.some((isOutside) => isOutside(s)), "shared/ stands below everything");
+});
+
+/** The relative imports written in a source file (static, re-exports and dynamic), resolved to repository paths. */
+function writtenImports(file: string, text: string): string[] {
+  const specifiers = [...text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
+  return specifiers.map((s) => relative(ROOT, resolve(dirname(`${ROOT}${file}`), s)));
+}
+
+/** Imports from outside `shared/` that reach into a shared folder past its `mod.ts`. */
+async function pastFrontFiles(files: string[]): Promise<string[]> {
+  const violations: string[] = [];
+  for (const file of files) {
+    for (const target of writtenImports(file, await Deno.readTextFile(`${ROOT}${file}`))) {
+      if (target.startsWith("shared/") && !target.endsWith("/mod.ts")) violations.push(`${file} → ${target}`);
+    }
+  }
+  return violations;
+}
+
+Deno.test("code outside shared/ imports each shared folder through its mod.ts, tests included", async () => {
+  const files = (await Promise.all(["services", "deploy", "tests"].map((d) => sources(d, { tests: true })))).flat();
+  assert.ok(files.length > 100);
+  assert.deepEqual(await pastFrontFiles(files), []);
+});
+
+Deno.test("the front-file rule sees an import that reaches into a shared folder", () => {
+  const text = `import { UsageError } from "../../shared/cli/usage_error.ts";\n` +
+    `import { parseFlags } from "../../shared/cli/mod.ts";\nconst m = await import("../../shared/model/alexnet.ts");\n`;
+  assert.deepEqual(writtenImports("deploy/nats/x.ts", text), [
+    "shared/cli/usage_error.ts",
+    "shared/cli/mod.ts",
+    "shared/model/alexnet.ts",
+  ]);
 });
 
 Deno.test("the checker finds a forbidden import through a chain of modules", async () => {

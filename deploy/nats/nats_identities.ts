@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { nkeys } from "nats";
-import { UsageError } from "../../shared/cli/usage_error.ts";
+import { UsageError } from "../../shared/cli/mod.ts";
 
 /** The roles `auth.conf` defines. */
 export const BUS_ROLES = ["trainer", "inference", "retrieval", "admin"] as const;
