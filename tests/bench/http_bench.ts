@@ -46,7 +46,7 @@ export async function startInference(
   timeoutMs = 120_000,
 ): Promise<StartedInference> {
   const started = performance.now();
-  const { base, child } = await spawnService("services/inference/main.ts", [
+  const { base, child } = await spawnService(new URL("../../services/inference/main.ts", import.meta.url).pathname, [
     ...["--checkpoint", dir, "--max-queued", "1024", ...extraArgs],
   ]);
   const classify = (bytes: Uint8Array) =>
