@@ -15,7 +15,7 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
 }
 
-Deno.test("predict classifies PNG and JPEG files and prints raw logits for exact --npy tensors", async () => {
+Deno.test("predict classifies PNG and JPEG files, prints raw logits for exact --npy tensors, and exits 2 on bad input", async () => {
   const runDir = await trainTinyCheckpoint({ name: "cli-test", width: 0.25 });
   const data = await Deno.makeTempDir({ prefix: "alexnet-predict-" });
   const rng = new SeededRandom(3);
@@ -67,6 +67,22 @@ Deno.test("predict classifies PNG and JPEG files and prints raw logits for exact
     const noCheckpoint = await run(["--checkpoint", "cli-test", `${data}/disc.png`]);
     assert.equal(noCheckpoint.code, 2);
     assert.match(noCheckpoint.stderr, /add --nats URL/);
+    // A checkpoint folder with a modified weight file: one line naming it, exit 2.
+    const tampered = `${data}/tampered`;
+    await Deno.mkdir(tampered);
+    for (const entry of Deno.readDirSync(checkpoint)) {
+      await Deno.copyFile(`${checkpoint}/${entry.name}`, `${tampered}/${entry.name}`);
+    }
+    const shard = [...Deno.readDirSync(tampered)].find((e) => e.name.endsWith(".bin"))!.name;
+    const bytes = await Deno.readFile(`${tampered}/${shard}`);
+    bytes[100] ^= 0xff;
+    await Deno.writeFile(`${tampered}/${shard}`, bytes);
+    const corrupt = await run(["--checkpoint", tampered, `${data}/disc.png`]);
+    assert.equal(corrupt.code, 2);
+    assert.match(
+      corrupt.stderr.trim().split("\n").at(-1)!,
+      new RegExp(`^error: ${tampered}: checkpoint file ${shard} has sha256`),
+    );
   } finally {
     await Deno.remove(data, { recursive: true });
     await Deno.remove(runDir, { recursive: true });

@@ -34,7 +34,12 @@ export interface OpenOptions extends PredictorOptions {
  * ```
  */
 export async function openPredictor(ref: string, options: OpenOptions = {}): Promise<Predictor> {
-  const predictor = await loadPredictor(await checkpointFiles(ref, options), options);
+  // A checkpoint that cannot be used (no manifest, a wrong digest, a refused signature) is the caller's mistake.
+  const predictor = await checkpointFiles(ref, options).then((files) => loadPredictor(files, options)).catch(
+    (error) => {
+      throw asCheckpointUsageError(ref, error);
+    },
+  );
   const m = predictor.manifest;
   (options.log ?? ((line: string) => console.error(line)))(
     `model ${m.name}@${m.version} (${m.arch}, ${m.inputSize}px, ${m.classNames.length} classes)`,
@@ -44,11 +49,7 @@ export async function openPredictor(ref: string, options: OpenOptions = {}): Pro
 
 async function checkpointFiles(ref: string, options: OpenOptions): Promise<CheckpointFiles> {
   const isDir = await Deno.stat(ref).then((s) => s.isDirectory, () => false);
-  if (isDir) {
-    return await readCheckpointDir(ref).catch((error) => {
-      throw asCheckpointUsageError(ref, error);
-    });
-  }
+  if (isDir) return await readCheckpointDir(ref);
   if (!options.nats) {
     throw new UsageError(`${ref} is not a checkpoint folder; to fetch NAME[@VERSION] from NATS add --nats URL`);
   }

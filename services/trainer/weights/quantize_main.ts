@@ -57,7 +57,9 @@ async function main(args: string[]): Promise<number> {
   const original = await readCheckpointDir(dir).catch((error) => {
     throw asCheckpointUsageError(dir, error);
   });
-  const small = await quantizeCheckpoint(original, to);
+  const small = await quantizeCheckpoint(original, to).catch((error) => { // verifies the digests first
+    throw asCheckpointUsageError(dir, error);
+  });
   await writeCheckpointDir(values.out, small);
   const timedLoad = async (files: Map<string, Uint8Array>) => {
     const t = performance.now();
