@@ -140,22 +140,19 @@ export async function measureHttp(
   const root = await Deno.makeTempDir({ prefix: "alexnet-bench-" });
   const coldStarts: Record<string, { seconds: number; weightMiB: number }> = {};
   try {
-    for (const encoding of ["float16", "int8"] as const) {
-      const variant = await quantizeCheckpoint(files, encoding);
+    /** Writes `variant` as the `encoding` folder, starts a service on it and records its cold start. */
+    const coldStart = async (encoding: string, variant: CheckpointFiles) => {
       await writeCheckpointDir(`${root}/${encoding}`, variant);
       const service = await startInference(`${root}/${encoding}`, photos[0]);
-      await service.stop();
-      coldStarts[encoding] = { seconds: service.coldStart, weightMiB: weightMiB(variant) };
-      log(
-        `HTTP: cold start with ${encoding} weights (${weightMiB(variant).toFixed(0)} MiB) ${
-          service.coldStart.toFixed(2)
-        } s`,
-      );
+      const mib = weightMiB(variant);
+      coldStarts[encoding] = { seconds: service.coldStart, weightMiB: mib };
+      log(`HTTP: cold start with ${encoding} weights (${mib.toFixed(0)} MiB) ${service.coldStart.toFixed(2)} s`);
+      return service;
+    };
+    for (const encoding of ["float16", "int8"] as const) {
+      await (await coldStart(encoding, await quantizeCheckpoint(files, encoding))).stop();
     }
-    await writeCheckpointDir(`${root}/float32`, files);
-    const service = await startInference(`${root}/float32`, photos[0]);
-    coldStarts.float32 = { seconds: service.coldStart, weightMiB: weightMiB(files) };
-    log(`HTTP: cold start with float32 weights (${weightMiB(files).toFixed(0)} MiB) ${service.coldStart.toFixed(2)} s`);
+    const service = await coldStart("float32", files);
     let single: LoadResult;
     try {
       single = await loadTest(service, photos, requests, concurrency, log);
