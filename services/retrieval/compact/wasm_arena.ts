@@ -62,7 +62,7 @@ export class WasmArena {
     return region;
   }
 
-  /** Gives `region` `bytes` (contents kept up to the smaller size); it may move. */
+  /** Grows `region` to hold `bytes`, contents kept (a size it already holds changes nothing); it may move. */
   resize(handle: ArenaRegion, bytes: number): void {
     const region = this.#own(handle), size = align(bytes);
     if (size <= region.bytes) return;
