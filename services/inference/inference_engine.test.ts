@@ -61,7 +61,9 @@ Deno.test("the tensor count stays flat over 1000 batched HTTP classify requests"
     assert.equal(response.status, 200);
     await response.body?.cancel();
   };
-  for (let i = 0; i < 20; i++) await send(i); // warm-up
+  // Warm-up: single requests, then full batches (their activations size the WASM heaps once).
+  for (let i = 0; i < 20; i++) await send(i);
+  for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 8 }, (_, i) => send(round * 8 + i)));
   const before = tf.memory().numTensors;
   const rssBefore = Deno.memoryUsage().rss;
   for (let round = 0; round < 125; round++) await Promise.all(Array.from({ length: 8 }, (_, i) => send(round * 8 + i)));

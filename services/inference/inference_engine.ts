@@ -8,7 +8,7 @@
  */
 import {
   CheckpointDigestError,
-  type CheckpointFiles,
+  CheckpointFetchError,
   CheckpointFormatError,
   CheckpointSignatureError,
 } from "../../shared/checkpoint/mod.ts";
@@ -19,6 +19,7 @@ import {
   type Predictor,
   type PredictorOptions,
   PredictorSlot,
+  type PredictorSource,
   type TestTimeAugmentation,
 } from "../../shared/predictor/mod.ts";
 import type { InferenceMetrics } from "./inference_metrics.ts";
@@ -28,6 +29,7 @@ function refusalReason(error: unknown): string {
   if (error instanceof CheckpointSignatureError) return "signature";
   if (error instanceof CheckpointDigestError) return "digest";
   if (error instanceof CheckpointFormatError) return "format";
+  if (error instanceof CheckpointFetchError) return "fetch";
   return "other";
 }
 
@@ -95,13 +97,14 @@ export class InferenceEngine {
   }
 
   /**
-   * Loads a verified checkpoint (decode, warm up, worker replicas) and swaps it in; requests in
-   * flight finish on the previous predictor, which is then disposed.
+   * Loads a checkpoint — files in memory, a folder or a URL; verified as it is read — (decode,
+   * warm up, worker replicas) and swaps it in; requests in flight finish on the previous
+   * predictor, which is then disposed.
    */
-  async adopt(files: CheckpointFiles): Promise<Predictor> {
+  async adopt(source: PredictorSource): Promise<Predictor> {
     let predictor: Predictor;
     try {
-      predictor = await loadPredictor(files, this.#predictorOptions);
+      predictor = await loadPredictor(source, this.#predictorOptions);
     } catch (error) {
       this.metrics?.checkpointsRefused.inc({ reason: refusalReason(error) });
       throw error;

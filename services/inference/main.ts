@@ -23,7 +23,7 @@ import {
 import {
   asCheckpointUsageError,
   describeTrust,
-  readCheckpointDir,
+  folderSource,
   readTrustPolicy,
   trustFlags,
 } from "../../shared/checkpoint/mod.ts";
@@ -189,7 +189,7 @@ async function main(args: string[]): Promise<number> {
   let follower: CheckpointFollower | null = null;
   if (config.checkpoint) {
     const dir = config.checkpoint;
-    const predictor = await readCheckpointDir(dir).then((files) => engine.adopt(files)).catch((error) => {
+    const predictor = await engine.adopt(folderSource(dir)).catch((error) => {
       throw asCheckpointUsageError(dir, error);
     });
     log(`serving ${predictor.name}@${predictor.version} from ${config.checkpoint}`);

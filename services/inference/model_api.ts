@@ -8,7 +8,7 @@
 import type { Context, Env, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import type { CheckpointFiles } from "../../shared/checkpoint/mod.ts";
+import { SIGNATURE_FILE } from "../../shared/checkpoint/mod.ts";
 import { errorJson, requireToken } from "../../shared/http/mod.ts";
 import { encodeRgbPng, kernelGrid } from "../../shared/image/mod.ts";
 import type { Predictor, PredictorSlot } from "../../shared/predictor/mod.ts";
@@ -77,7 +77,6 @@ export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): 
     scope: "admin",
     configuredBy: "--admin-token or ALEXNET_ADMIN_TOKEN",
   });
-  const filesOf = perVersion<CheckpointFiles>((predictor) => predictor.encode());
   const conv1Png = perVersion(async (predictor) => {
     const { values, shape } = await predictor.kernel("conv1");
     return encodeRgbPng(kernelGrid(values, shape, shape[3] > 64 ? 12 : 8, 6));
@@ -118,9 +117,12 @@ export function mountModelApi<E extends Env>(app: Hono<E>, deps: ModelApiDeps): 
           `version ${c.req.param("version")} is no longer served; reload the page`,
         );
       }
-      const bytes = (await filesOf(predictor)).get(c.req.param("file"));
-      if (!bytes) return errorJson(c, 404, "not_found", `the checkpoint has no file ${c.req.param("file")}`);
-      const type = c.req.param("file").endsWith(".json") ? "application/json" : "application/octet-stream";
+      // The checkpoint's files as stored and signed, so a browser or an edge function can verify them.
+      const file = c.req.param("file");
+      const listed = file === "manifest.json" || file === SIGNATURE_FILE || file in predictor.manifest.files;
+      const bytes = listed ? await predictor.file(file) : null;
+      if (!bytes) return errorJson(c, 404, "not_found", `the checkpoint has no file ${file}`);
+      const type = file.endsWith(".json") ? "application/json" : "application/octet-stream";
       return new Response(bytes as BodyInit, { headers: { "content-type": type, "cache-control": "max-age=3600" } });
     }));
   app.get(

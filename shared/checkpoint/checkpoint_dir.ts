@@ -6,6 +6,7 @@
  */
 import { type CheckpointFiles, CheckpointFormatError } from "./checkpoint_files.ts";
 import { SIGNATURE_FILE } from "./checkpoint_signature.ts";
+import { assertSafeFileName, type CheckpointSource } from "./checkpoint_source.ts";
 
 /**
  * Writes checkpoint files into `dir` (created if needed), manifest last.
@@ -26,6 +27,29 @@ export async function writeCheckpointDir(dir: string, files: CheckpointFiles): P
 }
 
 /**
+ * The checkpoint in `dir`, read file by file.
+ *
+ * @example
+ * ```ts
+ * const { manifest } = await openCheckpoint(folderSource("runs/x/best"), trust);
+ * ```
+ */
+export function folderSource(dir: string): CheckpointSource {
+  return {
+    location: dir,
+    async read(path) {
+      assertSafeFileName(path);
+      try {
+        return await Deno.readFile(`${dir}/${path}`);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return null;
+        throw new CheckpointFormatError(`cannot read ${dir}/${path}: ${(error as Error).message}`);
+      }
+    },
+  };
+}
+
+/**
  * Reads `manifest.json`, every file it lists and the signature when there is one from `dir`
  * (not yet verified).
  *
@@ -35,12 +59,9 @@ export async function writeCheckpointDir(dir: string, files: CheckpointFiles): P
  * ```
  */
 export async function readCheckpointDir(dir: string): Promise<CheckpointFiles> {
-  let raw: Uint8Array;
-  try {
-    raw = await Deno.readFile(`${dir}/manifest.json`);
-  } catch {
-    throw new CheckpointFormatError(`${dir} is not a checkpoint: it has no readable manifest.json`);
-  }
+  const source = folderSource(dir);
+  const raw = await source.read("manifest.json");
+  if (!raw) throw new CheckpointFormatError(`${dir} is not a checkpoint: it has no readable manifest.json`);
   const files: CheckpointFiles = new Map([["manifest.json", raw]]);
   let listed: Record<string, string>;
   try {
@@ -49,16 +70,11 @@ export async function readCheckpointDir(dir: string): Promise<CheckpointFiles> {
     throw new CheckpointFormatError(`${dir}/manifest.json is not valid JSON`);
   }
   for (const path of Object.keys(listed)) {
-    if (path.includes("/") || path.includes("\\") || path.startsWith(".")) {
-      throw new CheckpointFormatError(`manifest lists an unsafe file name: ${path}`);
-    }
-    try {
-      files.set(path, await Deno.readFile(`${dir}/${path}`));
-    } catch {
-      throw new CheckpointFormatError(`checkpoint file ${dir}/${path} is missing`);
-    }
+    const bytes = await source.read(path);
+    if (!bytes) throw new CheckpointFormatError(`checkpoint file ${dir}/${path} is missing`);
+    files.set(path, bytes);
   }
-  const signature = await Deno.readFile(`${dir}/${SIGNATURE_FILE}`).catch(() => null);
+  const signature = await source.read(SIGNATURE_FILE);
   if (signature) files.set(SIGNATURE_FILE, signature);
   return files;
 }

@@ -70,13 +70,18 @@ export async function digestsOf(files: CheckpointFiles): Promise<Record<string, 
 
 /**
  * One weight of `model.json`'s weights manifest, as TF.js writes it (`tf.io.WeightsManifestEntry`):
- * float32 values, or codes with TF.js's `quantization` entry that every loader dequantizes.
+ * float32 values, or codes with TF.js's `quantization` entry that every loader dequantizes — or
+ * this project's per-channel int8 codes (`weight_storage.ts`).
  */
 export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: string;
   quantization?: { dtype: string; scale?: number; min?: number };
+  /** int8 codes: the float32 entry holding one scale per output channel. */
+  scales?: string;
+  /** A fully connected kernel's codes stored one row per output channel (`[outs][ins]`). */
+  layout?: "out-in";
 }
 
 /** `model.json` parsed, with its weight specs and shard names in order. */

@@ -17,8 +17,13 @@ export const CheckpointManifestSchema = z.object({
   arch: z.enum(ARCHITECTURES),
   inputSize: z.number().int().min(MIN_INPUT_SIZE),
   groups: z.union([z.literal(1), z.literal(2)]),
-  /** How the weight shards store values: float32, or quantized (dequantized on load). */
+  /** How the weight shards store values: float32, or quantized (`weight_storage.ts`). */
   weights: z.enum(["float32", "float16", "int8"]).default("float32"),
+  /**
+   * int8 only: one scale per output channel (`per-channel`, what `quantize --to int8` writes), or
+   * TF.js's per-tensor affine codes (`per-tensor`; int8 checkpoints without this field are such).
+   */
+  quantization: z.enum(["per-channel", "per-tensor"]).optional(),
   /** Channel/unit multiplier (1 = the paper's widths). */
   width: z.number().positive().default(1),
   classNames: z.array(z.string()).min(2),

@@ -30,7 +30,24 @@ export {
   weightManifest,
   type WeightSpec,
 } from "./checkpoint_files.ts";
-export { readCheckpointDir, writeCheckpointDir } from "./checkpoint_dir.ts";
+export { folderSource, readCheckpointDir, writeCheckpointDir } from "./checkpoint_dir.ts";
+export {
+  assertSafeFileName,
+  type CheckpointSource,
+  filesSource,
+  openCheckpoint,
+  type OpenedCheckpoint,
+  readVerifiedFile,
+} from "./checkpoint_source.ts";
+export { CheckpointFetchError, urlSource, type UrlSourceOptions } from "./checkpoint_url.ts";
+export {
+  float16BitsToFloat32,
+  storedBytes,
+  tfjsReadableWeights,
+  weightStorage,
+  type WeightStorage,
+  weightValues,
+} from "./weight_storage.ts";
 export { asCheckpointUsageError } from "./checkpoint_usage_error.ts";
 export {
   CheckpointSignatureError,
@@ -49,6 +66,7 @@ export { sampleManifestInfo } from "./sample_manifest_info.ts";
 export {
   float32ToFloat16Bits,
   quantizeCheckpoint,
+  type QuantizeOptions,
   WEIGHT_ENCODINGS,
   type WeightEncoding,
 } from "./quantize_checkpoint.ts";

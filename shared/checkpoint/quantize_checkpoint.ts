@@ -1,12 +1,15 @@
 /**
- * Smaller checkpoints: every float32 weight stored as float16 (2× smaller) or as 8-bit
- * affine codes with a per-tensor scale and minimum (4× smaller). The result is a normal
- * checkpoint: `model.json` carries TF.js's own `quantization` entries, so `tf.loadLayersModel`
- * (and every reader here) dequantizes on load; only the files shrink, not the model in memory.
+ * Smaller checkpoints: every float32 weight stored as float16 (2× smaller, TF.js's own
+ * `quantization` entry), or every kernel as int8 codes with one scale per output channel
+ * (about 4× smaller; biases stay float32; `weight_storage.ts` describes the entries). The
+ * predictor keeps the fully connected layers in whichever precision the file has — int8 stays
+ * int8 in memory. `scheme: "per-tensor"` writes what `quantize --to int8` wrote before
+ * (TF.js's `uint8` codes with one scale and minimum per tensor), which every reader still loads.
  *
  * @module
  */
 import { CheckpointManifestSchema } from "./checkpoint_manifest.ts";
+import { storedBytes } from "./weight_storage.ts";
 import {
   addWeightShards,
   type CheckpointFiles,
@@ -48,53 +51,100 @@ export function float32ToFloat16Bits(value: number): number {
   return half;
 }
 
+/** One scale per output channel (the last axis) and int8 codes in −127…127; `outIn` stores the codes `[outs][ins]`. */
+function perChannelCodes(values: Float32Array, shape: number[], outIn: boolean): { codes: Int8Array; scales: Float32Array } {
+  const channels = shape.at(-1)!;
+  const rows = values.length / channels;
+  const scales = new Float32Array(channels);
+  for (let k = 0; k < values.length; k++) {
+    const c = k % channels, m = Math.abs(values[k]);
+    if (m > scales[c]) scales[c] = m;
+  }
+  for (let c = 0; c < channels; c++) scales[c] = scales[c] > 0 ? scales[c] / 127 : 1;
+  const codes = new Int8Array(values.length);
+  for (let k = 0; k < values.length; k++) {
+    const c = k % channels, r = (k - c) / channels;
+    codes[outIn ? c * rows + r : k] = Math.round(values[k] / scales[c]);
+  }
+  return { codes, scales };
+}
+
+/** TF.js's per-tensor affine uint8 codes (the earlier int8 format). */
+function perTensorCodes(values: Float32Array): { codes: Uint8Array; scale: number; min: number } {
+  let min = Infinity, max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const scale = max > min ? (max - min) / 255 : 1;
+  const codes = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) codes[i] = Math.round((values[i] - min) / scale);
+  return { codes, scale, min };
+}
+
+/** Options of {@linkcode quantizeCheckpoint}. */
+export interface QuantizeOptions {
+  /** int8 only: per output channel (default), or the earlier per-tensor affine codes. */
+  scheme?: "per-channel" | "per-tensor";
+}
+
 /**
- * Re-encodes a checkpoint's float32 weights; the manifest records `weights` and the new
- * digests, and the version gains a suffix (`-f16`, `-i8`) so both can live side by side.
+ * Re-encodes a checkpoint's float32 weights; the manifest records `weights` (and, for int8, its
+ * `quantization` scheme) and the new digests, and the version gains a suffix (`-f16`, `-i8`) so
+ * both can live side by side.
  *
  * @example
  * ```ts
  * const small = await quantizeCheckpoint(await readCheckpointDir("runs/x/best"), "int8");
  * ```
  */
-export async function quantizeCheckpoint(files: CheckpointFiles, encoding: WeightEncoding): Promise<CheckpointFiles> {
+export async function quantizeCheckpoint(
+  files: CheckpointFiles,
+  encoding: WeightEncoding,
+  options: QuantizeOptions = {},
+): Promise<CheckpointFiles> {
   const manifest = await verifyCheckpoint(files);
   if (encoding === "float32") return files;
   if (manifest.weights !== "float32") {
     throw new CheckpointFormatError(`the checkpoint is already ${manifest.weights}; quantize the float32 original`);
   }
+  const scheme = options.scheme ?? "per-channel";
   const { modelJson, specs: originalSpecs, paths: originalPaths } = weightManifest(files);
   const all = concatBytes(originalPaths.map((p) => files.get(p)!));
   const specs: WeightSpec[] = [];
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const spec of originalSpecs) {
-    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const size = storedBytes(spec);
+    const bytes = all.slice(offset, offset + size);
+    offset += size;
     if (spec.dtype !== "float32" || spec.quantization) {
-      const bytes = all.slice(offset, offset + count * 4);
-      offset += count * 4;
       specs.push(spec);
       parts.push(bytes);
       continue;
     }
-    const values = new Float32Array(all.buffer.slice(offset, offset + count * 4));
-    offset += count * 4;
+    const values = new Float32Array(bytes.buffer);
     if (encoding === "float16") {
-      const half = new Uint16Array(count);
-      for (let i = 0; i < count; i++) half[i] = float32ToFloat16Bits(values[i]);
+      const half = new Uint16Array(values.length);
+      for (let i = 0; i < values.length; i++) half[i] = float32ToFloat16Bits(values[i]);
       parts.push(new Uint8Array(half.buffer));
       specs.push({ ...spec, quantization: { dtype: "float16" } });
-    } else {
-      let min = Infinity, max = -Infinity;
-      for (const v of values) {
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      const scale = max > min ? (max - min) / 255 : 1;
-      const codes = new Uint8Array(count);
-      for (let i = 0; i < count; i++) codes[i] = Math.round((values[i] - min) / scale);
+    } else if (scheme === "per-tensor") {
+      const { codes, scale, min } = perTensorCodes(values);
       parts.push(codes);
       specs.push({ ...spec, quantization: { dtype: "uint8", scale, min } });
+    } else if (spec.shape.length < 2) {
+      specs.push(spec); // biases stay float32: a few KiB, and exact
+      parts.push(bytes);
+    } else {
+      // Scales first, so a reader has them before the codes they scale.
+      const outIn = spec.shape.length === 2;
+      const { codes, scales } = perChannelCodes(values, spec.shape, outIn);
+      const scalesName = `${spec.name}_scales`;
+      specs.push({ name: scalesName, shape: [scales.length], dtype: "float32" });
+      parts.push(new Uint8Array(scales.buffer));
+      specs.push({ name: spec.name, shape: spec.shape, dtype: "int8", scales: scalesName, ...(outIn ? { layout: "out-in" } : {}) });
+      parts.push(new Uint8Array(codes.buffer));
     }
   }
   const out: CheckpointFiles = new Map();
@@ -108,6 +158,7 @@ export async function quantizeCheckpoint(files: CheckpointFiles, encoding: Weigh
     ...manifest,
     version: `${manifest.version}-${encoding === "float16" ? "f16" : "i8"}`,
     weights: encoding,
+    ...(encoding === "int8" ? { quantization: scheme } : {}),
     files: digests,
   });
   out.set("manifest.json", new TextEncoder().encode(JSON.stringify(next, null, 2)));

@@ -126,8 +126,18 @@ function ceilPoolPadding(size: number, window = 3, stride = 2): number {
   return (out - 1) * stride + window - size;
 }
 
+/** Options of {@linkcode buildAlexNet}. */
+export interface BuildOptions {
+  /**
+   * Stop after the convolutional part (`pool5_flat`, 9216 values per image at full width): the
+   * model an inference network runs before its fully connected layers (`DenseHead`).
+   */
+  featuresOnly?: boolean;
+}
+
 /**
- * Builds the network as a tfjs-layers functional model named after the architecture.
+ * Builds the network as a tfjs-layers functional model named after the architecture (or
+ * `ARCH_features` for the convolutional part alone).
  *
  * @example
  * ```ts
@@ -135,7 +145,7 @@ function ceilPoolPadding(size: number, window = 3, stride = 2): number {
  * net.countParams(); // 61_100_840
  * ```
  */
-export function buildAlexNet(spec: AlexNetSpec): tf.LayersModel {
+export function buildAlexNet(spec: AlexNetSpec, options: BuildOptions = {}): tf.LayersModel {
   const inputSize = spec.inputSize ?? defaultInputSize(spec.arch);
   const groups = spec.groups ?? 1;
   if (!Number.isInteger(inputSize) || inputSize < MIN_INPUT_SIZE) {
@@ -211,13 +221,6 @@ export function buildAlexNet(spec: AlexNetSpec): tf.LayersModel {
     apply(towerConv("conv4", w(384), 3, w(384)));
     apply(towerConv("conv5", w(256), 3, w(384)));
     ceilPool("pool5"); // 13 → 6
-    apply(new AdaptiveAvgPool2D({ name: "avgpool", outputSize: 6 }));
-    apply(tf.layers.flatten({ name: "pool5_flat" }));
-    apply(dense("fc6", w(4096), w(256) * 36, true));
-    apply(tf.layers.dropout({ name: "dropout6", rate: 0.5 }));
-    apply(dense("fc7", w(4096), w(4096), true));
-    apply(tf.layers.dropout({ name: "dropout7", rate: 0.5 }));
-    apply(dense("fc8", spec.numClasses, w(4096), false, false));
   } else {
     apply(tf.layers.zeroPadding2d({ name: "conv1_pad", padding: 2 }));
     apply(conv("conv1", w(64), 11, 4, 3, false)); // 224 → 55
@@ -228,8 +231,18 @@ export function buildAlexNet(spec: AlexNetSpec): tf.LayersModel {
     apply(conv("conv4", w(256), 3, 1, w(384), false));
     apply(conv("conv5", w(256), 3, 1, w(256), false));
     apply(maxPool("pool5")); // 13 → 6
-    apply(new AdaptiveAvgPool2D({ name: "avgpool", outputSize: 6 }));
-    apply(tf.layers.flatten({ name: "pool5_flat" }));
+  }
+  apply(new AdaptiveAvgPool2D({ name: "avgpool", outputSize: 6 }));
+  apply(tf.layers.flatten({ name: "pool5_flat" }));
+  if (options.featuresOnly) return tf.model({ inputs: input, outputs: x, name: `${spec.arch}_features` });
+
+  if (spec.arch === "alexnet") {
+    apply(dense("fc6", w(4096), w(256) * 36, true));
+    apply(tf.layers.dropout({ name: "dropout6", rate: 0.5 }));
+    apply(dense("fc7", w(4096), w(4096), true));
+    apply(tf.layers.dropout({ name: "dropout7", rate: 0.5 }));
+    apply(dense("fc8", spec.numClasses, w(4096), false, false));
+  } else {
     apply(tf.layers.dropout({ name: "dropout6", rate: 0.5 }));
     apply(dense("fc6", w(4096), w(256) * 36, false));
     apply(tf.layers.dropout({ name: "dropout7", rate: 0.5 }));

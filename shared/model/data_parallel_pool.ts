@@ -14,50 +14,15 @@ import type { AlexNet } from "./alexnet.ts";
 import { trainableLayout, type WorkerReply, type WorkerRequest } from "./replica_worker.ts";
 import type { SgdMomentumOptions } from "./sgd_momentum.ts";
 import type { StepResult } from "./train_step.ts";
+import { contiguousRanges, WorkerMember } from "./worker_member.ts";
 
-/** [from, to) of each of `parts` contiguous, near-equal ranges covering 0 … n (some empty when n < parts). */
-function contiguousRanges(n: number, parts: number): [number, number][] {
-  return Array.from({ length: parts }, (_, i) => [Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
-}
-
-class PoolMember {
-  readonly #worker: Worker;
-  #waiting: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }[] = [];
-
-  constructor() {
-    this.#worker = new Worker(new URL("./replica_worker_entry.ts", import.meta.url).href, { type: "module" });
-    this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-      const next = this.#waiting.shift();
-      if (!next) return;
-      if (event.data.type === "error") next.reject(new Error(`training worker: ${event.data.message}`));
-      else next.resolve(event.data);
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      for (const w of this.#waiting.splice(0)) w.reject(new Error(`training worker crashed: ${event.message}`));
-    };
-  }
-
-  call<T extends WorkerReply["type"]>(
-    request: WorkerRequest,
-    transfer: Transferable[] = [],
-  ): Promise<Extract<WorkerReply, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      this.#waiting.push({ resolve: resolve as (reply: WorkerReply) => void, reject });
-      this.#worker.postMessage(request, transfer);
-    });
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
-  }
-}
+type PoolMember = WorkerMember<WorkerRequest, WorkerReply>;
 
 /** Options of {@linkcode DataParallelPool.start}. */
 export interface PoolOptions {
   workers: number;
-  /** The optimizer for training; absent, the replicas only answer `logits` (no gradient buffer). */
-  sgd?: SgdMomentumOptions;
+  /** The optimizer. */
+  sgd: SgdMomentumOptions;
   /** Layers whose weights stay fixed (`--freeze features`). */
   frozen?: string[];
 }
@@ -98,9 +63,10 @@ export class DataParallelPool {
           `the ${backend} backend does the work on its device — leave --workers out`,
       );
     }
-    const members = Array.from({ length: options.workers }, () => new PoolMember());
+    const entry = new URL("./replica_worker_entry.ts", import.meta.url);
+    const members: PoolMember[] = Array.from({ length: options.workers }, () => new WorkerMember(entry, "training worker"));
     const { total } = trainableLayout(model);
-    const gradients = new SharedArrayBuffer(options.sgd ? total * 4 * options.workers : 0);
+    const gradients = new SharedArrayBuffer(total * 4 * options.workers);
     const weights = await model.weightArrays();
     try {
       await Promise.all(members.map((member, slot) =>
@@ -160,21 +126,6 @@ export class DataParallelPool {
       predicted.set(reply.predicted, bounds[i][0]);
     });
     return { loss, predicted };
-  }
-
-  /** Logits of a batch (NHWC values, `count` images), its shares computed by the workers in parallel. */
-  async logits(x: Float32Array, count: number, numClasses: number): Promise<Float32Array> {
-    const perImage = this.#inputSize * this.#inputSize * 3;
-    const bounds = contiguousRanges(count, this.size);
-    const parts = await Promise.all(this.#members.map((member, i) => {
-      const [from, to] = bounds[i];
-      if (to === from) return null;
-      const part = x.slice(from * perImage, to * perImage);
-      return member.call<"infer">({ type: "infer", x: part, count: to - from }, [part.buffer]);
-    }));
-    const out = new Float32Array(count * numClasses);
-    parts.forEach((reply, i) => reply && out.set(reply.logits, bounds[i][0] * numClasses));
-    return out;
   }
 
   /** Copies the (identical) replicas' weights into `model`. */

@@ -2,7 +2,9 @@
  * The networks: the paper's `alexnet` and torchvision's `alexnet-owt` built as TF.js layers
  * models (with LRN, grouped convolutions and adaptive pooling as custom layers), the
  * {@linkcode AlexNet} wrapper (logits, embeddings, weights), the paper's SGD with momentum and
- * weight decay, one training step, and the data-parallel worker pool.
+ * weight decay, one training step, and the data-parallel worker pool; for inference, the
+ * {@linkcode InferenceNetwork} (convolutions on TF.js, fc6–fc8 in a {@linkcode DenseHead} in
+ * their stored precision) and its {@linkcode FeaturePool} of worker replicas.
  *
  * @example
  * ```ts
@@ -28,3 +30,13 @@ export {
 export { SgdMomentum, type SgdMomentumOptions } from "./sgd_momentum.ts";
 export { startTrainStep, type StepResult, trainStep } from "./train_step.ts";
 export { DataParallelPool, type PoolOptions } from "./data_parallel_pool.ts";
+export {
+  DenseHead,
+  type DenseEncoding,
+  type DenseLayerLayout,
+  type DenseLayerSpec,
+  type DenseOutputs,
+  type DenseTap,
+} from "./dense_head.ts";
+export { InferenceNetwork, type InferenceSpec } from "./inference_network.ts";
+export { FeaturePool } from "./feature_pool.ts";

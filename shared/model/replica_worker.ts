@@ -22,16 +22,14 @@ export type WorkerRequest =
     spec: AlexNetSpec;
     weights: Float32Array[];
     frozen: string[];
-    /** Absent for an inference-only replica (no optimizer state, no gradient buffer). */
-    sgd?: SgdMomentumOptions;
+    sgd: SgdMomentumOptions;
     gradients: SharedArrayBuffer;
     slot: number;
   }
   | { type: "grad"; x: Float32Array; labels: Int32Array; numClasses: number; dropout: boolean }
   | { type: "reduce"; shares: number[]; from: number; to: number }
   | { type: "apply"; learningRate: number }
-  | { type: "weights" }
-  | { type: "infer"; x: Float32Array; count: number };
+  | { type: "weights" };
 
 /** Messages a worker answers with. */
 export type WorkerReply =
@@ -40,7 +38,6 @@ export type WorkerReply =
   | { type: "reduced" }
   | { type: "applied" }
   | { type: "weights"; weights: Float32Array[] }
-  | { type: "infer"; logits: Float32Array }
   | { type: "error"; message: string };
 
 /** The trainable variables in a fixed order, and where each lives in a gradient slot. */
@@ -90,7 +87,7 @@ export function meanOfSlots(all: Float32Array, slotSize: number, shares: number[
  */
 export function createReplicaWorker(): (request: WorkerRequest) => Promise<WorkerReply> {
   let model: AlexNet;
-  let sgd: SgdMomentum | null = null;
+  let sgd: SgdMomentum;
   let layout: ReturnType<typeof trainableLayout>;
   let all: Float32Array;
   let slot = 0;
@@ -102,14 +99,13 @@ export function createReplicaWorker(): (request: WorkerRequest) => Promise<Worke
         model = AlexNet.create(request.spec);
         model.setWeightArrays(request.weights);
         for (const name of request.frozen) model.network.getLayer(name).trainable = false;
-        sgd = request.sgd ? new SgdMomentum(request.sgd) : null;
+        sgd = new SgdMomentum(request.sgd);
         layout = trainableLayout(model);
         all = new Float32Array(request.gradients);
         slot = request.slot;
         return { type: "ready", parameters: layout.total };
       }
       case "grad": {
-        if (!sgd) throw new Error("this replica was started for inference only");
         const size = model.inputSize;
         const count = request.labels.length;
         const x = tf.tensor4d(request.x, [count, size, size, 3]);
@@ -134,7 +130,6 @@ export function createReplicaWorker(): (request: WorkerRequest) => Promise<Worke
         return { type: "reduced" };
       }
       case "apply": {
-        if (!sgd) throw new Error("this replica was started for inference only");
         sgd.learningRate = request.learningRate;
         const grads: tf.NamedTensorMap = {};
         for (const [i, v] of layout.variables.entries()) {
@@ -142,14 +137,6 @@ export function createReplicaWorker(): (request: WorkerRequest) => Promise<Worke
         }
         sgd.apply(grads);
         return { type: "applied" };
-      }
-      case "infer": {
-        const size = model.inputSize;
-        const x = tf.tensor4d(request.x, [request.count, size, size, 3]);
-        const out = tf.tidy(() => model.logitsTensor(x, false));
-        const logits = (await out.data()) as Float32Array;
-        tf.dispose([x, out]);
-        return { type: "infer", logits };
       }
       case "weights": {
         return { type: "weights", weights: await model.weightArrays() };

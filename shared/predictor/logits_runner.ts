@@ -1,12 +1,12 @@
 /**
- * Where a predictor's forward passes run: on this thread, or split across the worker replicas
- * of a {@linkcode DataParallelPool} (`--workers N`). A {@linkcode MicroBatcher} wraps either.
+ * Where a predictor's forward passes run: on this thread, or with the convolutions split across
+ * the worker replicas of a {@linkcode FeaturePool} (`--workers N`). A {@linkcode MicroBatcher}
+ * wraps either.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import type { AlexNet } from "../model/alexnet.ts";
-import type { DataParallelPool } from "../model/data_parallel_pool.ts";
+import type { FeaturePool } from "../model/feature_pool.ts";
+import type { InferenceNetwork } from "../model/inference_network.ts";
 
 /** Runs the network on a batch of normalised inputs. */
 export interface LogitsRunner {
@@ -15,35 +15,26 @@ export interface LogitsRunner {
 }
 
 /**
- * One forward pass on this thread's backend.
+ * One forward pass on this thread.
  *
  * @example
  * ```ts
- * const logits = await directRunner(model).run(values, 1);
+ * const logits = await directRunner(network).run(values, 1);
  * ```
  */
-export function directRunner(model: AlexNet): LogitsRunner {
-  return {
-    async run(values, count) {
-      const size = model.inputSize;
-      const out = tf.tidy(() => model.logitsTensor(tf.tensor4d(values, [count, size, size, 3]), false));
-      try {
-        return (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
-    },
-  };
+export function directRunner(network: InferenceNetwork): LogitsRunner {
+  return { run: (values, count) => network.logits(values, count) };
 }
 
 /**
- * The batch split across the pool's worker replicas (one WASM instance, one core each).
+ * The batch's convolutions split across the pool's worker replicas (one WASM instance, one core
+ * each), then the fully connected layers on this thread.
  *
  * @example
  * ```ts
- * const runner = poolRunner(await DataParallelPool.start(model, { workers: 2 }), 1000);
+ * const runner = poolRunner(await FeaturePool.start(network, { workers: 2 }));
  * ```
  */
-export function poolRunner(pool: DataParallelPool, classes: number): LogitsRunner {
-  return { run: (values, count) => pool.logits(values, count, classes) };
+export function poolRunner(pool: FeaturePool): LogitsRunner {
+  return { run: (values, count) => pool.logits(values, count) };
 }

@@ -19,7 +19,7 @@ export {
   type PredictorInput,
   type PredictorOptions,
 } from "./predictor.ts";
-export { loadPredictor } from "./load_predictor.ts";
+export { checkpointSourceOf, loadPredictor, type PredictorSource } from "./load_predictor.ts";
 export { NoModelError, PredictorSlot, type Served } from "./predictor_slot.ts";
 export { MicroBatcher, type MicroBatchOptions } from "./micro_batcher.ts";
 export { directRunner, type LogitsRunner, poolRunner } from "./logits_runner.ts";

@@ -5,22 +5,23 @@
  * `embed` (fc6/fc7/pool5 features), `logits` (an exact input tensor, for parity checks). Every
  * tensor made inside is disposed inside; callers never dispose what they did not create.
  *
- * Forward passes go through a {@linkcode LogitsRunner}: this thread, the worker replicas of a
- * {@linkcode DataParallelPool}, and optionally a {@linkcode MicroBatcher} around either.
+ * The network is an {@linkcode InferenceNetwork}: convolutions on the TF.js backend, fc6–fc8 in
+ * their stored precision (int8 stays int8) in WebAssembly memory. Forward passes go through a
+ * {@linkcode LogitsRunner}: this thread, or the convolutions on the worker replicas of a
+ * {@linkcode FeaturePool}, and optionally a {@linkcode MicroBatcher} around either.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
-import { type CheckpointFiles, manifestInfo } from "../checkpoint/checkpoint_files.ts";
 import type { TrustPolicy } from "../checkpoint/checkpoint_signature.ts";
-import { encodeCheckpoint } from "../checkpoint/codec/checkpoint_codec.ts";
+import type { CheckpointSource } from "../checkpoint/checkpoint_source.ts";
 import { decodeImageWithin } from "../image/pixel_limit.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import { type ClassLabel, labelsForClasses } from "../labels/class_labels.ts";
-import type { AlexNet } from "../model/alexnet.ts";
-import { EMBEDDING_LAYERS, type EmbeddingLayer } from "../model/build_alexnet.ts";
-import { DataParallelPool } from "../model/data_parallel_pool.ts";
+import type { EmbeddingLayer } from "../model/build_alexnet.ts";
+import { FeaturePool } from "../model/feature_pool.ts";
+import type { InferenceNetwork } from "../model/inference_network.ts";
 import { type LabelledPrediction, topPredictions } from "./class_scores.ts";
 import { directRunner, type LogitsRunner, poolRunner } from "./logits_runner.ts";
 import { MicroBatcher, type MicroBatchOptions } from "./micro_batcher.ts";
@@ -37,6 +38,10 @@ export interface PredictorOptions {
   batching?: MicroBatchOptions | null;
   /** Which signatures to accept (checked by `loadPredictor` before decoding); absent: not checked. */
   trust?: TrustPolicy | null;
+  /** false keeps int8 layers on the plain-SIMD kernel where relaxed SIMD exists (same answers; for tests). */
+  relaxedSimd?: boolean;
+  /** Where the checkpoint's files can be read again ({@linkcode Predictor.file}). */
+  source?: CheckpointSource;
 }
 
 /** Options of {@linkcode Predictor.classify}. */
@@ -73,22 +78,24 @@ export class Predictor {
   readonly loadedAt: string;
   /** Present when concurrent classify calls are micro-batched. */
   readonly batcher: MicroBatcher | null;
-  /** The worker replicas that share each batch (`workers > 1`), or null: this thread runs it. */
-  readonly pool: DataParallelPool | null;
-  readonly #model: AlexNet;
+  /** The worker replicas that share each batch's convolutions (`workers > 1`), or null: this thread runs it. */
+  readonly pool: FeaturePool | null;
+  readonly #network: InferenceNetwork;
   readonly #runner: LogitsRunner;
+  readonly #source: CheckpointSource | null;
 
   private constructor(
-    model: AlexNet,
+    network: InferenceNetwork,
     manifest: CheckpointManifest,
-    pool: DataParallelPool | null,
+    pool: FeaturePool | null,
     options: PredictorOptions,
   ) {
-    this.#model = model;
+    this.#network = network;
     this.manifest = manifest;
     this.labels = labelsForClasses(manifest.classNames);
     this.pool = pool;
-    const runner = pool ? poolRunner(pool, manifest.classNames.length) : directRunner(model);
+    this.#source = options.source ?? null;
+    const runner = pool ? poolRunner(pool) : directRunner(network);
     this.batcher = options.batching && options.batching.maxBatch > 1
       ? new MicroBatcher(runner, options.batching)
       : null;
@@ -98,32 +105,33 @@ export class Predictor {
 
   /**
    * A predictor over a decoded network (it takes ownership): warms the network up — the first
-   * pass builds kernels and packs weights — and starts the worker replicas when asked.
+   * pass builds kernels and packs the convolutions' weights, and tiers the WebAssembly kernels
+   * up — and starts the worker replicas when asked.
    *
    * @example
    * ```ts
-   * const { model, manifest } = await decodeCheckpoint(files);
-   * const predictor = await Predictor.create(model, manifest, { workers: 2 });
+   * const network = await decodeInferenceNetwork(await openCheckpoint(source));
+   * const predictor = await Predictor.create(network, manifest, { workers: 2 });
    * ```
    */
   static async create(
-    model: AlexNet,
+    network: InferenceNetwork,
     manifest: CheckpointManifest,
     options: PredictorOptions = {},
   ): Promise<Predictor> {
-    let pool: DataParallelPool | null = null;
+    let pool: FeaturePool | null = null;
     try {
-      const size = model.inputSize;
-      await directRunner(model).run(new Float32Array(size * size * 3), 1);
+      const size = network.inputSize;
+      await directRunner(network).run(new Float32Array(size * size * 3), 1);
       const workers = options.workers ?? 1;
       if (workers > 1) {
-        pool = await DataParallelPool.start(model, { workers });
-        await poolRunner(pool, manifest.classNames.length).run(new Float32Array(workers * size * size * 3), workers);
+        pool = await FeaturePool.start(network, { workers });
+        await poolRunner(pool).run(new Float32Array(workers * size * size * 3), workers);
       }
-      return new Predictor(model, manifest, pool, options);
+      return new Predictor(network, manifest, pool, options);
     } catch (error) {
       pool?.close();
-      model.dispose();
+      network.dispose();
       throw error;
     }
   }
@@ -186,41 +194,47 @@ export class Predictor {
   ): Promise<Partial<Record<EmbeddingLayer, Float32Array[]>>> {
     const images = await Promise.all(inputs.map((input) => this.#decode(input, options.maxPixels)));
     const { values, count } = modelInput(images, this.manifest);
-    const size = this.manifest.inputSize;
-    const batch = tf.tensor4d(values, [count, size, size, 3]);
-    try {
-      return await this.#model.embedLayers(batch, layers);
-    } finally {
-      batch.dispose();
-    }
+    return await this.#network.embedLayers(values, count, layers);
   }
 
   /** Length of the vectors {@linkcode embed} gives for `layer`. */
   embeddingSize(layer: EmbeddingLayer): number {
-    const shape = this.#model.network.getLayer(EMBEDDING_LAYERS[layer]).outputShape as number[];
-    return shape[shape.length - 1];
+    return this.#network.embeddingSize(layer);
   }
 
   /** Raw logits of an exact, already normalised NHWC input (no resizing or cropping), one row per image. */
   async logits(batch: tf.Tensor4D): Promise<Float32Array[]> {
-    return await this.#model.logits(batch);
+    return await this.#network.logitsOf(batch);
   }
 
-  /** The kernel of a weight layer (`conv1`…`fc8`), e.g. for the paper's Fig. 3. */
+  /** The kernel of a weight layer (`conv1`…`fc8`) as float32, e.g. for the paper's Fig. 3. */
   async kernel(layer: string): Promise<{ values: Float32Array; shape: number[] }> {
-    const [kernel] = this.#model.network.getLayer(layer).getWeights();
-    return { values: (await kernel.data()) as Float32Array, shape: kernel.shape };
+    return await this.#network.kernel(layer);
   }
 
-  /** The network as checkpoint files (float32), e.g. for TensorFlow.js in a browser. */
-  async encode(): Promise<CheckpointFiles> {
-    return await encodeCheckpoint(this.#model, manifestInfo(this.manifest));
+  /**
+   * A file of the served checkpoint as it is stored (weights, `model.json`, the manifest and
+   * its signature), read again from where it was loaded; null when there is no such file or the
+   * predictor was made without a source. What a browser or an edge function loads and verifies.
+   */
+  async file(path: string): Promise<Uint8Array | null> {
+    return this.#source ? await this.#source.read(path) : null;
+  }
+
+  /** How the fully connected layers are held: their encodings, bytes of WebAssembly memory, relaxed SIMD. */
+  get denseHead(): { encodings: string[]; memoryBytes: number; relaxedSimd: boolean } {
+    const head = this.#network.head;
+    return {
+      encodings: head.layouts.map((l) => l.spec.encoding),
+      memoryBytes: head.memoryBytes,
+      relaxedSimd: head.relaxed,
+    };
   }
 
   /** Frees the weights and stops the worker replicas. */
   dispose(): void {
     this.pool?.close();
-    this.#model.dispose();
+    this.#network.dispose();
   }
 
   async #decode(input: PredictorInput, maxPixels = Infinity): Promise<RgbImage> {

@@ -20,6 +20,7 @@ import {
   weightManifest,
 } from "../checkpoint_files.ts";
 import { readCheckpointDir } from "../checkpoint_dir.ts";
+import { tfjsReadableWeights } from "../weight_storage.ts";
 
 /** A verified, decoded checkpoint: the network and its manifest. */
 export interface LoadedCheckpoint {
@@ -84,7 +85,9 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
 }
 
 /**
- * Verifies digests, then builds the model from `model.json` and its shards.
+ * Verifies digests, then builds the model from `model.json` and its shards, all as TF.js
+ * layers in float32 (for training and re-encoding; inference reads a checkpoint with
+ * `decodeInferenceNetwork`, which keeps fc6–fc8 in their stored precision).
  *
  * @example
  * ```ts
@@ -94,17 +97,18 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
 export async function decodeCheckpoint(files: CheckpointFiles): Promise<LoadedCheckpoint> {
   const manifest = await verifyCheckpoint(files);
   const { modelJson, specs: weightSpecs, paths } = weightManifest(files);
-  const shards = paths.map((path) => {
+  const stored = paths.map((path) => {
     if (!(path in manifest.files)) {
       throw new CheckpointFormatError(`weight shard ${path} is not covered by the manifest`);
     }
     return files.get(path)!;
   });
-  // The shards go in as they are (TF.js reads tensors across shard boundaries), rather than
-  // first concatenated into one buffer: a 233 MB copy less on every load.
+  // Per-channel int8 codes become float32 here (TF.js's loader does not know them); the shards of
+  // other checkpoints go in as they are (TF.js reads tensors across shard boundaries).
+  const { specs, shards } = tfjsReadableWeights(weightSpecs, stored);
   const network = await tf.loadLayersModel(tf.io.fromMemory({
     modelTopology: modelJson.modelTopology as tf.io.ModelJSON["modelTopology"],
-    weightSpecs: weightSpecs as tf.io.WeightsManifestEntry[],
+    weightSpecs: specs as tf.io.WeightsManifestEntry[],
     weightData: shards.map(ownBuffer),
   }));
   const model = new AlexNet(network, {

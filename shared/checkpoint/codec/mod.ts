@@ -18,6 +18,7 @@ export {
   type LoadedCheckpoint,
   manifestFor,
 } from "./checkpoint_codec.ts";
+export { decodeInferenceNetwork } from "./decode_inference_network.ts";
 export { loadPretrained, loadTorchvisionPth } from "./load_pretrained.ts";
 export { alexNetFromTorchvision, TORCHVISION_RESIZE, torchvisionManifestInfo } from "./torchvision_alexnet.ts";
 export { relativeError, type TorchParity, torchParity } from "./torch_parity.ts";

@@ -1,0 +1,97 @@
+/**
+ * A checkpoint served over HTTP(S), read one file at a time: the inference service's
+ * `/v1/model/files/VERSION/` endpoint, a static host, or an S3-style bucket whose objects can be
+ * read (`NAME/VERSION/manifest.json` …). A missing file (404/410) reads as absent; any other
+ * answer, an unreachable host or a file over the size limit is a {@linkcode CheckpointFetchError}
+ * naming the URL. Works wherever `fetch` does: Deno, edge runtimes, the browser.
+ *
+ * @module
+ */
+import { concatBytes } from "./checkpoint_files.ts";
+import type { CheckpointSource } from "./checkpoint_source.ts";
+
+/** A checkpoint file that could not be fetched. */
+export class CheckpointFetchError extends Error {
+  override name = "CheckpointFetchError";
+}
+
+/** Options of {@linkcode urlSource}. */
+export interface UrlSourceOptions {
+  /** The fetch to use (default: the global one). */
+  fetch?: typeof fetch;
+  /** Refuse any one file larger than this (default 64 MiB; weight shards are 4 MiB). */
+  maxFileBytes?: number;
+  /** Extra request headers, e.g. `Authorization`. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The checkpoint whose files lie under `base` (a folder URL; a missing trailing slash is added).
+ *
+ * @example
+ * ```ts
+ * const source = urlSource("https://models.example.com/cats-dogs/20261204-1/");
+ * const { manifest } = await openCheckpoint(source, trust);
+ * ```
+ */
+export function urlSource(base: string, options: UrlSourceOptions = {}): CheckpointSource {
+  let folder: URL;
+  try {
+    folder = new URL(base.endsWith("/") ? base : `${base}/`);
+  } catch {
+    throw new CheckpointFetchError(`${base} is not a URL`);
+  }
+  if (folder.protocol !== "https:" && folder.protocol !== "http:") {
+    throw new CheckpointFetchError(`${base}: a checkpoint URL must be http: or https:`);
+  }
+  const fetchFile = options.fetch ?? fetch;
+  const limit = options.maxFileBytes ?? 64 * 1024 * 1024;
+  return {
+    location: folder.href,
+    async read(path) {
+      const url = new URL(encodeURIComponent(path), folder);
+      let response: Response;
+      try {
+        response = await fetchFile(url, { headers: options.headers });
+      } catch (error) {
+        throw new CheckpointFetchError(`could not fetch ${url.href}: ${(error as Error).message}`);
+      }
+      if (response.status === 404 || response.status === 410) {
+        await response.body?.cancel();
+        return null;
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new CheckpointFetchError(`GET ${url.href} answered ${response.status} ${response.statusText}`.trim());
+      }
+      const announced = Number(response.headers.get("content-length") ?? NaN);
+      if (announced > limit) {
+        await response.body?.cancel();
+        throw new CheckpointFetchError(`${url.href} is ${announced} bytes, over the ${limit} byte limit for one file`);
+      }
+      return await readBody(response, limit, url.href);
+    },
+  };
+}
+
+/** The body's bytes, refusing more than `limit` without reading past it. */
+async function readBody(response: Response, limit: number, url: string): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) throw new CheckpointFetchError(`${url} is over the ${limit} byte limit for one file`);
+      parts.push(value);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    if (error instanceof CheckpointFetchError) throw error;
+    throw new CheckpointFetchError(`reading ${url} failed: ${(error as Error).message}`);
+  }
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
+}

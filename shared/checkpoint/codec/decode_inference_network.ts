@@ -1,0 +1,246 @@
+/**
+ * A checkpoint → an {@linkcode InferenceNetwork}, reading it one verified shard at a time: the
+ * convolution weights (a few MiB) are gathered and set on the convolutional model; the fully
+ * connected kernels go from each shard straight to their place in the {@linkcode DenseHead}'s
+ * memory, in the precision they are stored in. So an int8 checkpoint of the full network is
+ * held as about 56 MiB of int8 plus the convolutions, and no float32 copy of fc6–fc8 — nor a
+ * second copy of the shards — is ever made. A few shards are read and hashed ahead while the
+ * current one is placed.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { buildAlexNet } from "../../model/build_alexnet.ts";
+import { DenseHead, type DenseEncoding, type DenseLayerLayout } from "../../model/dense_head.ts";
+import { InferenceNetwork, type InferenceSpec } from "../../model/inference_network.ts";
+import { CheckpointFormatError, type WeightSpec } from "../checkpoint_files.ts";
+import { type OpenedCheckpoint, readVerifiedFile } from "../checkpoint_source.ts";
+import { storedBytes, weightStorage, weightValues } from "../weight_storage.ts";
+
+const DENSE_LAYERS = ["fc6", "fc7", "fc8"] as const;
+/** Shards read and hashed ahead of the one being placed. */
+const READ_AHEAD = 4;
+
+/** Writes a weight's stored bytes, arriving in pieces, to where they belong. */
+interface WeightSink {
+  write(offset: number, bytes: Uint8Array): void;
+}
+
+/** Collects a small weight's bytes whole (convolutions, biases, scales). */
+class WholeSink implements WeightSink {
+  readonly bytes: Uint8Array;
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+  }
+  write(offset: number, bytes: Uint8Array): void {
+    this.bytes.set(bytes, offset);
+  }
+}
+
+/** int8 codes stored one row per output channel → the head's rows (`rowStride` apart). */
+function int8RowsSink(target: Uint8Array, layout: DenseLayerLayout): WeightSink {
+  const { ins } = layout.spec;
+  return {
+    write(offset, bytes) {
+      for (let k = 0; k < bytes.length;) {
+        const row = Math.floor((offset + k) / ins), column = (offset + k) % ins;
+        const n = Math.min(ins - column, bytes.length - k);
+        target.set(bytes.subarray(k, k + n), row * layout.rowStride + column);
+        k += n;
+      }
+    },
+  };
+}
+
+/** TF.js's per-tensor uint8 codes, `[ins][outs]` → int8 rows per output channel (code − 128). */
+function affineCodesSink(target: Uint8Array, layout: DenseLayerLayout): WeightSink {
+  const { outs } = layout.spec;
+  return {
+    write(offset, bytes) {
+      let i = Math.floor(offset / outs), o = offset % outs;
+      for (let k = 0; k < bytes.length; k++) {
+        target[o * layout.rowStride + i] = bytes[k] ^ 0x80;
+        if (++o === outs) (o = 0), i++;
+      }
+    },
+  };
+}
+
+/**
+ * float32 or float16 values stored `[ins][outs]` → the head's panels of 16 outputs. Whole
+ * values are placed as they arrive; a value split between two shards waits for its rest.
+ */
+function panelSink(target: Uint8Array, layout: DenseLayerLayout, width: 2 | 4): WeightSink {
+  const { ins, outs } = layout.spec;
+  const dest = width === 4
+    ? new Uint32Array(target.buffer, target.byteOffset, target.byteLength / 4)
+    : new Uint16Array(target.buffer, target.byteOffset, target.byteLength / 2);
+  let pending = new Uint8Array(0);
+  return {
+    write(offset, bytes) {
+      let chunk = bytes;
+      if (pending.length > 0) {
+        chunk = new Uint8Array(pending.length + bytes.length);
+        chunk.set(pending);
+        chunk.set(bytes, pending.length);
+        offset -= pending.length;
+      }
+      const whole = Math.floor(chunk.length / width);
+      pending = chunk.slice(whole * width);
+      const source = chunk.byteOffset % width === 0
+        ? chunk.subarray(0, whole * width)
+        : chunk.slice(0, whole * width);
+      const values = width === 4
+        ? new Uint32Array(source.buffer, source.byteOffset, whole)
+        : new Uint16Array(source.buffer, source.byteOffset, whole);
+      const first = offset / width;
+      let i = Math.floor(first / outs), o = first % outs;
+      for (let k = 0; k < whole; k++) {
+        dest[((o >> 4) * ins + i) * 16 + (o & 15)] = values[k];
+        if (++o === outs) (o = 0), i++;
+      }
+    },
+  };
+}
+
+function headEncoding(spec: WeightSpec): DenseEncoding {
+  const storage = weightStorage(spec);
+  return storage === "float32" ? "float32" : storage === "float16" ? "float16" : "int8";
+}
+
+/**
+ * @example
+ * ```ts
+ * const opened = await openCheckpoint(folderSource("runs/x/best"), trust);
+ * const network = await decodeInferenceNetwork(opened);
+ * ```
+ */
+export async function decodeInferenceNetwork(
+  opened: OpenedCheckpoint,
+  options: { relaxed?: boolean } = {},
+): Promise<InferenceNetwork> {
+  const { manifest } = opened;
+  const modelJson = JSON.parse(new TextDecoder().decode(await readVerifiedFile(opened, "model.json")));
+  const groups: { paths: string[]; weights: WeightSpec[] }[] = modelJson.weightsManifest ?? [];
+  const specs = groups.flatMap((g) => g.weights);
+  const paths = groups.flatMap((g) => g.paths);
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const kernelOf = (layer: string) => {
+    const spec = byName.get(`${layer}/kernel`);
+    if (!spec || spec.shape.length !== 2) throw new CheckpointFormatError(`model.json has no ${layer} kernel`);
+    return spec;
+  };
+  const head = await DenseHead.create(
+    DENSE_LAYERS.map((name) => {
+      const spec = kernelOf(name);
+      return { name, ins: spec.shape[0], outs: spec.shape[1], encoding: headEncoding(spec), relu: name !== "fc8" };
+    }),
+    options,
+  );
+  const spec: InferenceSpec = {
+    arch: manifest.arch,
+    numClasses: manifest.classNames.length,
+    inputSize: manifest.inputSize,
+    groups: manifest.groups,
+    width: manifest.width,
+  };
+  const features = buildAlexNet(spec, { featuresOnly: true });
+  try {
+    const wholes = new Map<string, WholeSink>();
+    const sinks = specs.map((spec): WeightSink => {
+      const layer = spec.name.split("/")[0];
+      const denseKernel = (DENSE_LAYERS as readonly string[]).includes(layer) && spec.name === `${layer}/kernel`;
+      if (!denseKernel) {
+        const sink = new WholeSink(storedBytes(spec));
+        wholes.set(spec.name, sink);
+        return sink;
+      }
+      const layout = head.layouts.find((l) => l.spec.name === layer)!;
+      const target = head.weightBytes(layer);
+      switch (weightStorage(spec)) {
+        case "int8-channel":
+          if (spec.layout !== "out-in") throw new CheckpointFormatError(`${spec.name}: int8 codes must be out-in`);
+          return int8RowsSink(target, layout);
+        case "uint8-affine":
+          return affineCodesSink(target, layout);
+        case "float16":
+          return panelSink(target, layout, 2);
+        case "float32":
+          return panelSink(target, layout, 4);
+      }
+    });
+    await streamShards(opened, paths, specs, sinks);
+
+    const values = new Map<string, Float32Array>();
+    const valuesOf = (name: string): Float32Array => {
+      let v = values.get(name);
+      if (!v) {
+        const spec = byName.get(name), sink = wholes.get(name);
+        if (!spec || !sink) throw new CheckpointFormatError(`model.json has no weight ${name}`);
+        v = weightValues(spec, sink.bytes, valuesOf);
+        values.set(name, v);
+      }
+      return v;
+    };
+    for (const name of DENSE_LAYERS) {
+      head.bias(name).set(valuesOf(`${name}/bias`));
+      const kernel = kernelOf(name);
+      const storage = weightStorage(kernel);
+      if (storage === "int8-channel") head.scales(name).set(valuesOf(kernel.scales!));
+      if (storage === "uint8-affine") {
+        // scale·code + min = scale·(code − 128) + (min + 128·scale): the offset the kernel adds back.
+        const { scale, min } = kernel.quantization as { scale: number; min: number };
+        head.scales(name).fill(scale);
+        head.setOffsets(name, new Float32Array(kernel.shape[1]).fill(min + 128 * scale));
+      }
+    }
+    const tensors = features.weights.map((w) => tf.tensor(valuesOf(w.originalName), w.shape as number[]));
+    try {
+      features.setWeights(tensors);
+    } finally {
+      tf.dispose(tensors);
+    }
+  } catch (error) {
+    features.dispose();
+    head.dispose();
+    throw error;
+  }
+  return new InferenceNetwork(features, head, spec);
+}
+
+/** Reads the shards in order (a few ahead, each verified) and hands every weight its bytes. */
+async function streamShards(
+  opened: OpenedCheckpoint,
+  paths: string[],
+  specs: WeightSpec[],
+  sinks: WeightSink[],
+): Promise<void> {
+  const sizes = specs.map(storedBytes);
+  const reads: Promise<Uint8Array>[] = [];
+  const readAhead = (upTo: number) => {
+    while (reads.length < Math.min(upTo, paths.length)) reads.push(readVerifiedFile(opened, paths[reads.length]));
+  };
+  let spec = 0, at = 0;
+  try {
+    for (let p = 0; p < paths.length; p++) {
+      readAhead(p + 1 + READ_AHEAD);
+      const shard = await reads[p];
+      delete reads[p];
+      for (let k = 0; k < shard.length;) {
+        if (spec >= specs.length) throw new CheckpointFormatError(`${paths[p]} holds bytes beyond the last weight`);
+        const n = Math.min(shard.length - k, sizes[spec] - at);
+        sinks[spec].write(at, shard.subarray(k, k + n));
+        k += n;
+        at += n;
+        if (at === sizes[spec]) (spec++, at = 0);
+      }
+    }
+  } finally {
+    // Settle reads started ahead of a failure so none rejects unobserved.
+    await Promise.allSettled(reads.filter(Boolean));
+  }
+  while (spec < specs.length && sizes[spec] === 0) spec++;
+  if (spec < specs.length) {
+    throw new CheckpointFormatError(`the weight shards end inside ${specs[spec].name}; the checkpoint is truncated`);
+  }
+}

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../backend/select_backend.ts";
+import { UsageError } from "../cli/usage_error.ts";
+import { AlexNet } from "./alexnet.ts";
+import { decodeInferenceNetwork, encodeCheckpoint } from "../checkpoint/codec/mod.ts";
+import { filesSource, openCheckpoint, sampleManifestInfo } from "../checkpoint/mod.ts";
+import { FeaturePool } from "./feature_pool.ts";
+import type { InferenceNetwork } from "./inference_network.ts";
+
+await selectBackend("wasm");
+
+const spec = { arch: "alexnet-owt" as const, numClasses: 4, inputSize: 63, width: 0.25 };
+
+/** A full AlexNet and the inference network decoded from its checkpoint (float32 head). */
+async function networkAndReference(): Promise<{ network: InferenceNetwork; reference: AlexNet }> {
+  const reference = AlexNet.create({ ...spec, seed: 11 });
+  const files = await encodeCheckpoint(reference, sampleManifestInfo({ name: "pool", classNames: ["a", "b", "c", "d"] }));
+  return { network: await decodeInferenceNetwork(await openCheckpoint(filesSource(files))), reference };
+}
+
+Deno.test("the feature pool's workers give the logits of one full network, each image in its place", async () => {
+  const { network, reference } = await networkAndReference();
+  const pool = await FeaturePool.start(network, { workers: 2 });
+  try {
+    const x = tf.randomNormal([5, 63, 63, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+    const expected = (await reference.logits(x)).flatMap((r) => [...r]);
+    const got = await pool.logits((await x.data()) as Float32Array, 5);
+    const direct = await network.logits((await x.data()) as Float32Array, 5);
+    x.dispose();
+    const scale = Math.max(...expected.map(Math.abs));
+    for (let i = 0; i < expected.length; i++) {
+      assert.ok(Math.abs(got[i] - expected[i]) <= 1e-5 * scale, `logit ${i}: ${got[i]} vs ${expected[i]}`);
+      assert.equal(got[i], direct[i], "the pool and this thread run the same arithmetic");
+    }
+  } finally {
+    pool.close();
+    network.dispose();
+    reference.dispose();
+  }
+});
+
+Deno.test("the feature pool (WASM instances in Web Workers) is refused on another backend with a usage error", async () => {
+  const { network, reference } = await networkAndReference();
+  await selectBackend("cpu");
+  try {
+    await assert.rejects(
+      FeaturePool.start(network, { workers: 2 }),
+      (e: Error) => e instanceof UsageError && /--workers 2 .* the cpu backend .* leave --workers out/.test(e.message),
+    );
+  } finally {
+    await selectBackend("wasm");
+    network.dispose();
+    reference.dispose();
+  }
+});
