@@ -99,12 +99,12 @@ export class InferenceEngine {
   /**
    * Loads a checkpoint — files in memory, a folder or a URL; verified as it is read — (decode,
    * warm up, worker replicas) and swaps it in; requests in flight finish on the previous
-   * predictor, which is then disposed.
+   * predictor, which is then disposed. `options` override the engine's predictor options.
    */
-  async adopt(source: PredictorSource): Promise<Predictor> {
+  async adopt(source: PredictorSource, options: PredictorOptions = {}): Promise<Predictor> {
     let predictor: Predictor;
     try {
-      predictor = await loadPredictor(source, this.#predictorOptions);
+      predictor = await loadPredictor(source, { ...this.#predictorOptions, ...options });
     } catch (error) {
       this.metrics?.checkpointsRefused.inc({ reason: refusalReason(error) });
       throw error;

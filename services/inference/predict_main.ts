@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { busIdentityFlags, busIdentityFrom, busIdentityHelp } from "../../shared/bus/mod.ts";
+import { busIdentityFlags, busIdentityFrom,
+  downloadCheckpoint, busIdentityHelp } from "../../shared/bus/mod.ts";
 import { BACKEND_NAMES, describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { openPredictor } from "../../shared/predictor/mod.ts";
@@ -46,9 +47,9 @@ async function main(args: string[]): Promise<number> {
   const backend = parseBackendName(values.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
   const predictor = await openPredictor(values.checkpoint, {
-    nats: values.nats,
-    client: "predict",
-    natsIdentity: busIdentityFrom(values),
+    fetchNamed: values.nats
+      ? (ref) => downloadCheckpoint(values.nats!, ref, { client: "predict", identity: busIdentityFrom(values) })
+      : null,
   });
   try {
     if (values.npy) {

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { busIdentityFlags, busIdentityFrom, busIdentityHelp } from "../../shared/bus/mod.ts";
+import { busIdentityFlags, busIdentityFrom,
+  downloadCheckpoint, busIdentityHelp } from "../../shared/bus/mod.ts";
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { limitPerClass, loadImages, resizeImage, scanImageFolder } from "../../shared/image/mod.ts";
@@ -71,9 +72,9 @@ async function main(args: string[]): Promise<number> {
   console.error(describeBackendChoice(await selectBackend(backend)));
 
   const predictor = await openPredictor(v.checkpoint, {
-    nats: v.nats,
-    client: "retrieval-eval",
-    natsIdentity: busIdentityFrom(v),
+    fetchNamed: v.nats
+      ? (ref) => downloadCheckpoint(v.nats!, ref, { client: "retrieval-eval", identity: busIdentityFrom(v) })
+      : null,
   });
   const { manifest } = predictor;
   const folder = await scanImageFolder(v.data);

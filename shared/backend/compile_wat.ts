@@ -8,13 +8,38 @@
  */
 import initWabt from "wabt";
 
-type Wabt = Awaited<ReturnType<typeof initWabt>>;
-let wabt: Promise<Wabt> | undefined;
-
 /** Which WebAssembly proposals a text module uses. */
 export interface WatFeatures {
   simd?: boolean;
   relaxedSimd?: boolean;
+}
+
+/** Compiles one text module (with the toolkit `withWabt` started). */
+export type WatCompiler = (name: string, text: string, features?: WatFeatures) => Promise<WebAssembly.Module>;
+
+/**
+ * Starts the toolkit, lets `use` compile any number of modules, then lets it go: the toolkit's
+ * own memory (tens of MiB) is not kept for the life of the process.
+ *
+ * @example
+ * ```ts
+ * const module = await withWabt((compile) => compile("add.wat", text));
+ * ```
+ */
+export async function withWabt<T>(use: (compile: WatCompiler) => Promise<T>): Promise<T> {
+  const wabt = await initWabt();
+  return await use(async (name, text, features = {}) => {
+    const parsed = wabt.parseWat(name, text, {
+      simd: features.simd ?? true,
+      relaxed_simd: features.relaxedSimd ?? false,
+    });
+    try {
+      parsed.validate();
+      return await WebAssembly.compile(new Uint8Array(parsed.toBinary({}).buffer));
+    } finally {
+      parsed.destroy();
+    }
+  });
 }
 
 /**
@@ -25,28 +50,8 @@ export interface WatFeatures {
  * const module = await compileWat("add.wat", `(module (func (export "one") (result i32) (i32.const 1)))`);
  * ```
  */
-export async function compileWat(name: string, text: string, features: WatFeatures = {}): Promise<WebAssembly.Module> {
-  wabt ??= initWabt();
-  const parsed = (await wabt).parseWat(name, text, {
-    simd: features.simd ?? true,
-    relaxed_simd: features.relaxedSimd ?? false,
-  });
-  try {
-    parsed.validate();
-    return await WebAssembly.compile(new Uint8Array(parsed.toBinary({}).buffer));
-  } finally {
-    parsed.destroy();
-  }
-}
-
-const RELAXED_PROBE = `(module (func (param v128 v128 v128) (result v128)
-  (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get 0) (local.get 1) (local.get 2))))`;
-let relaxed: Promise<boolean> | undefined;
-
-/** True when this runtime compiles relaxed SIMD (V8 has since Chrome 114 / Deno 1.34). */
-export function hasRelaxedSimd(): Promise<boolean> {
-  relaxed ??= compileWat("relaxed_probe.wat", RELAXED_PROBE, { relaxedSimd: true }).then(() => true, () => false);
-  return relaxed;
+export function compileWat(name: string, text: string, features: WatFeatures = {}): Promise<WebAssembly.Module> {
+  return withWabt((compile) => compile(name, text, features));
 }
 
 /**

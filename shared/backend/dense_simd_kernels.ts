@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { compileWat, hasRelaxedSimd, WIDEN_F16_WAT } from "./compile_wat.ts";
+import { WIDEN_F16_WAT, withWabt } from "./compile_wat.ts";
 
 /** Four int32 partial-sum vectors → one vector of their four totals, stored at `$dst`. */
 const STORE_FOUR_SUMS = `
@@ -195,11 +195,16 @@ let compiled: Promise<DenseKernelModule> | undefined;
  * ```
  */
 export function denseKernelModule(): Promise<DenseKernelModule> {
-  compiled ??= (async () => {
-    const relaxed = await hasRelaxedSimd();
-    const module = await compileWat("dense_simd_kernels.wat", kernelsWat(relaxed), { relaxedSimd: relaxed });
-    return { module, relaxed };
-  })();
+  compiled ??= withWabt(async (compile) => {
+    try {
+      const module = await compile("dense_simd_kernels.wat", kernelsWat(true), { relaxedSimd: true });
+      return { module, relaxed: true };
+    } catch (error) {
+      // A runtime without relaxed SIMD refuses the module; the plain kernels are the fallback.
+      if (!(error instanceof WebAssembly.CompileError)) throw error;
+      return { module: await compile("dense_simd_kernels.wat", kernelsWat(false)), relaxed: false };
+    }
+  });
   return compiled;
 }
 

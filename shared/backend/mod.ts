@@ -2,7 +2,8 @@
  * Which TensorFlow.js backend runs the tensors (`--backend auto|tensorflow-gpu|tensorflow|webgpu|wasm|cpu`,
  * the auto ladder and why it chose), the WebGPU device (with `shader-f16` where offered), and the
  * training kernels it registers where the WASM or WebGPU backend lacks them, runs them slowly, or
- * gets them wrong.
+ * gets them wrong; and the WebAssembly SIMD kernels of the fully connected layers (compiled from
+ * text by `compileWat`).
  *
  * @example
  * ```ts
@@ -23,4 +24,11 @@ export {
   type SelectBackendOptions,
 } from "./select_backend.ts";
 export { storageBindingLimit } from "./storage_binding_limit.ts";
+export { compileWat, WIDEN_F16_WAT, type WatCompiler, type WatFeatures, withWabt } from "./compile_wat.ts";
+export {
+  type DenseKernelExports,
+  type DenseKernelModule,
+  denseKernelModule,
+  instantiateDenseKernels,
+} from "./dense_simd_kernels.ts";
 export { deviceHasShaderF16, useHalfPrecision } from "./webgpu_device.ts";

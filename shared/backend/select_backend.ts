@@ -12,7 +12,6 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { UsageError } from "../cli/usage_error.ts";
 import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
-import { registerWebgpuTrainingKernels } from "./register_webgpu_training_kernels.ts";
 
 /** Every value `--backend` accepts. */
 export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -81,8 +80,10 @@ async function tryWebgpu(requireRealAdapter: boolean, shaderF16: boolean): Promi
   if (requireRealAdapter && info.isFallbackAdapter) {
     return `the only WebGPU adapter is a software fallback (${info.description || "unnamed"})`;
   }
+  // Loaded only here, so a process that never asks for WebGPU (the edge function) never loads it.
   await import("@tensorflow/tfjs-backend-webgpu");
   const { deviceHasShaderF16, registerWebgpuBackend, useHalfPrecision } = await import("./webgpu_device.ts");
+  const { registerWebgpuTrainingKernels } = await import("./register_webgpu_training_kernels.ts");
   registerWebgpuBackend();
   if (!(await tf.setBackend("webgpu"))) return "the WebGPU backend failed to initialise";
   await registerWebgpuTrainingKernels();

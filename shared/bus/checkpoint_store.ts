@@ -18,6 +18,8 @@ import {
   EVENTS_SUBJECTS,
 } from "./subjects.ts";
 import { ensureStream, streamReplicas } from "./ensure_stream.ts";
+import type { BusIdentity } from "./bus_identity.ts";
+import { connectBus } from "./connect_bus.ts";
 
 /** A requested checkpoint that is not in the store. */
 export class CheckpointNotFoundError extends Error {
@@ -111,6 +113,29 @@ export async function fetchCheckpoint(nc: NatsConnection, name: string, version?
   }
   await verifyCheckpoint(files);
   return files;
+}
+
+/**
+ * `NAME[@VERSION]` (newest when no version) fetched and verified over a connection of its own,
+ * for command lines that load one checkpoint and exit.
+ *
+ * @example
+ * ```ts
+ * const files = await downloadCheckpoint("nats://127.0.0.1:4222", "cats-dogs@V", { client: "predict" });
+ * ```
+ */
+export async function downloadCheckpoint(
+  natsUrl: string,
+  ref: string,
+  options: { client?: string; identity?: BusIdentity } = {},
+): Promise<CheckpointFiles> {
+  const [name, version] = ref.split("@");
+  const nc = await connectBus(natsUrl, options.client ?? "alexnet-cli", options.identity);
+  try {
+    return await fetchCheckpoint(nc, name, version || undefined);
+  } finally {
+    await nc.close();
+  }
 }
 
 /** Just the manifest of a stored checkpoint (no weights), for listings. */

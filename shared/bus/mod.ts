@@ -70,6 +70,7 @@ export {
   TrainStatusSchema,
 } from "./messages.ts";
 export {
+  downloadCheckpoint,
   CheckpointNotFoundError,
   ensureEventsStream,
   fetchCheckpoint,

@@ -35,6 +35,10 @@ export async function writeCheckpointDir(dir: string, files: CheckpointFiles): P
  * ```
  */
 export function folderSource(dir: string): CheckpointSource {
+  const failed = (path: string, error: unknown) => {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw new CheckpointFormatError(`cannot read ${dir}/${path}: ${(error as Error).message}`);
+  };
   return {
     location: dir,
     async read(path) {
@@ -42,8 +46,28 @@ export function folderSource(dir: string): CheckpointSource {
       try {
         return await Deno.readFile(`${dir}/${path}`);
       } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return null;
-        throw new CheckpointFormatError(`cannot read ${dir}/${path}: ${(error as Error).message}`);
+        return failed(path, error);
+      }
+    },
+    async readInto(path, into) {
+      assertSafeFileName(path);
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(`${dir}/${path}`);
+      } catch (error) {
+        return failed(path, error);
+      }
+      try {
+        const { size } = await file.stat();
+        const target = size <= into.byteLength ? into.subarray(0, size) : new Uint8Array(size);
+        for (let at = 0; at < size;) {
+          const n = await file.read(target.subarray(at));
+          if (n === null) throw new CheckpointFormatError(`${dir}/${path} ended after ${at} of ${size} bytes`);
+          at += n;
+        }
+        return target;
+      } finally {
+        file.close();
       }
     },
   };

@@ -19,6 +19,12 @@ export interface CheckpointSource {
   readonly location: string;
   /** A file's bytes, or null when the file does not exist; other failures throw. */
   read(path: string): Promise<Uint8Array | null>;
+  /**
+   * Optional: the file read into `into` (a larger buffer replaces it when the file does not
+   * fit), returning the view of `into` it fills — for loaders that read many files and keep
+   * none, so that loading makes no garbage the size of the checkpoint.
+   */
+  readInto?(path: string, into: Uint8Array): Promise<Uint8Array | null>;
 }
 
 /**
@@ -75,18 +81,20 @@ export async function openCheckpoint(source: CheckpointSource, trust?: TrustPoli
 }
 
 /**
- * One file of an opened checkpoint, after its sha256 matched the manifest's.
+ * One file of an opened checkpoint, after its sha256 matched the manifest's; read into `into`
+ * when given and the source can (see {@linkcode CheckpointSource.readInto}).
  *
  * @example
  * ```ts
  * const modelJson = await readVerifiedFile(opened, "model.json");
  * ```
  */
-export async function readVerifiedFile(opened: OpenedCheckpoint, path: string): Promise<Uint8Array> {
+export async function readVerifiedFile(opened: OpenedCheckpoint, path: string, into?: Uint8Array): Promise<Uint8Array> {
   const expected = opened.manifest.files[path];
   if (expected === undefined) throw new CheckpointFormatError(`checkpoint file ${path} is not covered by the manifest`);
-  const bytes = await opened.source.read(path);
-  if (!bytes) throw new CheckpointFormatError(`checkpoint file ${path} is missing from ${opened.source.location}`);
+  const { source } = opened;
+  const bytes = into && source.readInto ? await source.readInto(path, into) : await source.read(path);
+  if (!bytes) throw new CheckpointFormatError(`checkpoint file ${path} is missing from ${source.location}`);
   const actual = await sha256Hex(bytes);
   if (actual !== expected) {
     throw new CheckpointDigestError(

@@ -46,9 +46,7 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): Checkpo
   }
   const fetchFile = options.fetch ?? fetch;
   const limit = options.maxFileBytes ?? 64 * 1024 * 1024;
-  return {
-    location: folder.href,
-    async read(path) {
+  const get = async (path: string): Promise<{ response: Response; url: string } | null> => {
       const url = new URL(encodeURIComponent(path), folder);
       let response: Response;
       try {
@@ -69,13 +67,26 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): Checkpo
         await response.body?.cancel();
         throw new CheckpointFetchError(`${url.href} is ${announced} bytes, over the ${limit} byte limit for one file`);
       }
-      return await readBody(response, limit, url.href);
+      return { response, url: url.href };
+  };
+  return {
+    location: folder.href,
+    async read(path) {
+      const got = await get(path);
+      return got && await readBody(got.response, limit, got.url);
+    },
+    async readInto(path, into) {
+      const got = await get(path);
+      return got && await readBody(got.response, limit, got.url, into);
     },
   };
 }
 
-/** The body's bytes, refusing more than `limit` without reading past it. */
-async function readBody(response: Response, limit: number, url: string): Promise<Uint8Array> {
+/**
+ * The body's bytes, refusing more than `limit` without reading past it; copied into `into`
+ * while they fit (the chunks themselves are dropped as they arrive).
+ */
+async function readBody(response: Response, limit: number, url: string, into?: Uint8Array): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(0);
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -84,14 +95,21 @@ async function readBody(response: Response, limit: number, url: string): Promise
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      if (total + value.byteLength > limit) {
+        throw new CheckpointFetchError(`${url} is over the ${limit} byte limit for one file`);
+      }
+      if (into && parts.length === 0 && total + value.byteLength <= into.byteLength) into.set(value, total);
+      else {
+        if (into && parts.length === 0) parts.push(into.slice(0, total)); // outgrew the buffer
+        parts.push(value);
+      }
       total += value.byteLength;
-      if (total > limit) throw new CheckpointFetchError(`${url} is over the ${limit} byte limit for one file`);
-      parts.push(value);
     }
   } catch (error) {
     await reader.cancel().catch(() => {});
     if (error instanceof CheckpointFetchError) throw error;
     throw new CheckpointFetchError(`reading ${url} failed: ${(error as Error).message}`);
   }
+  if (into && parts.length === 0) return into.subarray(0, total);
   return parts.length === 1 ? parts[0] : concatBytes(parts);
 }

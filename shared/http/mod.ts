@@ -20,6 +20,7 @@ export {
   RequestError,
 } from "./error_response.ts";
 export { QueueFullError, WorkQueue } from "./work_queue.ts";
+export { refuseOtherMethods } from "./method_not_allowed.ts";
 export { serveUntilSignal } from "./serve_until_signal.ts";
 export { fetchJsonOrNull } from "./fetch_json_or_null.ts";
 export { requireToken, type TokenGuard, tokenOption, tokensMatch } from "./token_guard.ts";

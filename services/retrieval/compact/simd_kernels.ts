@@ -12,15 +12,13 @@
  * - `dot_f32(matrix, rows, stride, vector, out)`: `out[r] = Σ_j matrix[r·stride + j] · vector[j]`
  *   in float32; `stride` (floats) is a multiple of 4.
  * - `dot_f16(matrix, rows, stride, vector, out)`: the same with float16 rows (`stride` a multiple
- *   of 8), each widened to float32 in registers: the 15 bits below the sign, shifted to the
- *   top of a float32's exponent and mantissa and multiplied by 2¹¹², give the value (zeros and
- *   subnormals included; float16 infinities and NaNs do not occur in embeddings).
+ *   of 8), each widened to float32 in registers (`WIDEN_F16_WAT`).
  *
  * Every pointer is a byte offset into the instance's memory, 16-byte aligned.
  *
  * @module
  */
-import initWabt from "wabt";
+import { compileWat, WIDEN_F16_WAT } from "../../../shared/backend/mod.ts";
 
 const KERNELS_WAT = `(module
   (memory (export "memory") 1)
@@ -78,9 +76,9 @@ const KERNELS_WAT = `(module
       (loop $column
         (local.set $h (v128.load (local.get $matrix)))
         (local.set $acc (f32x4.add (local.get $acc)
-          (f32x4.mul (call $widen (i32x4.extend_low_i16x8_u (local.get $h))) (v128.load (local.get $v)))))
+          (f32x4.mul (call $widen_f16 (i32x4.extend_low_i16x8_u (local.get $h))) (v128.load (local.get $v)))))
         (local.set $acc (f32x4.add (local.get $acc)
-          (f32x4.mul (call $widen (i32x4.extend_high_i16x8_u (local.get $h))) (v128.load offset=16 (local.get $v)))))
+          (f32x4.mul (call $widen_f16 (i32x4.extend_high_i16x8_u (local.get $h))) (v128.load offset=16 (local.get $v)))))
         (local.set $v (i32.add (local.get $v) (i32.const 32)))
         (local.set $matrix (i32.add (local.get $matrix) (i32.const 16)))
         (br_if $column (i32.lt_u (local.get $matrix) (local.get $end))))
@@ -90,24 +88,10 @@ const KERNELS_WAT = `(module
       (local.set $out (i32.add (local.get $out) (i32.const 4)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
-  (func $widen (param $bits v128) (result v128)
-    (v128.or
-      (f32x4.mul
-        (i32x4.shl (v128.and (local.get $bits) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13))
-        (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
-      (i32x4.shl (v128.and (local.get $bits) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16)))))`;
+  ${WIDEN_F16_WAT})`;
 
 /** The compiled kernels; each {@linkcode WasmArena} instantiates them over its own memory. */
-export const simdKernels: WebAssembly.Module = await (async () => {
-  const wabt = await initWabt();
-  const parsed = wabt.parseWat("simd_kernels.wat", KERNELS_WAT, { simd: true });
-  try {
-    parsed.validate();
-    return new WebAssembly.Module(new Uint8Array(parsed.toBinary({}).buffer));
-  } finally {
-    parsed.destroy();
-  }
-})();
+export const simdKernels: WebAssembly.Module = await compileWat("simd_kernels.wat", KERNELS_WAT);
 
 /** The exported functions, typed. */
 export interface SimdKernelExports {

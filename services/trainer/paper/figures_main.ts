@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { busIdentityFlags, busIdentityFrom, busIdentityHelp } from "../../../shared/bus/mod.ts";
+import { busIdentityFlags, busIdentityFrom,
+  downloadCheckpoint, busIdentityHelp } from "../../../shared/bus/mod.ts";
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import {
@@ -54,9 +55,9 @@ async function main(args: string[]): Promise<number> {
   const backend = parseBackendName(v.backend);
   console.error(describeBackendChoice(await selectBackend(backend)));
   const predictor = await openPredictor(v.checkpoint, {
-    nats: v.nats,
-    client: "figures",
-    natsIdentity: busIdentityFrom(v),
+    fetchNamed: v.nats
+      ? (ref) => downloadCheckpoint(v.nats!, ref, { client: "figures", identity: busIdentityFrom(v) })
+      : null,
   });
   const { manifest } = predictor;
   await Deno.mkdir(v.out!, { recursive: true });

@@ -4,8 +4,9 @@
  * connected kernels go from each shard straight to their place in the {@linkcode DenseHead}'s
  * memory, in the precision they are stored in. So an int8 checkpoint of the full network is
  * held as about 56 MiB of int8 plus the convolutions, and no float32 copy of fc6–fc8 — nor a
- * second copy of the shards — is ever made. A few shards are read and hashed ahead while the
- * current one is placed.
+ * second copy of the shards — is ever made. Shards are read into two reused buffers: the next
+ * one is read and hashed while the current one is placed, and no shard-sized garbage is left
+ * for the collector.
  *
  * @module
  */
@@ -18,8 +19,8 @@ import { type OpenedCheckpoint, readVerifiedFile } from "../checkpoint_source.ts
 import { storedBytes, weightStorage, weightValues } from "../weight_storage.ts";
 
 const DENSE_LAYERS = ["fc6", "fc7", "fc8"] as const;
-/** Shards read and hashed ahead of the one being placed. */
-const READ_AHEAD = 4;
+/** Weight shards are 4 MiB (TF.js's converter writes the same); a larger one gets a larger buffer. */
+const SHARD_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Writes a weight's stored bytes, arriving in pieces, to where they belong. */
 interface WeightSink {
@@ -208,7 +209,7 @@ export async function decodeInferenceNetwork(
   return new InferenceNetwork(features, head, spec);
 }
 
-/** Reads the shards in order (a few ahead, each verified) and hands every weight its bytes. */
+/** Reads the shards in order (the next one while the current one is placed), each verified, and hands every weight its bytes. */
 async function streamShards(
   opened: OpenedCheckpoint,
   paths: string[],
@@ -216,16 +217,14 @@ async function streamShards(
   sinks: WeightSink[],
 ): Promise<void> {
   const sizes = specs.map(storedBytes);
-  const reads: Promise<Uint8Array>[] = [];
-  const readAhead = (upTo: number) => {
-    while (reads.length < Math.min(upTo, paths.length)) reads.push(readVerifiedFile(opened, paths[reads.length]));
-  };
+  const buffers = [new Uint8Array(SHARD_BUFFER_BYTES), new Uint8Array(SHARD_BUFFER_BYTES)];
+  const readShard = (p: number) => readVerifiedFile(opened, paths[p], buffers[p % 2]);
+  let next: Promise<Uint8Array> | null = paths.length > 0 ? readShard(0) : null;
   let spec = 0, at = 0;
   try {
     for (let p = 0; p < paths.length; p++) {
-      readAhead(p + 1 + READ_AHEAD);
-      const shard = await reads[p];
-      delete reads[p];
+      const shard = await next!;
+      next = p + 1 < paths.length ? readShard(p + 1) : null;
       for (let k = 0; k < shard.length;) {
         if (spec >= specs.length) throw new CheckpointFormatError(`${paths[p]} holds bytes beyond the last weight`);
         const n = Math.min(shard.length - k, sizes[spec] - at);
@@ -236,8 +235,8 @@ async function streamShards(
       }
     }
   } finally {
-    // Settle reads started ahead of a failure so none rejects unobserved.
-    await Promise.allSettled(reads.filter(Boolean));
+    // A read started ahead of a failure must not reject unobserved.
+    await next?.catch(() => {});
   }
   while (spec < specs.length && sizes[spec] === 0) spec++;
   if (spec < specs.length) {

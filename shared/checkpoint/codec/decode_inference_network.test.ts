@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../../backend/select_backend.ts";
+import { AlexNet } from "../../model/alexnet.ts";
+import {
+  CheckpointDigestError,
+  type CheckpointFiles,
+  CheckpointFormatError,
+  sha256Hex,
+  weightManifest,
+} from "../checkpoint_files.ts";
+import { filesSource, openCheckpoint } from "../checkpoint_source.ts";
+import { quantizeCheckpoint } from "../quantize_checkpoint.ts";
+import { sampleManifestInfo } from "../sample_manifest_info.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint_codec.ts";
+import { decodeInferenceNetwork } from "./decode_inference_network.ts";
+import { relativeError } from "./torch_parity.ts";
+
+await selectBackend("wasm");
+
+const classNames = ["a", "b", "c", "d", "e"];
+
+async function logitsOf(files: CheckpointFiles, x: tf.Tensor4D): Promise<number[]> {
+  const network = await decodeInferenceNetwork(await openCheckpoint(filesSource(files)));
+  try {
+    return (await network.logitsOf(x)).flatMap((r) => [...r]);
+  } finally {
+    network.dispose();
+  }
+}
+
+for (const arch of ["alexnet-owt", "alexnet"] as const) {
+  Deno.test(`${arch}: every weight storage decodes to the logits of TF.js's full model of the same weights`, async () => {
+    const model = AlexNet.create({ arch, numClasses: 5, inputSize: 67, width: 0.25, seed: 7, groups: arch === "alexnet" ? 2 : 1 });
+    const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames }));
+    const x = tf.randomNormal([3, 67, 67, 3], 0, 1, "float32", 9) as tf.Tensor4D;
+    try {
+      const cases = [
+        ["float32", files, 1e-6],
+        ["float16", await quantizeCheckpoint(files, "float16"), 1e-5],
+        // int8 activations (7 bits per row) on top of the weights' own rounding
+        ["int8 per-channel", await quantizeCheckpoint(files, "int8"), 0.05],
+        ["int8 per-tensor (earlier format)", await quantizeCheckpoint(files, "int8", { scheme: "per-tensor" }), 0.05],
+      ] as const;
+      for (const [name, stored, tolerance] of cases) {
+        // TF.js's full model of the weights this file stores (dequantized to float32 by the codec).
+        const tfjs = await decodeCheckpoint(stored);
+        const expected = (await tfjs.model.logits(x)).flatMap((r) => [...r]);
+        tfjs.model.dispose();
+        const error = relativeError(await logitsOf(stored, x), expected);
+        assert.ok(error <= tolerance, `${name}: relative error ${error.toExponential(2)} over ${tolerance}`);
+      }
+    } finally {
+      x.dispose();
+      model.dispose();
+    }
+  });
+}
+
+Deno.test("fc6–fc8 of an int8 checkpoint are held as one byte per weight, beside float32 convolutions", async () => {
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 5, inputSize: 63, width: 0.5, seed: 1 });
+  const int8 = await quantizeCheckpoint(await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames })), "int8");
+  const network = await decodeInferenceNetwork(await openCheckpoint(filesSource(int8)));
+  try {
+    const fcWeights = ["fc6", "fc7", "fc8"].reduce((n, name) => {
+      const [kernel] = model.network.getLayer(name).getWeights();
+      return n + kernel.size;
+    }, 0);
+    assert.deepEqual(network.head.layouts.map((l) => l.spec.encoding), ["int8", "int8", "int8"]);
+    assert.ok(network.head.memoryBytes < fcWeights * 1.25, `${network.head.memoryBytes} bytes for ${fcWeights} weights`);
+    assert.equal(network.features.layers.some((l) => l.name.startsWith("fc")), false, "no dense layer on TF.js");
+  } finally {
+    network.dispose();
+    model.dispose();
+  }
+});
+
+Deno.test("a shard that does not match its digest, or shards that end early, are refused", async () => {
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 5, inputSize: 63, width: 0.25, seed: 1 });
+  const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames }));
+  model.dispose();
+  const { paths } = weightManifest(files);
+  const changed = new Map(files);
+  const shard = changed.get(paths[0])!.slice();
+  shard[100] ^= 1;
+  changed.set(paths[0], shard);
+  await assert.rejects(
+    async () => await decodeInferenceNetwork(await openCheckpoint(filesSource(changed))),
+    (e: Error) => e instanceof CheckpointDigestError && e.message.includes(paths[0]),
+  );
+  // A model.json that claims more weights than the shards hold (its digest updated to match).
+  const json = JSON.parse(new TextDecoder().decode(files.get("model.json")!));
+  json.weightsManifest[0].weights.find((w: { name: string }) => w.name === "fc8/bias").shape = [500];
+  const bigger = new Map(files);
+  bigger.set("model.json", new TextEncoder().encode(JSON.stringify(json)));
+  const manifest = JSON.parse(new TextDecoder().decode(files.get("manifest.json")!));
+  manifest.files["model.json"] = await sha256Hex(bigger.get("model.json")!);
+  bigger.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest)));
+  await assert.rejects(
+    async () => await decodeInferenceNetwork(await openCheckpoint(filesSource(bigger))),
+    (e: Error) => e instanceof CheckpointFormatError,
+  );
+});
