@@ -4,7 +4,7 @@
  * KV pin (promote/rollback) is followed within seconds.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";

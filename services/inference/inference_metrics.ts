@@ -5,7 +5,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { registerProcessMetrics } from "../../shared/http/mod.ts";
+import { processGauges } from "../../shared/http/mod.ts";
 
 /** The service's registry and instruments. */
 export interface InferenceMetrics {
@@ -21,7 +21,7 @@ export interface InferenceMetrics {
 /** A fresh registry (one per app, so tests do not share counters). */
 export function createInferenceMetrics(): InferenceMetrics {
   const registry = new Registry();
-  registerProcessMetrics(registry);
+  for (const settings of processGauges()) new Gauge({ ...settings, registers: [registry] });
   return {
     registry,
     requests: new Counter({

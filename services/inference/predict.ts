@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 import { readNpy } from "../../shared/checkpoint/mod.ts";
 import { UsageError } from "../../shared/cli/mod.ts";
 import { ImageDecodeError, UnsupportedImageError } from "../../shared/image/mod.ts";

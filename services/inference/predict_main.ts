@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { busIdentityFlags, busIdentityFrom,
-  downloadCheckpoint, busIdentityHelp } from "../../shared/bus/mod.ts";
+import { busIdentityFlags, busIdentityFrom, busIdentityHelp, downloadCheckpoint } from "../../shared/bus/mod.ts";
 import { BACKEND_NAMES, describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { openPredictor } from "../../shared/predictor/mod.ts";

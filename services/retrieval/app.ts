@@ -8,9 +8,9 @@ import {
   applyCorsPolicy,
   errorJson,
   errorResponse,
+  processGauges,
   QueueFullError,
   readImageParts,
-  registerProcessMetrics,
   RequestError,
   requireToken,
   WorkQueue,
@@ -131,7 +131,7 @@ export function createRetrievalApp(
   queue = new WorkQueue({ concurrency: 1, maxQueued: 64 }),
 ): OpenAPIHono {
   const registry = new Registry();
-  registerProcessMetrics(registry);
+  for (const settings of processGauges()) new Gauge({ ...settings, registers: [registry] });
   const requests = new Counter({
     name: "alexnet_retrieval_http_requests_total",
     help: "HTTP requests by route and status",

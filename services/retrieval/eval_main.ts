@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { busIdentityFlags, busIdentityFrom,
-  downloadCheckpoint, busIdentityHelp } from "../../shared/bus/mod.ts";
+import { busIdentityFlags, busIdentityFrom, busIdentityHelp, downloadCheckpoint } from "../../shared/bus/mod.ts";
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../shared/backend/mod.ts";
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { limitPerClass, loadImages, resizeImage, scanImageFolder } from "../../shared/image/mod.ts";

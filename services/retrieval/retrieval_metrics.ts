@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 import { l2Normalize } from "./vector_index.ts";
 
 /** Leave-one-out retrieval scores. */

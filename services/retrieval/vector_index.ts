@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 
 /** A search hit: cosine similarity in [−1, 1]. */
 export interface Neighbour {

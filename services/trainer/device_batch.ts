@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 import { IMAGENET_NORMALIZATION, type Normalization } from "../../shared/image/mod.ts";
 import type { PackedBatch } from "./augment_batch.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 import { centerCrop, IMAGENET_NORMALIZATION, normalizeBatch } from "../../shared/image/mod.ts";
 import type { AlexNet } from "../../shared/model/mod.ts";
 import type { Split } from "./training_data.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { generateShapeDataset } from "../../shared/image/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";

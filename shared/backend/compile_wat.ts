@@ -28,18 +28,32 @@ export type WatCompiler = (name: string, text: string, features?: WatFeatures) =
  */
 export async function withWabt<T>(use: (compile: WatCompiler) => Promise<T>): Promise<T> {
   const wabt = await initWabt();
-  return await use(async (name, text, features = {}) => {
-    const parsed = wabt.parseWat(name, text, {
-      simd: features.simd ?? true,
-      relaxed_simd: features.relaxedSimd ?? false,
-    });
-    try {
-      parsed.validate();
-      return await WebAssembly.compile(new Uint8Array(parsed.toBinary({}).buffer));
-    } finally {
-      parsed.destroy();
-    }
+  return await use(async (name, text, features = {}) =>
+    await WebAssembly.compile(binaryOf(wabt, name, text, features))
+  );
+}
+
+type Wabt = Awaited<ReturnType<typeof initWabt>>;
+
+function binaryOf(wabt: Wabt, name: string, text: string, features: WatFeatures): Uint8Array<ArrayBuffer> {
+  const parsed = wabt.parseWat(name, text, {
+    simd: features.simd ?? true,
+    relaxed_simd: features.relaxedSimd ?? false,
   });
+  try {
+    parsed.validate();
+    return new Uint8Array(parsed.toBinary({}).buffer);
+  } finally {
+    parsed.destroy();
+  }
+}
+
+/**
+ * WebAssembly text → the binary module's bytes (not compiled), e.g. to commit a kernel
+ * precompiled.
+ */
+export async function watToBinary(name: string, text: string, features: WatFeatures = {}): Promise<Uint8Array> {
+  return binaryOf(await initWabt(), name, text, features);
 }
 
 /**

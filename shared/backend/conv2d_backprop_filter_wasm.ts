@@ -16,7 +16,7 @@ import {
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
-} from "@tensorflow/tfjs";
+} from "./tensorflow.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { releaseInfos, runWasmKernel } from "./kernel_call.ts";
 

@@ -23,7 +23,7 @@ import {
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
-} from "@tensorflow/tfjs";
+} from "./tensorflow.ts";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import type { WebGPUProgram } from "./flat_webgpu_program.ts";
 import { releaseInfos, runKernel } from "./kernel_call.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs";
+import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from "./tensorflow.ts";
 
 /** A kernel function as stored in the registry, called with TensorInfos. */
 export type KernelCall = (args: {

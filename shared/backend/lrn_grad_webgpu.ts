@@ -13,8 +13,8 @@
  *
  * @module
  */
-import type { KernelConfig, KernelFunc, LRNGradAttrs, TensorInfo } from "@tensorflow/tfjs";
-import { LRNGrad } from "@tensorflow/tfjs";
+import type { KernelConfig, KernelFunc, LRNGradAttrs, TensorInfo } from "./tensorflow.ts";
+import { LRNGrad } from "./tensorflow.ts";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { flatProgram, type WebGPUProgram } from "./flat_webgpu_program.ts";
 

@@ -16,7 +16,7 @@ import {
   MaxPoolGrad,
   type MaxPoolGradAttrs,
   type TensorInfo,
-} from "@tensorflow/tfjs";
+} from "./tensorflow.ts";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { flatProgram, type WebGPUProgram } from "./flat_webgpu_program.ts";
 

@@ -24,7 +24,8 @@ export {
   type SelectBackendOptions,
 } from "./select_backend.ts";
 export { storageBindingLimit } from "./storage_binding_limit.ts";
-export { compileWat, WIDEN_F16_WAT, type WatCompiler, type WatFeatures, withWabt } from "./compile_wat.ts";
+export * as tf from "./tensorflow.ts";
+export { compileWat, type WatCompiler, type WatFeatures, WIDEN_F16_WAT, withWabt } from "./compile_wat.ts";
 export {
   type DenseKernelExports,
   type DenseKernelModule,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BatchMatMul, Conv2DBackpropInput, registerKernel, unregisterKernel } from "@tensorflow/tfjs";
+import { BatchMatMul, Conv2DBackpropInput, registerKernel, unregisterKernel } from "./tensorflow.ts";
 import { transposedBatchMatMulConfig } from "./transposed_batch_mat_mul.ts";
 import { conv2dBackpropFilterWasmConfig } from "./conv2d_backprop_filter_wasm.ts";
 import { conv2dBackpropInputWasmConfig } from "./conv2d_backprop_input_wasm.ts";

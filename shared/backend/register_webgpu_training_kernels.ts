@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { BatchMatMul, registerKernel, unregisterKernel } from "@tensorflow/tfjs";
+import { BatchMatMul, registerKernel, unregisterKernel } from "./tensorflow.ts";
 import { registeredKernel } from "./kernel_call.ts";
 import { transposedBatchMatMulConfig } from "./transposed_batch_mat_mul.ts";
 

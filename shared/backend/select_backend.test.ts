@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tensorflow.ts";
 import { BackendUnavailableError, describeBackendChoice, selectBackend } from "./select_backend.ts";
 
 Deno.test("auto takes the first rung that starts and gives a reason for every rung it skipped", async () => {

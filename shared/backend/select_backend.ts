@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tensorflow.ts";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { UsageError } from "../cli/usage_error.ts";
 import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
@@ -107,6 +107,7 @@ async function tryWasm(): Promise<string | null> {
 }
 
 async function tryCpu(): Promise<string | null> {
+  await import("@tensorflow/tfjs-backend-cpu"); // registers "cpu"
   return (await tf.setBackend("cpu")) ? null : "the CPU backend failed to initialise";
 }
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tensorflow.ts";
 
 /**
  * Bytes, or null where the backend has no such limit (WASM, CPU, tfjs-node).

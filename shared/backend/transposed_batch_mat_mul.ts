@@ -18,7 +18,7 @@ import {
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
-} from "@tensorflow/tfjs";
+} from "./tensorflow.ts";
 import { type KernelCall, releaseInfos, runKernel } from "./kernel_call.ts";
 
 const size = (x: TensorInfo) => x.shape.reduce((a, b) => a * b, 1);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tensorflow.ts";
 import seedrandom from "seedrandom";
 import { selectBackend } from "./select_backend.ts";
 

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tensorflow.ts";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 
 /** A shader whose source contains this line is compiled with `enable f16;` first. */

@@ -3,7 +3,7 @@
  * whatever adapter the machine has (Mesa's lavapipe in CI).
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tensorflow.ts";
 import seedrandom from "seedrandom";
 import { selectBackend } from "./select_backend.ts";
 import { kSplits } from "./conv2d_backprop_filter_webgpu.ts";

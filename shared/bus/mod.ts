@@ -70,8 +70,8 @@ export {
   TrainStatusSchema,
 } from "./messages.ts";
 export {
-  downloadCheckpoint,
   CheckpointNotFoundError,
+  downloadCheckpoint,
   ensureEventsStream,
   fetchCheckpoint,
   fetchCheckpointManifest,

@@ -47,27 +47,27 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): Checkpo
   const fetchFile = options.fetch ?? fetch;
   const limit = options.maxFileBytes ?? 64 * 1024 * 1024;
   const get = async (path: string): Promise<{ response: Response; url: string } | null> => {
-      const url = new URL(encodeURIComponent(path), folder);
-      let response: Response;
-      try {
-        response = await fetchFile(url, { headers: options.headers });
-      } catch (error) {
-        throw new CheckpointFetchError(`could not fetch ${url.href}: ${(error as Error).message}`);
-      }
-      if (response.status === 404 || response.status === 410) {
-        await response.body?.cancel();
-        return null;
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new CheckpointFetchError(`GET ${url.href} answered ${response.status} ${response.statusText}`.trim());
-      }
-      const announced = Number(response.headers.get("content-length") ?? NaN);
-      if (announced > limit) {
-        await response.body?.cancel();
-        throw new CheckpointFetchError(`${url.href} is ${announced} bytes, over the ${limit} byte limit for one file`);
-      }
-      return { response, url: url.href };
+    const url = new URL(encodeURIComponent(path), folder);
+    let response: Response;
+    try {
+      response = await fetchFile(url, { headers: options.headers });
+    } catch (error) {
+      throw new CheckpointFetchError(`could not fetch ${url.href}: ${(error as Error).message}`);
+    }
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new CheckpointFetchError(`GET ${url.href} answered ${response.status} ${response.statusText}`.trim());
+    }
+    const announced = Number(response.headers.get("content-length") ?? NaN);
+    if (announced > limit) {
+      await response.body?.cancel();
+      throw new CheckpointFetchError(`${url.href} is ${announced} bytes, over the ${limit} byte limit for one file`);
+    }
+    return { response, url: url.href };
   };
   return {
     location: folder.href,

@@ -44,8 +44,8 @@ export {
   float16BitsToFloat32,
   storedBytes,
   tfjsReadableWeights,
-  weightStorage,
   type WeightStorage,
+  weightStorage,
   weightValues,
 } from "./weight_storage.ts";
 export { asCheckpointUsageError } from "./checkpoint_usage_error.ts";

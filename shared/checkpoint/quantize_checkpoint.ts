@@ -52,7 +52,11 @@ export function float32ToFloat16Bits(value: number): number {
 }
 
 /** One scale per output channel (the last axis) and int8 codes in −127…127; `outIn` stores the codes `[outs][ins]`. */
-function perChannelCodes(values: Float32Array, shape: number[], outIn: boolean): { codes: Int8Array; scales: Float32Array } {
+function perChannelCodes(
+  values: Float32Array,
+  shape: number[],
+  outIn: boolean,
+): { codes: Int8Array; scales: Float32Array } {
   const channels = shape.at(-1)!;
   const rows = values.length / channels;
   const scales = new Float32Array(channels);
@@ -143,7 +147,13 @@ export async function quantizeCheckpoint(
       const scalesName = `${spec.name}_scales`;
       specs.push({ name: scalesName, shape: [scales.length], dtype: "float32" });
       parts.push(new Uint8Array(scales.buffer));
-      specs.push({ name: spec.name, shape: spec.shape, dtype: "int8", scales: scalesName, ...(outIn ? { layout: "out-in" } : {}) });
+      specs.push({
+        name: spec.name,
+        shape: spec.shape,
+        dtype: "int8",
+        scales: scalesName,
+        ...(outIn ? { layout: "out-in" } : {}),
+      });
       parts.push(new Uint8Array(codes.buffer));
     }
   }

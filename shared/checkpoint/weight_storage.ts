@@ -27,7 +27,9 @@ export function weightStorage(spec: WeightSpec): WeightStorage {
     if (!spec.scales) throw new CheckpointFormatError(`weight ${spec.name} has int8 codes but no scales entry`);
     return "int8-channel";
   }
-  if (spec.dtype !== "float32") throw new CheckpointFormatError(`weight ${spec.name} has unsupported dtype ${spec.dtype}`);
+  if (spec.dtype !== "float32") {
+    throw new CheckpointFormatError(`weight ${spec.name} has unsupported dtype ${spec.dtype}`);
+  }
   const q = spec.quantization;
   if (!q) return "float32";
   if (q.dtype === "float16") return "float16";

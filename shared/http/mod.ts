@@ -26,5 +26,5 @@ export { fetchJsonOrNull } from "./fetch_json_or_null.ts";
 export { requireToken, type TokenGuard, tokenOption, tokensMatch } from "./token_guard.ts";
 export { applyCorsPolicy, corsOrigins } from "./cors_policy.ts";
 export { formatLoad, type LoadOptions, type LoadResult, percentile, residentMemoryMiB, runLoad } from "./http_load.ts";
-export { registerProcessMetrics } from "./process_metrics.ts";
+export { processGauges } from "./process_metrics.ts";
 export { runLoadCli } from "./load_cli.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 
 /** The [start, end) input ranges of each output cell, PyTorch's `adaptive_avg_pool2d` rule. */
 export function adaptiveBins(inputSize: number, outputSize: number): [number, number][] {

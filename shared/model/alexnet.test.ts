@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import seedrandom from "seedrandom";
 import { selectBackend } from "../backend/select_backend.ts";
 import { AlexNet } from "./alexnet.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { storageBindingLimit } from "../backend/storage_binding_limit.ts";
 import { UsageError } from "../cli/usage_error.ts";
 import {

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { AdaptiveAvgPool2D } from "./adaptive_avg_pool2d.ts";
 import { GroupedConv2D } from "./grouped_conv2d.ts";
 import { LocalResponseNorm } from "./local_response_norm.ts";
@@ -133,7 +133,15 @@ export interface BuildOptions {
    * model an inference network runs before its fully connected layers (`DenseHead`).
    */
   featuresOnly?: boolean;
+  /**
+   * false: start every weight at zero instead of drawing it — for a loader that sets every
+   * weight right after (drawing 2.5 M normals costs time and leaves garbage behind).
+   */
+  initialise?: boolean;
 }
+
+// No random numbers drawn: the weights are about to be replaced.
+const ZERO_INIT: Initialisers = { kernel: () => tf.initializers.zeros(), bias: () => tf.initializers.zeros() };
 
 /**
  * Builds the network as a tfjs-layers functional model named after the architecture (or
@@ -163,7 +171,7 @@ export function buildAlexNet(spec: AlexNetSpec, options: BuildOptions = {}): tf.
   const w = (n: number) => Math.max(1, Math.round(n * width));
   let seed = spec.seed ?? 0;
   const nextSeed = () => seed++;
-  const init = INITIALISERS[spec.init ?? defaultInit(spec.arch)];
+  const init = options.initialise === false ? ZERO_INIT : INITIALISERS[spec.init ?? defaultInit(spec.arch)];
 
   const conv = (
     name: string,

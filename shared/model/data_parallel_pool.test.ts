@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { selectBackend } from "../backend/select_backend.ts";
 import { relativeError } from "../checkpoint/codec/torch_parity.ts";
 import { AlexNet } from "./alexnet.ts";

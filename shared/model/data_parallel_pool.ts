@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { UsageError } from "../cli/usage_error.ts";
 import type { AlexNet } from "./alexnet.ts";
 import { trainableLayout, type WorkerReply, type WorkerRequest } from "./replica_worker.ts";
@@ -64,7 +64,10 @@ export class DataParallelPool {
       );
     }
     const entry = new URL("./replica_worker_entry.ts", import.meta.url);
-    const members: PoolMember[] = Array.from({ length: options.workers }, () => new WorkerMember(entry, "training worker"));
+    const members: PoolMember[] = Array.from(
+      { length: options.workers },
+      () => new WorkerMember(entry, "training worker"),
+    );
     const { total } = trainableLayout(model);
     const gradients = new SharedArrayBuffer(total * 4 * options.workers);
     const weights = await model.weightArrays();

@@ -53,7 +53,13 @@ function setFloat(head: DenseHead, name: string, values: Float32Array): Float32A
 }
 
 /** y = relu?(x·W + b) in float64, row after row. */
-function reference(x: Float32Array, rows: number, w: Float32Array, b: Float32Array, spec: DenseLayerSpec): Float64Array {
+function reference(
+  x: Float32Array,
+  rows: number,
+  w: Float32Array,
+  b: Float32Array,
+  spec: DenseLayerSpec,
+): Float64Array {
   const { ins, outs } = spec;
   const y = new Float64Array(rows * outs);
   for (let r = 0; r < rows; r++) {
@@ -93,7 +99,11 @@ Deno.test("int8 layers give the exact sums of their integer codes, on the relaxe
     assert.deepEqual([...got], [...want], `relaxed: ${relaxed}`);
     head.dispose();
   }
-  assert.equal((await DenseHead.create([ODD])).relaxed, (await denseKernelModule()).relaxed, "relaxed SIMD is used where it exists");
+  assert.equal(
+    (await DenseHead.create([ODD])).relaxed,
+    (await denseKernelModule()).relaxed,
+    "relaxed SIMD is used where it exists",
+  );
 });
 
 Deno.test("a row with negative inputs is quantized signed and still summed exactly", async () => {
@@ -163,7 +173,9 @@ Deno.test("a batch larger than the scratch space answers each row as a batch of 
   const x = Float32Array.from({ length: rows * 40 }, () => rand());
   const all = head.forward(x, rows).logits;
   for (let r = 0; r < rows; r++) {
-    assert.deepEqual([...all.subarray(r * 8, (r + 1) * 8)], [...head.forward(x.subarray(r * 40, (r + 1) * 40), 1).logits]);
+    assert.deepEqual([...all.subarray(r * 8, (r + 1) * 8)], [
+      ...head.forward(x.subarray(r * 40, (r + 1) * 40), 1).logits,
+    ]);
   }
 });
 

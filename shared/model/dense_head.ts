@@ -18,7 +18,7 @@
  * @module
  */
 import { float16BitsToFloat32 } from "../checkpoint/weight_storage.ts";
-import { denseKernelModule, type DenseKernelExports, instantiateDenseKernels } from "../backend/dense_simd_kernels.ts";
+import { type DenseKernelExports, denseKernelModule, instantiateDenseKernels } from "../backend/dense_simd_kernels.ts";
 
 /** How a layer's weights are held. */
 export type DenseEncoding = "int8" | "float16" | "float32";
@@ -133,7 +133,9 @@ export class DenseHead {
     if (specs.length === 0) throw new Error("a dense head needs at least one layer");
     for (let i = 1; i < specs.length; i++) {
       if (specs[i].ins !== specs[i - 1].outs) {
-        throw new Error(`${specs[i].name} takes ${specs[i].ins} inputs but ${specs[i - 1].name} gives ${specs[i - 1].outs}`);
+        throw new Error(
+          `${specs[i].name} takes ${specs[i].ins} inputs but ${specs[i - 1].name} gives ${specs[i - 1].outs}`,
+        );
       }
     }
     const { module, relaxed } = await denseKernelModule();

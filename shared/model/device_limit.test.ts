@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { selectBackend } from "../backend/select_backend.ts";
 import { storageBindingLimit } from "../backend/storage_binding_limit.ts";
 import { AlexNet, DeviceLimitError } from "./alexnet.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { selectBackend } from "../backend/select_backend.ts";
 import { UsageError } from "../cli/usage_error.ts";
 import { AlexNet } from "./alexnet.ts";
@@ -15,7 +15,10 @@ const spec = { arch: "alexnet-owt" as const, numClasses: 4, inputSize: 63, width
 /** A full AlexNet and the inference network decoded from its checkpoint (float32 head). */
 async function networkAndReference(): Promise<{ network: InferenceNetwork; reference: AlexNet }> {
   const reference = AlexNet.create({ ...spec, seed: 11 });
-  const files = await encodeCheckpoint(reference, sampleManifestInfo({ name: "pool", classNames: ["a", "b", "c", "d"] }));
+  const files = await encodeCheckpoint(
+    reference,
+    sampleManifestInfo({ name: "pool", classNames: ["a", "b", "c", "d"] }),
+  );
   return { network: await decodeInferenceNetwork(await openCheckpoint(filesSource(files))), reference };
 }
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { UsageError } from "../cli/usage_error.ts";
 import type { FeatureReply, FeatureRequest } from "./feature_worker.ts";
 import type { InferenceNetwork } from "./inference_network.ts";
@@ -48,7 +48,10 @@ export class FeaturePool {
       );
     }
     const entry = new URL("./feature_worker_entry.ts", import.meta.url);
-    const members: Member[] = Array.from({ length: options.workers }, () => new WorkerMember(entry, "inference worker"));
+    const members: Member[] = Array.from(
+      { length: options.workers },
+      () => new WorkerMember(entry, "inference worker"),
+    );
     const weights = await Promise.all(network.features.getWeights().map(async (w) => (await w.data()) as Float32Array));
     const spec = network.spec;
     try {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { selectBackend } from "../backend/select_backend.ts";
 import { type AlexNetSpec, buildAlexNet } from "./build_alexnet.ts";
 
@@ -38,7 +38,7 @@ export function createFeatureWorker(): (request: FeatureRequest) => Promise<Feat
     switch (request.type) {
       case "init": {
         await selectBackend("wasm");
-        features = buildAlexNet(request.spec, { featuresOnly: true });
+        features = buildAlexNet(request.spec, { featuresOnly: true, initialise: false });
         const tensors = request.weights.map((values, i) => tf.tensor(values, features.weights[i].shape as number[]));
         features.setWeights(tensors);
         tf.dispose(tensors);
@@ -46,7 +46,9 @@ export function createFeatureWorker(): (request: FeatureRequest) => Promise<Feat
         return { type: "ready" };
       }
       case "features": {
-        const out = tf.tidy(() => features.predict(tf.tensor4d(request.x, [request.count, size, size, 3])) as tf.Tensor);
+        const out = tf.tidy(() =>
+          features.predict(tf.tensor4d(request.x, [request.count, size, size, 3])) as tf.Tensor
+        );
         const values = (await out.data()) as Float32Array;
         out.dispose();
         return { type: "features", values };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 
 /** Settings of {@linkcode GroupedConv2D}. */
 export interface GroupedConv2DConfig {

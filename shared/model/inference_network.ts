@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import type { AlexNetSpec } from "./build_alexnet.ts";
 import { EMBEDDING_LAYERS, type EmbeddingLayer } from "./build_alexnet.ts";
 import type { DenseHead, DenseTap } from "./dense_head.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 
 /** Settings of {@linkcode LocalResponseNorm}; the defaults are the paper's. */
 export interface LocalResponseNormConfig {

@@ -31,8 +31,8 @@ export { SgdMomentum, type SgdMomentumOptions } from "./sgd_momentum.ts";
 export { startTrainStep, type StepResult, trainStep } from "./train_step.ts";
 export { DataParallelPool, type PoolOptions } from "./data_parallel_pool.ts";
 export {
-  DenseHead,
   type DenseEncoding,
+  DenseHead,
   type DenseLayerLayout,
   type DenseLayerSpec,
   type DenseOutputs,

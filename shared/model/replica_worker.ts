@@ -8,7 +8,8 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import "../backend/training_ops.ts"; // gradients
+import * as tf from "../backend/tensorflow.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { selectBackend } from "../backend/select_backend.ts";
 import { AlexNet } from "./alexnet.ts";

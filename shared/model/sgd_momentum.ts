@@ -5,7 +5,8 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import "../backend/training_ops.ts"; // gradients
+import * as tf from "../backend/tensorflow.ts";
 
 /** Settings of {@linkcode SgdMomentum}. */
 export interface SgdMomentumOptions {

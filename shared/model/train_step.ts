@@ -7,7 +7,8 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import "../backend/training_ops.ts"; // gradients
+import * as tf from "../backend/tensorflow.ts";
 import type { AlexNet } from "./alexnet.ts";
 import type { SgdMomentum } from "./sgd_momentum.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { encode as encodePng } from "fast-png";
 import { selectBackend } from "../backend/select_backend.ts";
 import { encodeCheckpoint } from "../checkpoint/codec/checkpoint_codec.ts";

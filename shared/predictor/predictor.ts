@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type * as tf from "../backend/tensorflow.ts";
 import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
 import type { TrustPolicy } from "../checkpoint/checkpoint_signature.ts";
 import type { CheckpointSource } from "../checkpoint/checkpoint_source.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { selectBackend } from "../backend/select_backend.ts";
 import { encodeCheckpoint } from "../checkpoint/codec/checkpoint_codec.ts";
 import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../backend/tensorflow.ts";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import "../model/adaptive_avg_pool2d.ts";
 import "../model/local_response_norm.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 import { join } from "node:path";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { decodeInferenceNetwork, encodeCheckpoint, relativeError } from "../../shared/checkpoint/codec/mod.ts";
@@ -16,7 +16,14 @@ import { type Architecture, filesSource, openCheckpoint, sampleManifestInfo } fr
 import { aptInstall, canAptInstall, parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { decodeImage, IMAGENET_NORMALIZATION, scanImageFolder } from "../../shared/image/mod.ts";
 import { IMAGENET_SYNSETS } from "../../shared/labels/mod.ts";
-import { AlexNet, DataParallelPool, FeaturePool, type InferenceNetwork, SgdMomentum, trainStep } from "../../shared/model/mod.ts";
+import {
+  AlexNet,
+  DataParallelPool,
+  FeaturePool,
+  type InferenceNetwork,
+  SgdMomentum,
+  trainStep,
+} from "../../shared/model/mod.ts";
 import { modelInput } from "../../shared/predictor/mod.ts";
 import { measureDevice } from "./device_bench.ts";
 import { measureHttp } from "./http_bench.ts";
@@ -89,7 +96,7 @@ async function measureTfjs(
   log: (line: string) => void,
 ): Promise<Row> {
   const choice = await selectBackend(backend);
-  const engine = `tfjs ${tf.version.tfjs} ${choice.tfjsName}`;
+  const engine = `tfjs ${tf.version_core} ${choice.tfjsName}`;
   const model = AlexNet.create({ arch, numClasses: 1000, inputSize: size, seed: 1 });
   // Inference is timed as the predictor runs it: convolutions on this backend, fc6–fc8 in the dense head.
   const network = await inferenceNetworkOf(model);
@@ -107,7 +114,11 @@ async function measureTfjs(
       });
     }
     log(`${engine} ${arch}@${size}: inference batch 1 …`);
-    const b1 = await timeIt(() => network.logits(v1, 1), backend === "wasm" ? 3 : 1, backend === "wasm" ? repeats * 3 : 1);
+    const b1 = await timeIt(
+      () => network.logits(v1, 1),
+      backend === "wasm" ? 3 : 1,
+      backend === "wasm" ? repeats * 3 : 1,
+    );
     if (backend !== "wasm") {
       // A rate means nothing if the answers are wrong.
       const error = await checkAgainstWasm(model, arch, size);
@@ -396,7 +407,7 @@ async function main(args: string[]): Promise<number> {
   const trainingRss = await peakRssMiB();
 
   const owt = (engine: string) => rows.find((r) => r.network === "alexnet-owt" && r.engine.startsWith(engine));
-  const peer = owt("pytorch"), wasm = owt(`tfjs ${tf.version.tfjs} wasm`);
+  const peer = owt("pytorch"), wasm = owt(`tfjs ${tf.version_core} wasm`);
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
   const bestTrain = Math.max(wasm?.trainB32 ?? 0, wasm?.trainB32Workers?.imagesPerSec ?? 0) || null;
   const ratios = {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 import { deviceHasShaderF16, selectBackend, useHalfPrecision } from "../../shared/backend/mod.ts";
 import type { Architecture } from "../../shared/checkpoint/mod.ts";
 import { generateShapeDataset } from "../../shared/image/mod.ts";

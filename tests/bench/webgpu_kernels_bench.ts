@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../shared/backend/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import type { Architecture } from "../../shared/checkpoint/mod.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../../shared/backend/mod.ts";
 
 /** Rows as one row-major matrix. */
 export function flattenRows(rows: readonly Float32Array[]): Float32Array {

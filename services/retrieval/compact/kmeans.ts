@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../../shared/backend/mod.ts";
 import { SeededRandom } from "../../../shared/image/mod.ts";
 
 /**

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../../shared/backend/mod.ts";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { SeededRandom } from "../../../shared/image/mod.ts";
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../../shared/backend/mod.ts";
 
 /** Shape of the generated set. */
 export interface SyntheticShape {

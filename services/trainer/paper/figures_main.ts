@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { busIdentityFlags, busIdentityFrom,
-  downloadCheckpoint, busIdentityHelp } from "../../../shared/bus/mod.ts";
+import { busIdentityFlags, busIdentityFrom, busIdentityHelp, downloadCheckpoint } from "../../../shared/bus/mod.ts";
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../../shared/backend/mod.ts";
 import { selectBackend } from "../../../shared/backend/mod.ts";
 import { loadCheckpointDir, torchParity } from "../../../shared/checkpoint/codec/mod.ts";
 import { readNpy, readPthStateDict } from "../../../shared/checkpoint/mod.ts";

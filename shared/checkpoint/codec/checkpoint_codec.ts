@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../../backend/tensorflow.ts";
 import { AlexNet } from "../../model/alexnet.ts";
 import "../../model/build_alexnet.ts"; // registers the custom layer classes for deserialisation
 import { type CheckpointManifest, CheckpointManifestSchema } from "../checkpoint_manifest.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../../backend/tensorflow.ts";
 import { selectBackend } from "../../backend/select_backend.ts";
 import { AlexNet } from "../../model/alexnet.ts";
 import {
@@ -31,7 +31,14 @@ async function logitsOf(files: CheckpointFiles, x: tf.Tensor4D): Promise<number[
 
 for (const arch of ["alexnet-owt", "alexnet"] as const) {
   Deno.test(`${arch}: every weight storage decodes to the logits of TF.js's full model of the same weights`, async () => {
-    const model = AlexNet.create({ arch, numClasses: 5, inputSize: 67, width: 0.25, seed: 7, groups: arch === "alexnet" ? 2 : 1 });
+    const model = AlexNet.create({
+      arch,
+      numClasses: 5,
+      inputSize: 67,
+      width: 0.25,
+      seed: 7,
+      groups: arch === "alexnet" ? 2 : 1,
+    });
     const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames }));
     const x = tf.randomNormal([3, 67, 67, 3], 0, 1, "float32", 9) as tf.Tensor4D;
     try {
@@ -59,7 +66,10 @@ for (const arch of ["alexnet-owt", "alexnet"] as const) {
 
 Deno.test("fc6–fc8 of an int8 checkpoint are held as one byte per weight, beside float32 convolutions", async () => {
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 5, inputSize: 63, width: 0.5, seed: 1 });
-  const int8 = await quantizeCheckpoint(await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames })), "int8");
+  const int8 = await quantizeCheckpoint(
+    await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames })),
+    "int8",
+  );
   const network = await decodeInferenceNetwork(await openCheckpoint(filesSource(int8)));
   try {
     const fcWeights = ["fc6", "fc7", "fc8"].reduce((n, name) => {
@@ -67,7 +77,10 @@ Deno.test("fc6–fc8 of an int8 checkpoint are held as one byte per weight, besi
       return n + kernel.size;
     }, 0);
     assert.deepEqual(network.head.layouts.map((l) => l.spec.encoding), ["int8", "int8", "int8"]);
-    assert.ok(network.head.memoryBytes < fcWeights * 1.25, `${network.head.memoryBytes} bytes for ${fcWeights} weights`);
+    assert.ok(
+      network.head.memoryBytes < fcWeights * 1.25,
+      `${network.head.memoryBytes} bytes for ${fcWeights} weights`,
+    );
     assert.equal(network.features.layers.some((l) => l.name.startsWith("fc")), false, "no dense layer on TF.js");
   } finally {
     network.dispose();

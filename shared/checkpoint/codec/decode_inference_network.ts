@@ -10,9 +10,9 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../../backend/tensorflow.ts";
 import { buildAlexNet } from "../../model/build_alexnet.ts";
-import { DenseHead, type DenseEncoding, type DenseLayerLayout } from "../../model/dense_head.ts";
+import { type DenseEncoding, DenseHead, type DenseLayerLayout } from "../../model/dense_head.ts";
 import { InferenceNetwork, type InferenceSpec } from "../../model/inference_network.ts";
 import { CheckpointFormatError, type WeightSpec } from "../checkpoint_files.ts";
 import { type OpenedCheckpoint, readVerifiedFile } from "../checkpoint_source.ts";
@@ -88,9 +88,7 @@ function panelSink(target: Uint8Array, layout: DenseLayerLayout, width: 2 | 4): 
       }
       const whole = Math.floor(chunk.length / width);
       pending = chunk.slice(whole * width);
-      const source = chunk.byteOffset % width === 0
-        ? chunk.subarray(0, whole * width)
-        : chunk.slice(0, whole * width);
+      const source = chunk.byteOffset % width === 0 ? chunk.subarray(0, whole * width) : chunk.slice(0, whole * width);
       const values = width === 4
         ? new Uint32Array(source.buffer, source.byteOffset, whole)
         : new Uint16Array(source.buffer, source.byteOffset, whole);
@@ -145,7 +143,7 @@ export async function decodeInferenceNetwork(
     groups: manifest.groups,
     width: manifest.width,
   };
-  const features = buildAlexNet(spec, { featuresOnly: true });
+  const features = buildAlexNet(spec, { featuresOnly: true, initialise: false });
   try {
     const wholes = new Map<string, WholeSink>();
     const sinks = specs.map((spec): WeightSink => {

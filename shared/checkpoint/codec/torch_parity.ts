@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../../backend/tensorflow.ts";
 import type { AlexNet } from "../../model/alexnet.ts";
 import type { NpyArray } from "../read_npy.ts";
 
@@ -41,8 +41,7 @@ export async function torchParity(
   referenceFc7: NpyArray,
 ): Promise<TorchParity> {
   const batch = tf.tidy(() =>
-    tf.tensor4d(inputNchw.data, inputNchw.shape as [number, number, number, number])
-      .transpose([0, 2, 3, 1]) as tf.Tensor4D
+    tf.transpose(tf.tensor4d(inputNchw.data, inputNchw.shape as [number, number, number, number]), [0, 2, 3, 1])
   );
   try {
     const logits = (await model.logits(batch)).flatMap((row) => [...row]);

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../../backend/tensorflow.ts";
 import { AlexNet } from "../../model/alexnet.ts";
 import { TORCHVISION_KEYS } from "../../model/build_alexnet.ts";
 import { IMAGENET_NORMALIZATION } from "../../image/normalize_batch.ts";
@@ -68,13 +68,13 @@ export function alexNetFromTorchvision(
       const values = tf.tidy(() => {
         const w = tf.tensor(weight.data, weight.shape);
         let kernel: tf.Tensor;
-        if (isConv) kernel = w.transpose([2, 3, 1, 0]); // OIHW → HWIO
+        if (isConv) kernel = tf.transpose(w, [2, 3, 1, 0]); // OIHW → HWIO
         else if (layerName === "fc6") {
           // [out, C·H·W] → [H·W·C, out]: PyTorch's flatten order to ours.
           const [out, inputs] = weight.shape;
           const channels = inputs / (POOL5 * POOL5);
-          kernel = w.reshape([out, channels, POOL5, POOL5]).transpose([2, 3, 1, 0]).reshape([inputs, out]);
-        } else kernel = w.transpose(); // [out, in] → [in, out]
+          kernel = tf.reshape(tf.transpose(tf.reshape(w, [out, channels, POOL5, POOL5]), [2, 3, 1, 0]), [inputs, out]);
+        } else kernel = tf.transpose(w); // [out, in] → [in, out]
         return [kernel, tf.tensor(bias.data, bias.shape)];
       });
       try {
