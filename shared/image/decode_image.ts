@@ -62,7 +62,15 @@ export function sniffImageType(bytes: Uint8Array): "jpeg" | "png" | null {
  * const image = await decodeImage(await Deno.readFile("cat.0.jpg"));
  * ```
  */
-export async function decodeImage(bytes: Uint8Array): Promise<RgbImage> {
+export function decodeImage(bytes: Uint8Array): Promise<RgbImage> {
+  try {
+    return Promise.resolve(decodeNow(bytes));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function decodeNow(bytes: Uint8Array): RgbImage {
   if (bytes.length === 0) throw new ImageDecodeError("the image is empty (0 bytes)");
   const type = sniffImageType(bytes);
   if (type === null) throw unsupportedImage(bytes);
