@@ -9,6 +9,7 @@
  *   the final one included — is announced exactly once.
  */
 import assert from "node:assert/strict";
+import { taskArgs } from "../shared/cli/mod.ts";
 import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
 import { selectBackend } from "../shared/backend/mod.ts";
 import {
@@ -208,7 +209,8 @@ Deno.test({
     const worker = (name: string) => {
       const child = new Deno.Command(Deno.execPath(), {
         args: [
-          ...["run", "-A", "services/trainer/serve_trainer_main.ts", "--nats", nats.url, "--name", name],
+          ...taskArgs("serve:trainer", [`--allow-write=${runs}`]),
+          ...["--nats", nats.url, "--name", name],
           ...["--runs", runs, "--backend", "wasm", "--ack-wait-s", "5"],
         ],
         stdout: "null",

@@ -5,12 +5,13 @@
  * latency percentiles and resident memory before and after.
  */
 import assert from "node:assert/strict";
+import { taskArgs, taskFor } from "../shared/cli/mod.ts";
 import { encodeRgbPng, generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
 import { startServiceStack } from "./fixtures/service_stack.ts";
 
 async function load(task: string, url: string, photos: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", task, "--url", url, "--requests", "600", "--concurrency", "64", ...photos],
+    args: [...taskArgs(taskFor(task)), "--url", url, "--requests", "600", "--concurrency", "64", ...photos],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -5,6 +5,7 @@
  * a search both answer with the newest version.
  */
 import assert from "node:assert/strict";
+import { taskArgs } from "../shared/cli/mod.ts";
 import { freePort, pollUntil } from "../shared/cli/mod.ts";
 import { fetchJsonOrNull } from "../shared/http/mod.ts";
 import { encodeRgbPng, GENERATED_CLASSES, generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
@@ -13,13 +14,12 @@ import { LocalStack } from "../deploy/local/local_stack.ts";
 const root = new URL("../", import.meta.url).pathname;
 
 async function train(natsUrl: string, seed: number, signingKey: string, trainerSeed: string): Promise<string> {
+  const out = await Deno.makeTempDir();
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "-A",
-      "services/trainer/main.ts",
+      ...taskArgs("train", [`--allow-write=${out}`]),
       ...["--epochs", "1", "--limit", "8", "--width", "0.25", "--batch-size", "8", "--seed", String(seed)],
-      ...["--name", "e2e", "--quiet", "--backend", "wasm", "--nats", natsUrl, "--out", await Deno.makeTempDir()],
+      ...["--name", "e2e", "--quiet", "--backend", "wasm", "--nats", natsUrl, "--out", out],
       ...["--signing-key", signingKey, "--nats-nkey", trainerSeed],
     ],
     cwd: root,
@@ -144,9 +144,7 @@ Deno.test("deno task up serves every page and stops cleanly on Ctrl-C", async ()
   const ports = [freePort(), freePort(), freePort()];
   const run = await runUntil(
     [
-      "run",
-      "-A",
-      "deploy/local/up_main.ts",
+      ...taskArgs("up"),
       ...["--data-dir", await Deno.makeTempDir(), "--backend", "wasm", "--no-trainer"],
       ...["--nats-port", String(ports[0]), "--inference-port", String(ports[1]), "--retrieval-port", String(ports[2])],
     ],
@@ -171,9 +169,7 @@ Deno.test("deno task demo --once trains through the worker and passes its classi
   const ports = [freePort(), freePort(), freePort()];
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "-A",
-      "deploy/local/demo_main.ts",
+      ...taskArgs("demo"),
       "--once",
       ...["--epochs", "2", "--width", "0.25", "--data-dir", await Deno.makeTempDir(), "--backend", "wasm"],
       ...["--nats-port", String(ports[0]), "--inference-port", String(ports[1]), "--retrieval-port", String(ports[2])],

@@ -7,6 +7,7 @@
  * password: a client must trust the server's CA and present its own certificate.
  */
 import assert from "node:assert/strict";
+import { taskArgs } from "../shared/cli/mod.ts";
 import { fileURLToPath } from "node:url";
 import type { NatsConnection } from "nats";
 import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
@@ -210,7 +211,7 @@ authorization { users = [ { user: operator, password: $OPERATOR_PASSWORD } ] }
   });
   const models = async (args: string[], env: Record<string, string> = {}) => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "services/inference/models_main.ts", "list", "--nats", server.url, ...args],
+      args: [...taskArgs("models"), "list", "--nats", server.url, ...args],
       env,
       stdout: "piped",
       stderr: "piped",
@@ -232,7 +233,13 @@ authorization { users = [ { user: operator, password: $OPERATOR_PASSWORD } ] }
     const wrongPassword = await models(["--nats-user", "operator", ...tls, ...client], { NATS_PASSWORD: "nope" });
     assert.equal(wrongPassword.code, 2, wrongPassword.text);
     assert.match(wrongPassword.text, /refused these credentials/);
-    for (const failed of [untrusted, noCertificate, wrongPassword]) {
+    // Under load — eight refusals at once on two cores — the server's fatal alert lands at every
+    // point of the handshake; each must still be one line and exit 2, never an uncaught error.
+    const loaded = await Promise.all(
+      Array.from({ length: 8 }, () => models(["--nats-user", "operator", ...tls], { NATS_PASSWORD: "s3cret-pass" })),
+    );
+    for (const failed of [untrusted, noCertificate, wrongPassword, ...loaded]) {
+      assert.equal(failed.code, 2, failed.text);
       assert.equal(failed.text.trim().split("\n").length, 1, `one line: ${failed.text}`);
     }
   } finally {

@@ -6,6 +6,7 @@
  * folder with one line (exit 2).
  */
 import assert from "node:assert/strict";
+import { taskArgs } from "../shared/cli/mod.ts";
 import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
 import { connectBus, publishCheckpoint } from "../shared/bus/mod.ts";
 import {
@@ -117,9 +118,7 @@ Deno.test("serve:inference --checkpoint refuses an unsigned folder with one line
   try {
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
-        "run",
-        "-A",
-        "services/inference/main.ts",
+        ...taskArgs("serve:inference"),
         ...["--checkpoint", unsignedDir, "--trusted-keys", trainer.publicPath, "--port", "0", "--backend", "wasm"],
       ],
       stdout: "null",

@@ -4,6 +4,7 @@
  * photo exactly as the local checkpoint folder does.
  */
 import assert from "node:assert/strict";
+import { taskArgs } from "../shared/cli/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
 import { connectBus, EVENTS_STREAM, listCheckpointVersions } from "../shared/bus/mod.ts";
@@ -22,9 +23,7 @@ Deno.test("train --nats publishes; predict --nats NAME fetches the newest checkp
   const out = await Deno.makeTempDir({ prefix: "alexnet-e2e-" });
   try {
     const trained = await task([
-      "run",
-      "-A",
-      "services/trainer/main.ts",
+      ...taskArgs("train", [`--allow-write=${out}`]),
       "--input-size",
       "63",
       "--limit",
@@ -58,9 +57,7 @@ Deno.test("train --nats publishes; predict --nats NAME fetches the newest checkp
       encodePng({ ...generateShapeImage(2, 90, new SeededRandom(9)), channels: 3, depth: 8 }),
     );
     const fromBus = await task([
-      "run",
-      "-A",
-      "services/inference/predict_main.ts",
+      ...taskArgs("predict"),
       "--checkpoint",
       "e2e-shapes",
       "--nats",
@@ -69,9 +66,7 @@ Deno.test("train --nats publishes; predict --nats NAME fetches the newest checkp
     ]);
     assert.equal(fromBus.code, 0, fromBus.stderr);
     const fromDir = await task([
-      "run",
-      "-A",
-      "services/inference/predict_main.ts",
+      ...taskArgs("predict"),
       "--checkpoint",
       `${out}/last`,
       photo,
@@ -83,9 +78,7 @@ Deno.test("train --nats publishes; predict --nats NAME fetches the newest checkp
     assert.equal(busLine.predictions.length, 4);
 
     const pinned = await task([
-      "run",
-      "-A",
-      "services/inference/predict_main.ts",
+      ...taskArgs("predict"),
       "--checkpoint",
       `e2e-shapes@${versions[0]}`,
       "--nats",

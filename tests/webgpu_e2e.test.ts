@@ -7,6 +7,7 @@
  * adapter's binding limit is refused with one line.
  */
 import assert from "node:assert/strict";
+import { taskArgs, taskFor } from "../shared/cli/mod.ts";
 import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
 import { connectBus, EpochMetricsSchema, publishCheckpoint } from "../shared/bus/mod.ts";
 import { readCheckpointDir, writeNpy } from "../shared/checkpoint/mod.ts";
@@ -18,9 +19,13 @@ import { webgpuAdapter, webgpuBindingLimit, webgpuHasShaderF16 } from "./fixture
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
+/** The test's scratch folder: the one place its commands may write besides their tasks' own. */
+const work = await Deno.makeTempDir({ prefix: "alexnet-webgpu-" });
+
+/** Runs `script` as its task (its declared permissions), writing only under the test's folder. */
 async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}${script}`, ...args],
+    args: [...taskArgs(taskFor(script), [`--allow-write=${work}`]), ...args],
     env: { NO_COLOR: "1" },
   }).output();
   return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
@@ -61,7 +66,6 @@ function assertSamePredictions(actual: Prediction[], expected: Prediction[], wha
 
 Deno.test("every path runs on WebGPU and answers what WASM answers", async (t) => {
   console.error(`webgpu: ${await webgpuAdapter()}`);
-  const work = await Deno.makeTempDir({ prefix: "alexnet-webgpu-" });
   const data = await writeShapeFolder(6);
   const run1 = `${work}/run1`, run2 = `${work}/run2`;
   const gpu = ["--backend", "webgpu"];

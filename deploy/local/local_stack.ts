@@ -10,6 +10,8 @@
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { writeKeyPair } from "../../shared/checkpoint/mod.ts";
+import { taskArgs } from "../../shared/cli/mod.ts";
+import { buildBrowserBundle } from "../../shared/web/mod.ts";
 import { type BusRole, natsIdentities } from "../nats/nats_identities.ts";
 import { ensureNatsServer } from "./ensure_nats_server.ts";
 import { forwardLines, NatsServerProcess } from "./nats_server_process.ts";
@@ -157,6 +159,7 @@ export class LocalStack {
       }
     }
     await ensureNatsServer();
+    await buildBrowserBundle(); // the classify page's in-browser classifier
     const storeDir = `${options.dataDir}/nats`;
     await Deno.mkdir(storeDir, { recursive: true });
     const identities = await natsIdentities(`${options.dataDir}/nats-identities`);
@@ -173,9 +176,10 @@ export class LocalStack {
     // In the environment, not on the command line where every user's `ps` would show it.
     const adminToken = Deno.env.get("ALEXNET_ADMIN_TOKEN") ??
       Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-    const spawn = (name: string, script: string, args: string[]) => {
+    // Each service runs with the permissions its task declares (deno.json), as `deno task` would.
+    const spawn = (name: string, task: string, args: string[]) => {
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", fromFileUrl(new URL(`../../${script}`, import.meta.url)), ...args],
+        args: [...taskArgs(task), ...args],
         stdout: "piped",
         stderr: "piped",
         env: { NO_COLOR: "1", ALEXNET_ADMIN_TOKEN: adminToken },
@@ -191,7 +195,7 @@ export class LocalStack {
       const common = ["--nats", natsUrl, "--backend", options.backend];
       const as = (role: BusRole) => ["--nats-nkey", identities.seeds[role]];
       const trust = ["--trusted-keys", keys.publicPath, ...(options.allowUnsigned ? ["--allow-unsigned"] : [])];
-      const inference = spawn("inference", "services/inference/main.ts", [
+      const inference = spawn("inference", "serve:inference", [
         ...common,
         "--model",
         options.model,
@@ -206,7 +210,7 @@ export class LocalStack {
         // Its promote and rollback endpoints (behind the admin token) change pins as the admin.
         ...["--admin-nats-nkey", identities.seeds.admin],
       ]);
-      const retrieval = spawn("retrieval", "services/retrieval/main.ts", [
+      const retrieval = spawn("retrieval", "serve:retrieval", [
         ...common,
         "--model",
         options.model,
@@ -220,7 +224,7 @@ export class LocalStack {
         ...as("retrieval"),
       ]);
       if (options.trainer) {
-        spawn("trainer", "services/trainer/serve_trainer_main.ts", [
+        spawn("trainer", "serve:trainer", [
           ...common,
           "--name",
           `local-${Deno.hostname()}`,

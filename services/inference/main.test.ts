@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { taskArgs } from "../../shared/cli/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
@@ -20,14 +21,14 @@ Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags o
   model.dispose();
 
   const bad = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "--checkpoint", dir, "--port", "x"],
+    args: [...taskArgs("serve:inference"), "--checkpoint", dir, "--port", "x"],
     stderr: "piped",
   })
     .output();
   assert.equal(bad.code, 2);
   assert.match(new TextDecoder().decode(bad.stderr), /--port must be a non-negative integer/);
   const notCheckpoint = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "--checkpoint", `${dir}/nothing-here`, "--allow-unsigned", "--port", "0"],
+    args: [...taskArgs("serve:inference"), "--checkpoint", `${dir}/nothing-here`, "--allow-unsigned", "--port", "0"],
     stderr: "piped",
   }).output();
   assert.equal(notCheckpoint.code, 2);

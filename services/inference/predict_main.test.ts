@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
+import { taskArgs } from "../../shared/cli/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { Image } from "imagescript";
 import { writeNpy } from "../../shared/checkpoint/mod.ts";
 import { GENERATED_CLASSES, generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
 
-const PREDICT = new URL("./predict_main.ts", import.meta.url).pathname;
-
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", PREDICT, ...args],
+    args: [...taskArgs("predict"), ...args],
     env: { NO_COLOR: "1" },
   }).output();
   return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
+import { taskArgs } from "../../shared/cli/mod.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
 import { writeShapeFolder } from "../../tests/fixtures/shape_folder.ts";
-
-const EVAL = new URL("./eval_main.ts", import.meta.url).pathname;
 
 Deno.test("retrieval:eval scores fc7, fc6, pool5 and raw pixels on a labelled folder and writes JSON", async () => {
   const run = await trainTinyCheckpoint({ name: "eval", width: 0.25 });
@@ -11,9 +10,7 @@ Deno.test("retrieval:eval scores fc7, fc6, pool5 and raw pixels on a labelled fo
   try {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
-        "run",
-        "-A",
-        EVAL,
+        ...taskArgs("retrieval:eval", [`--allow-write=${run}`]),
         "--checkpoint",
         `${run}/last`,
         "--data",

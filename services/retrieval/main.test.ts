@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-
-const MAIN = new URL("./main.ts", import.meta.url).pathname;
+import { taskArgs } from "../../shared/cli/mod.ts";
 
 async function run(...args: string[]) {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "--nats", "nats://127.0.0.1:1", "--allow-unsigned", ...args],
+    args: [...taskArgs("serve:retrieval"), "--nats", "nats://127.0.0.1:1", "--allow-unsigned", ...args],
     env: { NO_COLOR: "1" },
   }).output();
   return { code, stderr: new TextDecoder().decode(stderr).trim() };

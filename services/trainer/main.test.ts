@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
+import { taskArgs } from "../../shared/cli/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { Image } from "imagescript";
 import { EpochMetricsSchema } from "../../shared/bus/mod.ts";
 import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
 
-const TRAIN = new URL("./main.ts", import.meta.url).pathname;
-
-async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  task: string,
+  args: string[],
+  grants: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
+    args: [...taskArgs(task, grants), ...args],
     env: { NO_COLOR: "1" },
   }).output();
   return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
@@ -35,26 +38,26 @@ async function writeShapeFolder(dir: string, perClass: number): Promise<void> {
 }
 
 Deno.test("train exits 2 with a one-line message for a missing folder or a bad flag", async () => {
-  const missing = await run(TRAIN, ["--data", "/no/such/folder"]);
+  const missing = await run("train", ["--data", "/no/such/folder"]);
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr.trim().split("\n").at(-1), "error: data folder /no/such/folder does not exist");
-  const badFlag = await run(TRAIN, ["--epochs", "zero"]);
+  const badFlag = await run("train", ["--epochs", "zero"]);
   assert.equal(badFlag.code, 2);
   assert.match(badFlag.stderr, /--epochs must be a positive integer, got "zero"/);
-  const unknown = await run(TRAIN, ["--colour"]);
+  const unknown = await run("train", ["--colour"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /Unknown option '--colour'/);
-  const noBackend = await run(TRAIN, ["--backend", "tensorflow-gpu", "--epochs", "1"]);
+  const noBackend = await run("train", ["--backend", "tensorflow-gpu", "--epochs", "1"]);
   assert.equal(noBackend.code, 2);
   const lastLine = noBackend.stderr.trim().split("\n").at(-1)!;
   assert.match(
     lastLine,
     /^error: backend tensorflow-gpu is unavailable: .*not installed.*deno install --allow-scripts/,
   );
-  const halfOffGpu = await run(TRAIN, ["--backend", "wasm", "--shader-f16"]);
+  const halfOffGpu = await run("train", ["--backend", "wasm", "--shader-f16"]);
   assert.equal(halfOffGpu.code, 2);
   assert.equal(halfOffGpu.stderr.trim().split("\n").at(-1), "error: --shader-f16 needs --backend webgpu");
-  const help = await run(TRAIN, ["--help"]);
+  const help = await run("train", ["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--augment LIST/);
 });
@@ -63,7 +66,7 @@ Deno.test("train --json on a folder of real files writes metrics per epoch and b
   const data = await Deno.makeTempDir({ prefix: "alexnet-data-" });
   const out = await Deno.makeTempDir({ prefix: "alexnet-run-" });
   await writeShapeFolder(data, 6);
-  const trained = await run(TRAIN, [
+  const trained = await run("train", [
     "--data",
     data,
     "--input-size",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { taskArgs } from "../../shared/cli/mod.ts";
 import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import {
@@ -76,7 +77,7 @@ Deno.test("train --submit queues a job instead of training and prints its id", a
   const nats = await NatsServerProcess.start();
   try {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./main.ts", import.meta.url).href, ...TINY, "--submit", "--nats", nats.url],
+      args: [...taskArgs("train"), ...TINY, "--submit", "--nats", nats.url],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -88,7 +89,7 @@ Deno.test("train --submit queues a job instead of training and prints its id", a
     assert.equal((await jsm.streams.info("ALEXNET_JOBS")).state.messages, 1);
     await nc.drain();
     const missing = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./main.ts", import.meta.url).href, "--submit"],
+      args: [...taskArgs("train"), "--submit"],
       stdout: "null",
       stderr: "piped",
     }).output();

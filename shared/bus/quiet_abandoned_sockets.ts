@@ -7,8 +7,16 @@
  * re-added whenever the transport strips them. nats.js still sees each connection close through
  * its own listeners and reconnects or reports it as before.
  *
+ * TLS sockets get theirs the moment `tls.connect` makes them: the transport strips a TLS
+ * socket's listeners inside its handshake callback, and a server that refuses the client's
+ * certificate (`verify: true`) sends its fatal alert right after the handshake — if that alert
+ * arrived before the transport's promise had handed the socket on, nothing was listening, and the
+ * command died with "Uncaught Error: received fatal alert: BadCertificate" instead of its one-line
+ * refusal (seen once under load in CI).
+ *
  * @module
  */
+import tls from "node:tls";
 import { NodeTransport } from "nats/lib/src/node_transport.js";
 
 type Socket = { on(event: string, listener: () => void): unknown; removeAllListeners(...args: unknown[]): unknown };
@@ -33,6 +41,9 @@ let installed = false;
 export function quietAbandonedSockets(): void {
   if (installed) return;
   installed = true;
+  const connectTls = tls.connect;
+  (tls as unknown as { connect: (...args: unknown[]) => Socket }).connect = (...args: unknown[]) =>
+    keepAnErrorListener((connectTls as (...a: unknown[]) => Socket)(...args));
   const proto = NodeTransport.prototype as unknown as Record<string, (...args: unknown[]) => Promise<Socket>>;
   for (const method of ["dial", "tlsFirst", "startTLS"]) {
     const original = proto[method];

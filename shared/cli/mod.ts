@@ -17,3 +17,4 @@ export { formatDuration, ProgressBar, type ProgressBarOptions } from "./progress
 export { pollUntil } from "./poll_until.ts";
 export { freePort } from "./free_port.ts";
 export { aptInstall, canAptInstall } from "./apt_install.ts";
+export { taskArgs, TaskCommandError, taskFor } from "./task_command.ts";

@@ -11,3 +11,4 @@
  * @module
  */
 export { mountUi, UI_PAGES, type UiOptions, type UiPage } from "./ui_routes.ts";
+export { BROWSER_BUNDLE_URL, buildBrowserBundle, BundleMissingError, readBrowserBundle } from "./browser_bundle.ts";

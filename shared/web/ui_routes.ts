@@ -8,7 +8,7 @@
 import type { Env, Hono } from "hono";
 import { dirname } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { buildBrowserBundle } from "./browser_bundle.ts";
+import { BundleMissingError, readBrowserBundle } from "./browser_bundle.ts";
 
 /** The pages of the whole system and which service serves each. */
 export const UI_PAGES = {
@@ -74,10 +74,14 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
     return c.json({ service: options.service, nav });
   });
   if (options.service === "inference") {
-    app.get(
-      "/ui/browser_classifier.js",
-      async () => new Response(await buildBrowserBundle() as BodyInit, { headers: { "content-type": TYPES[".js"] } }),
-    );
+    app.get("/ui/browser_classifier.js", async (c) => {
+      try {
+        return new Response(await readBrowserBundle() as BodyInit, { headers: { "content-type": TYPES[".js"] } });
+      } catch (error) {
+        if (!(error instanceof BundleMissingError)) throw error;
+        return c.json({ error: { code: "not_built", message: error.message } }, 503);
+      }
+    });
     const wasmDir = dirname(fromFileUrl(import.meta.resolve("@tensorflow/tfjs-backend-wasm")));
     app.get(
       "/ui/vendor/tfjs-wasm/:file{tfjs-backend-wasm[a-z-]*\\.wasm}",

@@ -5,12 +5,13 @@
  * "Reliability"): a short run has not reached its steady state.
  */
 import assert from "node:assert/strict";
+import { taskArgs } from "../../shared/cli/mod.ts";
 
 Deno.test("fuzz slice: no 5xx, no dropped connection, every case answered as it should, no refused add stored", async () => {
   const json = await Deno.makeTempFile({ suffix: ".json" });
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
-      ...["run", "-A", new URL("./fuzz_main.ts", import.meta.url).pathname],
+      ...taskArgs("fuzz"),
       ...["--requests", "1500", "--warm-up-rounds", "1", "--json", json],
     ],
     stdout: "piped",

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-
-const bench = new URL("./retrieval_bench.ts", import.meta.url).pathname;
+import { taskArgs } from "../../../shared/cli/mod.ts";
 
 async function runBench(args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", bench, ...args],
+    args: [...taskArgs("retrieval:bench"), ...args],
     stdout: "piped",
     stderr: "piped",
     signal: AbortSignal.timeout(120_000), // a bench that hangs fails here instead of holding CI

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
+import { taskArgs } from "../../../shared/cli/mod.ts";
 import { decode } from "fast-png";
 import { trainTinyCheckpoint } from "../../../tests/fixtures/trained_checkpoint.ts";
 import { writeShapeFolder } from "../../../tests/fixtures/shape_folder.ts";
-
-const FIGURES = new URL("./figures_main.ts", import.meta.url).pathname;
 
 Deno.test("figures draws the conv1 kernels (Fig. 3) and fc7 neighbours (Fig. 4) of a checkpoint", async () => {
   const run = await trainTinyCheckpoint({ name: "figures", width: 0.25 });
@@ -11,7 +10,17 @@ Deno.test("figures draws the conv1 kernels (Fig. 3) and fc7 neighbours (Fig. 4) 
   const out = `${run}/figures`;
   try {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", FIGURES, "--checkpoint", `${run}/last`, "--data", data, "--queries", "2", "--out", out],
+      args: [
+        ...taskArgs("figures", [`--allow-write=${run}`]),
+        "--checkpoint",
+        `${run}/last`,
+        "--data",
+        data,
+        "--queries",
+        "2",
+        "--out",
+        out,
+      ],
       env: { NO_COLOR: "1" },
     }).output();
     const text = new TextDecoder().decode(stdout);
@@ -22,7 +31,7 @@ Deno.test("figures draws the conv1 kernels (Fig. 3) and fc7 neighbours (Fig. 4) 
     const fig4 = decode(await Deno.readFile(`${out}/fig4-fc7-neighbours.png`));
     assert.ok(fig3.width > 0 && fig4.width > fig4.height, `${fig4.width}×${fig4.height}: 7 tiles per row, 2 rows`);
     const missing = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", FIGURES, "--checkpoint", `${run}/last`],
+      args: [...taskArgs("figures"), "--checkpoint", `${run}/last`],
       stderr: "piped",
     }).output();
     assert.equal(missing.code, 2);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { taskArgs } from "../../../shared/cli/mod.ts";
 import { tf } from "../../../shared/backend/mod.ts";
 import { selectBackend } from "../../../shared/backend/mod.ts";
 import { loadCheckpointDir, torchParity } from "../../../shared/checkpoint/codec/mod.ts";
@@ -37,7 +38,7 @@ Deno.test("weights:import exits 2 with one line for a file that is not a state_d
   const bad = await Deno.makeTempFile({ suffix: ".pth" });
   await Deno.writeTextFile(bad, "<html>404</html>");
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./import_main.ts", import.meta.url).href, bad, "--out", `${bad}.ckpt`],
+    args: [...taskArgs("weights:import", [`--allow-write=${bad}.ckpt`]), bad, "--out", `${bad}.ckpt`],
     stdout: "null",
     stderr: "piped",
   }).output();
