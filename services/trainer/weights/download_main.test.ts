@@ -5,7 +5,6 @@ import { freePort } from "../../../shared/cli/mod.ts";
 Deno.test("weights:download exits 1 with the manual-download advice when the mirror is unreachable", async () => {
   const dir = await Deno.makeTempDir();
   const port = freePort();
-  const main = new URL("./download_main.ts", import.meta.url);
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     // The task may reach download.pytorch.org only; the test grants its own loopback server and folder.
     args: [
