@@ -17,7 +17,6 @@ import { writeShapeFolder } from "./fixtures/shape_folder.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 import { webgpuAdapter, webgpuBindingLimit, webgpuHasShaderF16 } from "./fixtures/webgpu_adapter.ts";
 
-
 /** The test's scratch folder: the one place its commands may write besides their tasks' own. */
 const work = await Deno.makeTempDir({ prefix: "alexnet-webgpu-" });
 

@@ -11,8 +11,9 @@ export class UsageError extends Error {
 }
 
 /**
- * Runs a CLI entry point: a {@linkcode UsageError} becomes one line on stderr and exit 2,
- * anything else a stack trace and exit 1.
+ * Runs a CLI entry point: a {@linkcode UsageError} becomes one line on stderr and exit 2, and so
+ * does an operation its task's permissions refuse (a folder, host or program the task does not
+ * declare in `deno.json`: the line says how to allow it); anything else a stack trace and exit 1.
  *
  * @example
  * ```ts
@@ -25,6 +26,11 @@ export async function runCli(main: () => Promise<number | void>): Promise<never>
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`error: ${error.message}`);
+      Deno.exit(2);
+    }
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      // Deno's message names the resource and the flag that would allow it.
+      console.error(`error: not permitted: ${(error as Error).message.split("\n")[0]}`);
       Deno.exit(2);
     }
     console.error(error);
