@@ -8,11 +8,10 @@
  *
  * @module
  */
-import { Image } from "imagescript";
 import { type AddedImage, embeddingsSubject, type ImageRecord } from "../../shared/bus/mod.ts";
 import { sha256Hex } from "../../shared/checkpoint/mod.ts";
 import { RequestError } from "../../shared/http/mod.ts";
-import { decodeImage, decodeImageWithin, resizeImage, type RgbImage } from "../../shared/image/mod.ts";
+import { decodeImage, decodeImageWithin, encodeJpeg, resizeImage, type RgbImage } from "../../shared/image/mod.ts";
 import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import { type Predictor, PredictorSlot, type Served } from "../../shared/predictor/mod.ts";
 import type { ImageLibrary } from "./image_library.ts";
@@ -88,18 +87,14 @@ export interface RetrievalStatus {
   reindexing: { version: string; done: number; total: number } | null;
 }
 
-async function thumbnailJpeg(image: RgbImage, size: number): Promise<Uint8Array> {
+function thumbnailJpeg(image: RgbImage, size: number): Uint8Array {
   const scale = Math.min(1, size / Math.max(image.width, image.height));
   const small = resizeImage(
     image,
     Math.max(1, Math.round(image.width * scale)),
     Math.max(1, Math.round(image.height * scale)),
   );
-  const out = new Image(small.width, small.height);
-  for (let p = 0; p < small.width * small.height; p++) {
-    out.bitmap.set([small.data[p * 3], small.data[p * 3 + 1], small.data[p * 3 + 2], 255], p * 4);
-  }
-  return await out.encodeJPEG(80);
+  return encodeJpeg(small, 80);
 }
 
 /**
@@ -222,7 +217,7 @@ export class RetrievalLibrary implements ShardPart {
   ): Promise<{ id: string; duplicate: boolean }> {
     const image = await decodeImageWithin(bytes, this.#options.maxPixels);
     const [vector] = await this.#embed(active.predictor, [image]);
-    await this.#store.putImage(sha256, bytes, await thumbnailJpeg(image, this.#options.thumbnailSize));
+    await this.#store.putImage(sha256, bytes, thumbnailJpeg(image, this.#options.thumbnailSize));
     await this.#store.appendVector(active.subject, id, vector);
     const record: AddedImage = {
       schema: "alexnet.images.record/v1",

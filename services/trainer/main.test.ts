@@ -83,7 +83,7 @@ Deno.test("train --json on a folder of real files writes metrics per epoch and b
     "cli-test",
     "--backend",
     "wasm",
-  ]);
+  ], [`--allow-write=${out}`]);
   assert.equal(trained.code, 0, trained.stderr);
   const epochs = trained.stdout.trim().split("\n").map((line) => EpochMetricsSchema.parse(JSON.parse(line)));
   assert.deepEqual(epochs.map((e) => e.epoch), [1, 2]);

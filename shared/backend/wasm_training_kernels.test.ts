@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "./tensorflow.ts";
+import "./training_ops.ts"; // gradients
 import seedrandom from "seedrandom";
 import { selectBackend } from "./select_backend.ts";
 

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "./tensorflow.ts";
+import "./training_ops.ts"; // gradients and chained ops
 import seedrandom from "seedrandom";
 import { selectBackend } from "./select_backend.ts";
 import { kSplits } from "./conv2d_backprop_filter_webgpu.ts";

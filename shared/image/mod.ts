@@ -17,6 +17,7 @@ export { decodeImage, ImageDecodeError, sniffImageType, UnsupportedImageError } 
 export { type ImageSize, readImageSize } from "./read_image_size.ts";
 export { checkPixelLimit, decodeImageWithin, PixelLimitError } from "./pixel_limit.ts";
 export { encodeRgbPng } from "./encode_png.ts";
+export { encodeJpeg } from "./encode_jpeg.ts";
 export { resizeImage, resizeShortSide } from "./resize_short_side.ts";
 export {
   centerCrop,

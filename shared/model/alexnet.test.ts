@@ -66,7 +66,7 @@ Deno.test("paper init: conv weights have std 0.01 and conv2 biases are 1", () =>
   const net = buildAlexNet({ arch: "alexnet", numClasses: 10, seed: 3 });
   const [w1, b1] = net.getLayer("conv1").getWeights();
   const [, b2] = net.getLayer("conv2").getWeights();
-  const std = tf.tidy(() => tf.moments(w1).variance.sqrt().dataSync()[0]);
+  const std = tf.tidy(() => tf.sqrt(tf.moments(w1).variance).dataSync()[0]);
   assert.ok(Math.abs(std - 0.01) < 0.0005, `conv1 std ${std}`);
   assert.deepEqual([...new Set(b1.dataSync())], [0]);
   assert.deepEqual([...new Set(b2.dataSync())], [1]);

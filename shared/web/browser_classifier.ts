@@ -1,23 +1,21 @@
 /**
- * Runs a served checkpoint inside the browser with TensorFlow.js (WASM or WebGL), for the
- * classify page's side-by-side comparison. Bundled for the browser on demand by
- * {@linkcode buildBrowserBundle}; it shares with the server the custom layers (the model the
- * browser loads is the same `model.json` and weights) and the predictor's pre- and
- * post-processing (the same rescale, centre crop and normalisation, the same softmax and
- * top-k), so only the JPEG/PNG decoder differs.
+ * Runs a served checkpoint inside the browser, for the classify page's side-by-side
+ * comparison: the same {@linkcode Predictor} the services use, loaded from the service's
+ * `/v1/model/files/VERSION/` endpoint with every file's digest checked — the convolutions on
+ * TensorFlow.js (WASM, WebGL or the pure-JS CPU backend) and fc6–fc8 in the same WebAssembly
+ * int8/float kernel as the server, so an int8 checkpoint stays int8 in the page too. Bundled for
+ * the browser by `deno task web:bundle`; only the image decoder differs (the browser decodes).
  *
  * @module
  */
 import * as tf from "../backend/tensorflow.ts";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import "../model/adaptive_avg_pool2d.ts";
-import "../model/local_response_norm.ts";
-import "../model/grouped_conv2d.ts";
 // The pure files, not the folders' mod.ts: the bundle must not pull in Deno-only code.
+import { urlSource } from "../checkpoint/checkpoint_url.ts";
 import type { Normalization } from "../image/normalize_batch.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
-import { type LabelledPrediction, topPredictions } from "../predictor/class_scores.ts";
-import { modelInput } from "../predictor/preprocess.ts";
+import type { LabelledPrediction } from "../predictor/class_scores.ts";
+import { loadPredictor } from "../predictor/load_predictor.ts";
 
 // The few DOM types this module uses, declared here so that type-checking it with the rest
 // of the (Deno) project does not pull the DOM library into every file.
@@ -57,9 +55,20 @@ export interface BrowserClassification {
 export interface BrowserClassifier {
   info: BrowserModelInfo;
   backend: string;
+  /** How fc6–fc8 are held (e.g. int8, with relaxed SIMD). */
+  dense: { encodings: string[]; memoryBytes: number; relaxedSimd: boolean };
   loadSeconds: number;
   classify(image: ImageSource, topk?: number): Promise<BrowserClassification>;
   dispose(): void;
+}
+
+/** Registers the TensorFlow.js backend the page asked for (WASM is imported above). */
+async function useBackend(name: "wasm" | "webgl" | "cpu", baseUrl: string): Promise<void> {
+  if (name === "wasm") setWasmPaths(`${baseUrl}/ui/vendor/tfjs-wasm/`);
+  if (name === "webgl") await import("@tensorflow/tfjs-backend-webgl");
+  if (name === "cpu") await import("@tensorflow/tfjs-backend-cpu");
+  if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend is not available here`);
+  await tf.ready();
 }
 
 /**
@@ -75,31 +84,29 @@ export async function loadBrowserClassifier(
   options: { baseUrl: string; backend: "wasm" | "webgl" | "cpu" },
 ): Promise<BrowserClassifier> {
   const started = performance.now();
-  if (options.backend === "wasm") setWasmPaths(`${options.baseUrl}/ui/vendor/tfjs-wasm/`);
-  if (!(await tf.setBackend(options.backend))) throw new Error(`the ${options.backend} backend is not available here`);
-  await tf.ready();
+  await useBackend(options.backend, options.baseUrl);
   const info: BrowserModelInfo = await (await fetch(`${options.baseUrl}/v1/model/info`)).json();
-  const model = await tf.loadLayersModel(`${options.baseUrl}/v1/model/files/${info.version}/model.json`);
-  const { inputSize } = info;
+  const predictor = await loadPredictor(urlSource(`${options.baseUrl}/v1/model/files/${info.version}/`));
   const canvas = document.createElement("canvas");
   return {
     info,
     backend: tf.getBackend(),
+    dense: predictor.denseHead,
     loadSeconds: (performance.now() - started) / 1000,
     async classify(image, topk = 5) {
       const t0 = performance.now();
-      const { values, count } = modelInput([pixelsOf(image, canvas)], info);
-      const t1 = performance.now();
-      const output = tf.tidy(() => model.predict(tf.tensor4d(values, [count, inputSize, inputSize, 3])) as tf.Tensor);
-      const logits = await output.data();
-      output.dispose();
-      const t2 = performance.now();
+      const pixels = pixelsOf(image, canvas);
+      const { predictions, timings } = await predictor.classify(pixels, { topk });
       return {
-        predictions: topPredictions(logits, count, info.labels, topk),
-        timings: { preprocess: t1 - t0, infer: t2 - t1, total: t2 - t0 },
+        predictions,
+        timings: {
+          preprocess: performance.now() - t0 - timings.infer,
+          infer: timings.infer,
+          total: performance.now() - t0,
+        },
       };
     },
-    dispose: () => model.dispose(),
+    dispose: () => predictor.dispose(),
   };
 }
 

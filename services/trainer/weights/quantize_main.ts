@@ -1,13 +1,14 @@
 /**
  * `deno task quantize --checkpoint DIR --to float16|int8 --out DIR [--data DIR]`: writes a
- * 2× (float16) or 4× (int8) smaller copy of a checkpoint and reports, next to the sizes, the
- * load time of each and — with `--data` — the validation top-1 of both on the split the
- * training run held out (same seed, fraction and limit, from the manifest).
+ * 2× (float16) or about 4× (int8, per output channel) smaller copy of a checkpoint and reports,
+ * next to the sizes, the time to load each as the predictor serves it (fc6–fc8 stay in their
+ * stored precision) and — with `--data`, real photos — the validation top-1 of both on the split
+ * the training run held out (same seed, fraction and limit, from the manifest), the top-1
+ * agreement with float32, the largest logit difference and the fc7 neighbours kept.
  *
  * @module
  */
 import { parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
-import { decodeCheckpoint } from "../../../shared/checkpoint/codec/mod.ts";
 import {
   asCheckpointUsageError,
   quantizeCheckpoint,
@@ -17,7 +18,7 @@ import {
   writeCheckpointDir,
 } from "../../../shared/checkpoint/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../../shared/cli/mod.ts";
-import { evaluateSplit } from "../evaluate_split.ts";
+import { loadPredictor, type Predictor, quantizationAgreement } from "../../../shared/predictor/mod.ts";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../train_config.ts";
 import { loadTrainingData } from "../training_data.ts";
 
@@ -25,8 +26,10 @@ const HELP = `Write a smaller (quantized) copy of a checkpoint.
 
 Usage: deno task quantize --checkpoint DIR --to float16|int8 --out DIR [--data DIR]
 
-  --to float16|int8   2× or 4× smaller weight files (dequantized when loaded)
-  --data DIR          also measure validation top-1 of both on the run's held-out split`;
+  --to float16|int8   2× or about 4× smaller weight files (int8: one scale per output channel);
+                      served in that precision (fc6–fc8 are multiplied as int8 or float16)
+  --data DIR          also compare both on real photos: the run's held-out split (top-1 of each,
+                      top-1 agreement, largest logit difference, fc7 top-10 neighbours kept)`;
 
 const weightBytes = (files: Map<string, Uint8Array>) =>
   [...files].filter(([name]) => name.endsWith(".bin")).reduce((n, [, b]) => n + b.byteLength, 0);
@@ -61,42 +64,64 @@ async function main(args: string[]): Promise<number> {
     throw asCheckpointUsageError(dir, error);
   });
   await writeCheckpointDir(values.out, small);
-  const timedLoad = async (files: Map<string, Uint8Array>) => {
+  const timedLoad = async (dir: string) => {
     const t = performance.now();
-    const loaded = await decodeCheckpoint(files);
-    return { loaded, seconds: (performance.now() - t) / 1000 };
+    const predictor = await loadPredictor(dir);
+    return { predictor, seconds: (performance.now() - t) / 1000 };
   };
-  const a = await timedLoad(original), b = await timedLoad(small);
+  const a = await timedLoad(dir), b = await timedLoad(values.out);
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const [ma, mb] = [a.predictor.manifest, b.predictor.manifest];
   console.log(
-    `${a.loaded.manifest.name}@${a.loaded.manifest.version}: weights ${mib(weightBytes(original))}, load ${
+    `${ma.name}@${ma.version}: weights ${mib(weightBytes(original))}, load ${
       a.seconds.toFixed(2)
-    } s → ${to} ${b.loaded.manifest.version}: ${mib(weightBytes(small))} (${
+    } s → ${to} ${mb.version}: ${mib(weightBytes(small))} (${
       (weightBytes(original) / weightBytes(small)).toFixed(2)
-    }× smaller), load ${b.seconds.toFixed(2)} s; written to ${values.out}`,
+    }× smaller), load ${b.seconds.toFixed(2)} s, ` +
+      `fc6–fc8 held in ${mib(b.predictor.denseHead.memoryBytes)} of ${
+        b.predictor.denseHead.encodings[0]
+      }; written to ${values.out}`,
   );
-  if (values.data) {
-    const t = a.loaded.manifest.training as Partial<TrainConfig>;
-    const config: TrainConfig = {
-      ...DEFAULT_TRAIN_CONFIG,
-      data: values.data,
-      val: null,
-      valSplit: t.valSplit ?? DEFAULT_TRAIN_CONFIG.valSplit,
-      seed: t.seed ?? DEFAULT_TRAIN_CONFIG.seed,
-      limit: t.limit ?? null,
-      quiet: true,
-    };
-    const { val } = await loadTrainingData(config, a.loaded.manifest.resizeSize, { log: (l) => console.error(l) });
-    const [ea, eb] = [await evaluateSplit(a.loaded.model, val, 32), await evaluateSplit(b.loaded.model, val, 32)];
-    console.log(
-      `validation (${val.images.length} images, seed ${config.seed}): top-1 float32 ${(ea.top1 * 100).toFixed(2)}%, ` +
-        `${to} ${(eb.top1 * 100).toFixed(2)}% (Δ ${((eb.top1 - ea.top1) * 100).toFixed(2)} points); ` +
-        `loss ${ea.loss.toFixed(4)} → ${eb.loss.toFixed(4)}`,
-    );
+  try {
+    if (values.data) await compareOnPhotos(a.predictor, b.predictor, values.data, to);
+  } finally {
+    a.predictor.dispose();
+    b.predictor.dispose();
   }
-  a.loaded.model.dispose();
-  b.loaded.model.dispose();
   return 0;
+}
+
+/** Both predictors on the run's held-out split of `data`: accuracy, agreement, logits, fc7 neighbours. */
+async function compareOnPhotos(original: Predictor, small: Predictor, data: string, to: string): Promise<void> {
+  const t = original.manifest.training as Partial<TrainConfig>;
+  const config: TrainConfig = {
+    ...DEFAULT_TRAIN_CONFIG,
+    data,
+    val: null,
+    valSplit: t.valSplit ?? DEFAULT_TRAIN_CONFIG.valSplit,
+    seed: t.seed ?? DEFAULT_TRAIN_CONFIG.seed,
+    limit: t.limit ?? null,
+    quiet: true,
+  };
+  const { val } = await loadTrainingData(config, original.manifest.resizeSize, { log: (l) => console.error(l) });
+  const top1 = async (p: Predictor) => {
+    let hits = 0;
+    for (const [i, image] of val.images.entries()) {
+      const [best] = (await p.classify(image, { topk: 1 })).predictions;
+      if (best.index === val.labels[i]) hits++;
+    }
+    return hits / val.images.length;
+  };
+  const [ta, tb] = [await top1(original), await top1(small)];
+  const agreement = await quantizationAgreement(original, small, val.images);
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  console.log(
+    `validation (${val.images.length} photos, seed ${config.seed}): top-1 float32 ${pct(ta)}, ${to} ${pct(tb)} ` +
+      `(Δ ${((tb - ta) * 100).toFixed(2)} points); top-1 agreement ${pct(agreement.top1Agreement)}; largest logit ` +
+      `difference ${agreement.maxLogitDifference.toExponential(2)} (${
+        agreement.maxRelativeLogitDifference.toExponential(2)
+      } of the largest logit); fc7 top-10 neighbours kept ${agreement.fc7Recall10.toFixed(3)}`,
+  );
 }
 
 if (import.meta.main) await runCli(() => main(Deno.args));

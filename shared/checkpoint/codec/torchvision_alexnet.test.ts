@@ -37,7 +37,7 @@ Deno.test("parity fails when fc6's input permutation is left out", async () => {
     const fc6 = model.network.getLayer("fc6");
     const w = tensors.get("classifier.1.weight")!;
     const [, bias] = fc6.getWeights();
-    const naive = tf.tidy(() => tf.tensor2d(w.data, w.shape as [number, number]).transpose());
+    const naive = tf.tidy(() => tf.transpose(tf.tensor2d(w.data, w.shape as [number, number])));
     fc6.setWeights([naive, bias]);
     naive.dispose();
     const parity = await torchParity(model, await npy("input.npy"), await npy("logits.npy"), await npy("fc7.npy"));

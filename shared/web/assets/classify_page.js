@@ -48,9 +48,9 @@ async function classifyInBrowser(file) {
     const t = result.timings;
     browserResult.innerHTML = predictionBars(result.predictions) +
       `<p class="meta" id="browser-timings">model <b>${esc(c.info.name)}@${esc(c.info.version)}</b> on ` +
-      `<b>${esc(c.backend)}</b> (loaded in ${c.loadSeconds.toFixed(1)} s)<br>preprocess ${
-        t.preprocess.toFixed(1)
-      } ms · ` +
+      `<b>${esc(c.backend)}</b>, fc6–fc8 <b>${esc(c.dense.encodings[0])}</b> in WebAssembly${
+        c.dense.relaxedSimd ? " (relaxed SIMD)" : ""
+      } (loaded in ${c.loadSeconds.toFixed(1)} s)<br>preprocess ${t.preprocess.toFixed(1)} ms · ` +
       `infer ${t.infer.toFixed(1)} ms · total ${t.total.toFixed(1)} ms</p>`;
   } catch (error) {
     browserResult.innerHTML = `<p class="error">${esc(error.message)}</p>`;
