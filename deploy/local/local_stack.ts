@@ -177,9 +177,9 @@ export class LocalStack {
     const adminToken = Deno.env.get("ALEXNET_ADMIN_TOKEN") ??
       Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
     // Each service runs with the permissions its task declares (deno.json), as `deno task` would.
-    const spawn = (name: string, task: string, args: string[]) => {
+    const spawn = (name: string, task: string, args: string[], grants: string[] = []) => {
       const child = new Deno.Command(Deno.execPath(), {
-        args: [...taskArgs(task), ...args],
+        args: [...taskArgs(task, grants), ...args],
         stdout: "piped",
         stderr: "piped",
         env: { NO_COLOR: "1", ALEXNET_ADMIN_TOKEN: adminToken },
@@ -233,7 +233,7 @@ export class LocalStack {
           "--signing-key",
           keys.privatePath,
           ...as("trainer"),
-        ]);
+        ], [`--allow-write=${options.dataDir}/runs`]); // the stack's data folder, wherever --data-dir put it
       }
       await Promise.all([
         waitHealthy(`http://127.0.0.1:${options.inferencePort}/healthz`, inference, 60_000),

@@ -7,10 +7,9 @@
  *
  * @module
  */
-import { Image } from "imagescript";
 import { zlibSync } from "fflate";
 import { decodeImageWithin } from "../../shared/image/mod.ts";
-import { encodeRgbPng, generateShapeImage, type RgbImage, SeededRandom } from "../../shared/image/mod.ts";
+import { encodeJpeg, encodeRgbPng, generateShapeImage, type RgbImage, SeededRandom } from "../../shared/image/mod.ts";
 
 /** What a correct service does with a case: answer it (200/201), refuse it (4xx), or either. */
 export type Expectation = "answer" | "refuse" | "either";
@@ -108,14 +107,6 @@ function randomBytes(length: number, rng: SeededRandom, prefix: number[] = []): 
   return out;
 }
 
-function imagescript(image: RgbImage): Image {
-  const out = new Image(image.width, image.height);
-  for (let p = 0; p < image.width * image.height; p++) {
-    out.bitmap.set([image.data[p * 3], image.data[p * 3 + 1], image.data[p * 3 + 2], 255], p * 4);
-  }
-  return out;
-}
-
 /** The base photos: the files given (JPEG/PNG), or four generated shapes as PNG and JPEG. */
 export async function basePhotos(dir: string | null, count: number, workDir: string): Promise<string[]> {
   if (dir) {
@@ -132,7 +123,7 @@ export async function basePhotos(dir: string | null, count: number, workDir: str
   for (let i = 0; i < count; i++) {
     const image = generateShapeImage(i % 4, 160, rng);
     const path = `${workDir}/shape-${i}.${i % 2 ? "jpg" : "png"}`;
-    await Deno.writeFile(path, i % 2 ? await imagescript(image).encodeJPEG(85) : encodeRgbPng(image));
+    await Deno.writeFile(path, i % 2 ? encodeJpeg(image, 85) : encodeRgbPng(image));
     paths.push(path);
   }
   return paths;
