@@ -256,7 +256,8 @@ Deno.test("every Dockerfile copies existing paths and starts an existing entry p
     const text = await Deno.readTextFile(new URL(`docker/${service}.Dockerfile`, deploy));
     assert.match(text, /^FROM denoland\/deno:2\.9\.6$/m);
     for (const [, from] of text.matchAll(/^COPY (\S+)/gm)) await Deno.stat(new URL(from, root));
-    const entries = [...text.matchAll(/deno (?:run -A|cache --frozen) (services\/\S+\.ts)/g)].map((m) => m[1]);
+    const entries = [...text.matchAll(/deno (?:run -q -P=[\w-]+(?: --allow-\S+)*|cache --frozen) (services\/\S+\.ts)/g)]
+      .map((m) => m[1]);
     assert.ok(entries.length >= 2, service);
     for (const entry of entries) await Deno.stat(new URL(entry, root));
   }

@@ -141,7 +141,11 @@ Deno.test("the edge function answers as serve:inference does, from the service's
     assert.deepEqual(multipart.json.predictions, fromService.json.predictions);
 
     const ready = await (await fetch(`${edge.base}/readyz`)).json();
-    assert.deepEqual(ready, { status: "ready", model: { name: "edge", version } });
+    assert.deepEqual({ status: ready.status, model: ready.model }, {
+      status: "ready",
+      model: { name: "edge", version },
+    });
+    assert.ok(ready.memoryBytes.wasm > 0 && ready.memoryBytes.heapTotal > 0, JSON.stringify(ready.memoryBytes));
     const [serviceDoc, edgeDoc] = await Promise.all(
       [service.base, edge.base].map(async (b) => await (await fetch(`${b}/openapi.json`)).json()),
     );

@@ -12,12 +12,12 @@ COPY shared/ shared/
 COPY services/ services/
 # Type-check and compile the entry point and everything it imports into DENO_DIR.
 RUN deno cache --frozen services/inference/main.ts
-# The in-browser classifier bundle is built on first request with `deno bundle`; building it once
-# here puts esbuild into DENO_DIR, so a container without network access can serve it.
-RUN deno eval --frozen 'import { buildBrowserBundle } from "./shared/web/browser_bundle.ts"; await buildBrowserBundle();'
+# The in-browser classifier bundle (shared/web/dist/), built once here: the service only reads it,
+# so it runs with no permission to start a subprocess or write a file.
+RUN deno task web:bundle
 RUN chown -R deno:deno /app /deno-dir
 USER deno
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s \
   CMD deno eval "const r = await fetch('http://127.0.0.1:8080/healthz'); Deno.exit(r.ok ? 0 : 1)"
-CMD ["sh", "-c", "exec deno run -A services/inference/main.ts --nats \"$NATS_URL\" --model \"$MODEL\" --port 8080 --instance \"$HOSTNAME\" --retrieval-url \"$RETRIEVAL_PUBLIC_URL\""]
+CMD ["sh", "-c", "exec deno run -q -P=inference services/inference/main.ts --nats \"$NATS_URL\" --model \"$MODEL\" --port 8080 --instance \"$HOSTNAME\" --retrieval-url \"$RETRIEVAL_PUBLIC_URL\""]

@@ -17,4 +17,4 @@ USER deno
 EXPOSE 8081
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s \
   CMD deno eval "const r = await fetch('http://127.0.0.1:8081/healthz'); Deno.exit(r.ok ? 0 : 1)"
-CMD ["sh", "-c", "exec deno run -A services/retrieval/main.ts --nats \"$NATS_URL\" --model \"$MODEL\" --port 8081 --instance \"$HOSTNAME\" --inference-url \"$INFERENCE_PUBLIC_URL\""]
+CMD ["sh", "-c", "exec deno run -q -P=retrieval services/retrieval/main.ts --nats \"$NATS_URL\" --model \"$MODEL\" --port 8081 --instance \"$HOSTNAME\" --inference-url \"$INFERENCE_PUBLIC_URL\""]

@@ -17,4 +17,4 @@ RUN mkdir -p /data/runs && chown deno:deno /data/runs
 VOLUME /data
 RUN chown -R deno:deno /app /deno-dir
 USER deno
-CMD ["sh", "-c", "exec deno run -A services/trainer/serve_trainer_main.ts --nats \"$NATS_URL\" --name \"$HOSTNAME\" --runs /data/runs"]
+CMD ["sh", "-c", "exec deno run -q -P=trainer --allow-write=/data/runs services/trainer/serve_trainer_main.ts --nats \"$NATS_URL\" --name \"$HOSTNAME\" --runs /data/runs"]

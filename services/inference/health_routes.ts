@@ -1,6 +1,7 @@
 /**
  * `GET /healthz` (the process answers) and `GET /readyz` (a model is loaded: 200 with its name
- * and version, else 503 `not_ready`), for the inference service and the edge function alike.
+ * and version and what the process holds in V8 and WebAssembly memory, else 503 `not_ready`),
+ * for the inference service and the edge function alike.
  *
  * @module
  */
@@ -27,6 +28,6 @@ export function mountHealthRoutes<E extends Env>(
     const served = slot.current?.predictor;
     if (!served) return errorJson(c, 503, "not_ready", options.notReady?.() ?? "no model is loaded yet");
     const { name, version } = served;
-    return c.json({ status: "ready", model: { name, version } });
+    return c.json({ status: "ready", model: { name, version }, memoryBytes: served.memory() });
   });
 }

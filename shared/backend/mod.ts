@@ -24,6 +24,7 @@ export {
   type SelectBackendOptions,
 } from "./select_backend.ts";
 export { storageBindingLimit } from "./storage_binding_limit.ts";
+export { wasmHeapBytes } from "./wasm_heap.ts";
 export * as tf from "./tensorflow.ts";
 export { compileWat, type WatCompiler, type WatFeatures, WIDEN_F16_WAT, withWabt } from "./compile_wat.ts";
 export {

@@ -83,12 +83,20 @@ export class InferenceNetwork {
     count: number,
     layers: readonly EmbeddingLayer[],
   ): Promise<Partial<Record<EmbeddingLayer, Float32Array[]>>> {
+    return (await this.forward(values, count, layers)).embeddings;
+  }
+
+  /** The logits and the embeddings of `layers` of each image, from one forward pass. */
+  async forward(
+    values: Float32Array,
+    count: number,
+    layers: readonly EmbeddingLayer[],
+  ): Promise<{ logits: Float32Array[]; embeddings: Partial<Record<EmbeddingLayer, Float32Array[]>> }> {
     const pool5 = await this.pool5(values, count);
-    const taps = layers.filter((l): l is DenseTap => l !== "pool5");
-    const out = taps.length > 0 ? this.head.forward(pool5, count, taps) : null;
-    const result: Partial<Record<EmbeddingLayer, Float32Array[]>> = {};
-    for (const layer of layers) result[layer] = rowsOf(layer === "pool5" ? pool5 : out![layer]!, count);
-    return result;
+    const out = this.head.forward(pool5, count, layers.filter((l): l is DenseTap => l !== "pool5"));
+    const embeddings: Partial<Record<EmbeddingLayer, Float32Array[]>> = {};
+    for (const layer of layers) embeddings[layer] = rowsOf(layer === "pool5" ? pool5 : out[layer]!, count);
+    return { logits: rowsOf(out.logits, count), embeddings };
   }
 
   /** Length of the vectors {@linkcode embedLayers} gives for `layer`. */

@@ -26,4 +26,9 @@ export { directRunner, type LogitsRunner, poolRunner } from "./logits_runner.ts"
 export { evaluationCrops, modelInput, type Preprocessing, type TestTimeAugmentation } from "./preprocess.ts";
 export { type LabelledPrediction, meanSoftmax, topPredictions } from "./class_scores.ts";
 export { type OpenOptions, openPredictor } from "./open_predictor.ts";
-export { type QuantizationAgreement, quantizationAgreement } from "./quantization_agreement.ts";
+export {
+  type ImageOutputs,
+  imageOutputs,
+  type QuantizationAgreement,
+  quantizationAgreement,
+} from "./quantization_agreement.ts";

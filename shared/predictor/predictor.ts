@@ -13,6 +13,7 @@
  * @module
  */
 import type * as tf from "../backend/tensorflow.ts";
+import { wasmHeapBytes } from "../backend/wasm_heap.ts";
 import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
 import type { TrustPolicy } from "../checkpoint/checkpoint_signature.ts";
 import type { CheckpointSource } from "../checkpoint/checkpoint_source.ts";
@@ -197,6 +198,17 @@ export class Predictor {
     return await this.#network.embedLayers(values, count, layers);
   }
 
+  /** The logits and the embeddings of `layers` of each image's centre crop, from one forward pass. */
+  async outputs(
+    inputs: PredictorInput[],
+    layers: readonly EmbeddingLayer[],
+    options: { maxPixels?: number } = {},
+  ): Promise<{ logits: Float32Array[]; embeddings: Partial<Record<EmbeddingLayer, Float32Array[]>> }> {
+    const images = await Promise.all(inputs.map((input) => this.#decode(input, options.maxPixels)));
+    const { values, count } = modelInput(images, this.manifest);
+    return await this.#network.forward(values, count, layers);
+  }
+
   /** Length of the vectors {@linkcode embed} gives for `layer`. */
   embeddingSize(layer: EmbeddingLayer): number {
     return this.#network.embeddingSize(layer);
@@ -229,6 +241,16 @@ export class Predictor {
       memoryBytes: head.memoryBytes,
       relaxedSimd: head.relaxed,
     };
+  }
+
+  /**
+   * What this process holds in the engines that can run out in an edge isolate: the V8 heap
+   * (total and in use), ArrayBuffers outside it, and WebAssembly memory — TF.js's WASM heap plus
+   * the dense head's — in bytes.
+   */
+  memory(): { heapTotal: number; heapUsed: number; external: number; wasm: number } {
+    const { heapTotal, heapUsed, external } = Deno.memoryUsage();
+    return { heapTotal, heapUsed, external, wasm: (wasmHeapBytes() ?? 0) + this.#network.head.memoryBytes };
   }
 
   /** Frees the weights and stops the worker replicas. */

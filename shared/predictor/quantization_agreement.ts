@@ -9,7 +9,6 @@
 import * as tf from "../backend/tensorflow.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import type { Predictor } from "./predictor.ts";
-import { modelInput } from "./preprocess.ts";
 
 /** The comparison of {@linkcode quantizationAgreement}. */
 export interface QuantizationAgreement {
@@ -24,23 +23,19 @@ export interface QuantizationAgreement {
   fc7Recall10: number;
 }
 
-async function outputs(
-  predictor: Predictor,
-  images: RgbImage[],
-  batch: number,
-): Promise<{ logits: Float32Array[]; fc7: Float32Array[] }> {
+/** What a predictor answers for each image: logits and fc7, the inputs of a comparison. */
+export interface ImageOutputs {
+  logits: Float32Array[];
+  fc7: Float32Array[];
+}
+
+/** {@linkcode ImageOutputs} of `images`, in batches. */
+export async function imageOutputs(predictor: Predictor, images: RgbImage[], batch = 16): Promise<ImageOutputs> {
   const logits: Float32Array[] = [], fc7: Float32Array[] = [];
-  const size = predictor.manifest.inputSize;
   for (let i = 0; i < images.length; i += batch) {
-    const part = images.slice(i, i + batch);
-    const { values, count } = modelInput(part, predictor.manifest);
-    const x = tf.tensor4d(values, [count, size, size, 3]);
-    try {
-      logits.push(...await predictor.logits(x));
-    } finally {
-      x.dispose();
-    }
-    fc7.push(...(await predictor.embed(part, "fc7")));
+    const out = await predictor.outputs(images.slice(i, i + batch), ["fc7"]);
+    logits.push(...out.logits);
+    fc7.push(...out.embeddings.fc7!);
   }
   return { logits, fc7 };
 }
@@ -74,13 +69,12 @@ async function nearest(rows: Float32Array[], k: number): Promise<number[][]> {
  * ```
  */
 export async function quantizationAgreement(
-  reference: Predictor,
+  reference: Predictor | ImageOutputs,
   candidate: Predictor,
   images: RgbImage[],
-  options: { batch?: number } = {},
 ): Promise<QuantizationAgreement> {
-  const batch = options.batch ?? 16;
-  const a = await outputs(reference, images, batch), b = await outputs(candidate, images, batch);
+  const a = "fc7" in reference ? reference : await imageOutputs(reference, images);
+  const b = await imageOutputs(candidate, images);
   let agree = 0, maxDiff = 0, maxRef = 0;
   a.logits.forEach((row, i) => {
     if (argmax(row) === argmax(b.logits[i])) agree++;

@@ -26,6 +26,7 @@ import {
 } from "../../shared/model/mod.ts";
 import { modelInput } from "../../shared/predictor/mod.ts";
 import { measureDevice } from "./device_bench.ts";
+import { edgeLines, measureEdge } from "./edge_bench.ts";
 import { measureHttp } from "./http_bench.ts";
 import { medianSeconds as timeIt } from "./median_seconds.ts";
 import { peakRssMiB } from "./peak_rss.ts";
@@ -33,6 +34,7 @@ import { peakRssMiB } from "./peak_rss.ts";
 const HELP = `Benchmark training and inference against PyTorch CPU on this machine.
 
 Usage: deno task bench [--quick] [--out FILE] [--data DIR] [--backends wasm,cpu,webgpu] [--no-torch] [--no-http]
+                       [--no-edge | --edge-only] [--edge-checkpoint DIR] [--edge-photos N]
                        [--gpu-width F] [--gpu-input-size N] [--gpu-batches 32,128,256] [--gpu-infer-batches 1,32,256]
 
   --quick          alexnet-owt only, fewer repeats (about a minute)
@@ -44,6 +46,11 @@ Usage: deno task bench [--quick] [--out FILE] [--data DIR] [--backends wasm,cpu,
   --gpu-*          the WebGPU section (alexnet-owt): width multiplier (default 1; 0.9 fits a 128 MiB binding limit),
                    input size (224), training batches (32,128,256: tight-loop step and trainer epoch), inference
                    batches (1,32,256); with CUDA PyTorch on the machine it is the peer at the same batches
+  --edge-only      only the edge section: the edge function and serve:inference on float32/float16/int8 weights
+                   (cold start, peak RSS, V8 heap + WASM, batch-1 latency, 8 in flight) beside PyTorch on one
+                   thread, and int8/float16 agreement with float32 on real photos; --no-edge leaves it out
+  --edge-checkpoint DIR  a float32 checkpoint trained on --data, for the agreement (default: the random network)
+  --edge-photos N  photos the agreement uses (default 2000)
   --out FILE       JSON results (default runs/bench/bench-<time>.json)
   --python PATH    Python with torch and torchvision (default /usr/bin/python3)`;
 
@@ -285,6 +292,10 @@ async function main(args: string[]): Promise<number> {
       python: { type: "string", default: Deno.env.get("PYTHON") ?? "/usr/bin/python3" },
       "no-torch": { type: "boolean" },
       "no-http": { type: "boolean" },
+      "no-edge": { type: "boolean" },
+      "edge-only": { type: "boolean" },
+      "edge-checkpoint": { type: "string" },
+      "edge-photos": { type: "string", default: "2000" },
       "gpu-width": { type: "string", default: "1" },
       "gpu-input-size": { type: "string", default: "224" },
       "gpu-batches": { type: "string", default: "32,128,256" },
@@ -312,6 +323,28 @@ async function main(args: string[]): Promise<number> {
   const machine =
     `${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}`;
   const startedAt = new Date().toISOString();
+  const outPath = values.out ?? join("runs", "bench", `bench-${startedAt.replace(/[-:]/g, "").slice(0, 15)}.json`);
+  const edgePhotos = Number(values["edge-photos"]);
+  if (!Number.isInteger(edgePhotos) || edgePhotos < 11) throw new UsageError("--edge-photos must be an integer ≥ 11");
+  const runEdge = () =>
+    measureEdge({
+      photos: values.data!,
+      trainedCheckpoint: values["edge-checkpoint"] ?? null,
+      agreementPhotos: edgePhotos,
+      latencyRequests: values.quick ? 20 : 60,
+      loadRequests: values.quick ? 40 : 120,
+      python: values.python!,
+    }, log);
+  if (values["edge-only"]) {
+    const edge = await runEdge();
+    console.log(
+      [`alexnet-edge bench (edge section) — ${startedAt.slice(0, 10)}, ${machine}`, "", ...edgeLines(edge)].join("\n"),
+    );
+    await Deno.mkdir(join(outPath, ".."), { recursive: true });
+    await Deno.writeTextFile(outPath, JSON.stringify({ startedAt, machine, edge }, null, 2) + "\n");
+    log(`JSON in ${outPath}`);
+    return 0;
+  }
   const rows: Row[] = [];
 
   const torch = values["no-torch"]
@@ -345,6 +378,8 @@ async function main(args: string[]): Promise<number> {
       log,
     );
   }
+
+  const edge = values["no-edge"] || !cpuSections ? null : await runEdge();
 
   const deviceSections = [];
   const positiveList = (flag: string, text: string) => {
@@ -517,8 +552,9 @@ async function main(args: string[]): Promise<number> {
       ...s.kernels.slice(0, 15).map((k) => `  ${k.ms.toFixed(1).padStart(9)}  ${k.kernel} ${k.inputShapes}`),
     ]),
   ];
+  if (edge) lines.push("", ...edgeLines(edge));
   console.log(lines.join("\n"));
-  const out = values.out ?? join("runs", "bench", `bench-${startedAt.replace(/[-:]/g, "").slice(0, 15)}.json`);
+  const out = outPath;
   await Deno.mkdir(join(out, ".."), { recursive: true });
   await Deno.writeTextFile(
     out,
@@ -531,6 +567,7 @@ async function main(args: string[]): Promise<number> {
         ratios,
         preprocess,
         http,
+        edge,
         peakRssMiB: { trainingProcess: trainingRss, pytorch: "results" in torch ? torch.peakRssMiB : null },
         device: deviceSections,
         pytorchCuda: cudaPeer,

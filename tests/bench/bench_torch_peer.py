@@ -4,7 +4,8 @@
 On the CPU (default) it prints one JSON object: images/s for inference at batch 1 and 32 and
 for an SGD-momentum training step at batch 32, for AlexNet-OWT at 224 (torchvision's own
 model) and the paper's AlexNet at 227 (LRN, two-tower grouping, ceil pooling, built here),
-plus peak RSS. With `--device cuda` it measures torchvision's AlexNet on the GPU at the
+plus peak RSS. With `--edge`, batch-1 latency percentiles of torchvision's AlexNet on `--threads`
+threads and the process's peak RSS (VmHWM), for the edge section. With `--device cuda` it measures torchvision's AlexNet on the GPU at the
 WebGPU section's batch sizes (fp32), synchronising before each clock read.
 Run by the benchmark with Debian's python3-torch; usable alone:
     /usr/bin/python3 tests/bench/bench_torch_peer.py --threads 2 --repeats 3
@@ -110,6 +111,31 @@ def measure_cuda(args) -> None:
     }))
 
 
+def measure_edge(args) -> None:
+    """Batch-1 latency of torchvision's AlexNet (1000 classes) on one thread, and this process's peak RSS."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    net = torchvision.models.alexnet().eval()
+    x = torch.randn(1, 3, 224, 224)
+    times = []
+    with torch.no_grad():
+        for i in range(10 + args.latency_requests):
+            t = time.perf_counter()
+            net(x)
+            if i >= 10:
+                times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    with open("/proc/self/status") as status:
+        hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(json.dumps({
+        "engine": f"pytorch {torch.__version__} cpu",
+        "threads": torch.get_num_threads(),
+        "p50Ms": times[len(times) // 2],
+        "p99Ms": times[min(len(times) - 1, int(len(times) * 0.99))],
+        "peakRssMiB": hwm / 1024,
+    }))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -119,7 +145,12 @@ def main() -> None:
     parser.add_argument("--input-size", type=int, default=224)
     parser.add_argument("--train-batches", default="32,128,256")
     parser.add_argument("--infer-batches", default="1,32,256")
+    parser.add_argument("--edge", action="store_true", help="batch-1 latency and peak RSS only (the edge section)")
+    parser.add_argument("--latency-requests", type=int, default=60)
     args = parser.parse_args()
+    if args.edge:
+        measure_edge(args)
+        return
     if args.device == "cuda":
         measure_cuda(args)
         return

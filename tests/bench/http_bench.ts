@@ -12,6 +12,7 @@ import { peakRssMiB } from "./peak_rss.ts";
 
 /** A started inference service and how long it took to answer its first classify. */
 export interface StartedInference {
+  base: string;
   classify(bytes: Uint8Array): Promise<Response>;
   stop(): Promise<void>;
   pid: number;
@@ -72,7 +73,7 @@ export async function startInference(
       const response = await classify(probe);
       if (response.ok) {
         await response.body?.cancel();
-        return { classify, stop, pid: child.pid, coldStart: (performance.now() - started) / 1000 };
+        return { base, classify, stop, pid: child.pid, coldStart: (performance.now() - started) / 1000 };
       }
       last = `HTTP ${response.status} ${await response.text()}`;
     } catch (error) {

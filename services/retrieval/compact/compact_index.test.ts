@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../shared/backend/mod.ts";
+import { selectBackend, tf } from "../../../shared/backend/mod.ts";
 import { VectorIndex } from "../vector_index.ts";
 import { CompactIndex, type CompactSettings, DEFAULT_COMPACT } from "./compact_index.ts";
 import { syntheticVectors } from "./synthetic_vectors.ts";
 
-await tf.setBackend("cpu");
+await selectBackend("cpu");
 
 const SHAPE = { dimension: 512, clusters: 12, factors: 32, seed: 7 };
 /** 3,000 indexed vectors and 40 held-out queries from the same clusters. */
