@@ -70,10 +70,31 @@ async function tryNode(kind: "tensorflow-gpu" | "tensorflow"): Promise<string | 
   }
 }
 
+/**
+ * On Linux a GPU shows as a device node (`/dev/dri/renderD*`, `/dev/nvidia*`); with none there
+ * is no hardware adapter to find, and asking for one would only load a software Vulkan driver
+ * (Mesa's lavapipe maps about 55 MiB of LLVM into the process, measured here) to be refused.
+ */
+async function noGpuDevice(): Promise<boolean> {
+  if (Deno.build.os !== "linux") return false;
+  const names = async (dir: string) => {
+    const out: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(dir)) out.push(entry.name);
+    } catch { /* no such folder, or not allowed to look: keep probing */ }
+    return out;
+  };
+  const [dri, dev] = await Promise.all([names("/dev/dri"), names("/dev")]);
+  return !dri.some((n) => n.startsWith("renderD")) && !dev.some((n) => n.startsWith("nvidia"));
+}
+
 async function tryWebgpu(requireRealAdapter: boolean, shaderF16: boolean): Promise<string | null> {
   // deno-lint-ignore no-explicit-any
   const gpu = (globalThis.navigator as any)?.gpu;
   if (!gpu) return "this runtime has no navigator.gpu";
+  if (requireRealAdapter && await noGpuDevice()) {
+    return "no GPU device on this machine (/dev/dri/renderD*, /dev/nvidia*)";
+  }
   const adapter = await gpu.requestAdapter();
   if (!adapter) return "navigator.gpu offers no adapter";
   const info = adapter.info ?? {};

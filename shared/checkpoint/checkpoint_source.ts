@@ -25,6 +25,8 @@ export interface CheckpointSource {
    * none, so that loading makes no garbage the size of the checkpoint.
    */
   readInto?(path: string, into: Uint8Array): Promise<Uint8Array | null>;
+  /** How many files a loader may read at once (a remote host hides its latency; default 1). */
+  readonly parallelReads?: number;
 }
 
 /**

@@ -71,6 +71,8 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): Checkpo
   };
   return {
     location: folder.href,
+    // Four requests in flight keep a remote host's round trips off the critical path.
+    parallelReads: 4,
     async read(path) {
       const got = await get(path);
       return got && await readBody(got.response, limit, got.url);

@@ -64,15 +64,17 @@ export function float16BitsToFloat32(bits: Uint16Array): Float32Array {
   return out;
 }
 
-/** `bytes` copied to a fresh buffer (so typed views of any width line up). */
-function aligned(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer;
+/** `bytes` as a buffer typed views of `width`-byte values can read: itself when aligned, else a copy. */
+function aligned(bytes: Uint8Array, width: number): { buffer: ArrayBuffer; offset: number } {
+  return bytes.byteOffset % width === 0
+    ? { buffer: bytes.buffer as ArrayBuffer, offset: bytes.byteOffset }
+    : { buffer: bytes.slice().buffer, offset: 0 };
 }
 
 /**
  * The float32 values of one weight from its stored bytes, in TF.js's order (an `out-in` fully
  * connected kernel comes back transposed to `[ins][outs]`). `scales` resolves an
- * `int8-channel` entry's scales by name.
+ * `int8-channel` entry's scales by name. float32 values may be a view of `bytes` (no copy).
  *
  * @example
  * ```ts
@@ -89,10 +91,14 @@ export function weightValues(
     throw new CheckpointFormatError(`weight ${spec.name} has ${bytes.byteLength} bytes, expected ${storedBytes(spec)}`);
   }
   switch (weightStorage(spec)) {
-    case "float32":
-      return new Float32Array(aligned(bytes));
-    case "float16":
-      return float16BitsToFloat32(new Uint16Array(aligned(bytes)));
+    case "float32": {
+      const { buffer, offset } = aligned(bytes, 4);
+      return new Float32Array(buffer, offset, count);
+    }
+    case "float16": {
+      const { buffer, offset } = aligned(bytes, 2);
+      return float16BitsToFloat32(new Uint16Array(buffer, offset, count));
+    }
     case "uint8-affine": {
       const { scale, min } = spec.quantization as { scale: number; min: number };
       return Float32Array.from(bytes, (code) => code * scale + min);

@@ -4,9 +4,9 @@
  * connected kernels go from each shard straight to their place in the {@linkcode DenseHead}'s
  * memory, in the precision they are stored in. So an int8 checkpoint of the full network is
  * held as about 56 MiB of int8 plus the convolutions, and no float32 copy of fc6–fc8 — nor a
- * second copy of the shards — is ever made. Shards are read into two reused buffers: the next
- * one is read and hashed while the current one is placed, and no shard-sized garbage is left
- * for the collector.
+ * second copy of the shards — is ever made. Shards are read into a few reused buffers: the next
+ * ones are read and hashed while the current one is placed (one ahead from a folder, more from a
+ * URL), and no shard-sized garbage is left for the collector.
  *
  * @module
  */
@@ -215,14 +215,24 @@ async function streamShards(
   sinks: WeightSink[],
 ): Promise<void> {
   const sizes = specs.map(storedBytes);
-  const buffers = [new Uint8Array(SHARD_BUFFER_BYTES), new Uint8Array(SHARD_BUFFER_BYTES)];
-  const readShard = (p: number) => readVerifiedFile(opened, paths[p], buffers[p % 2]);
-  let next: Promise<Uint8Array> | null = paths.length > 0 ? readShard(0) : null;
+  const ahead = Math.max(1, opened.source.parallelReads ?? 1);
+  // Sources that hand out bytes they already hold (files in memory) need no buffers.
+  const buffers = opened.source.readInto
+    ? Array.from({ length: ahead + 1 }, () => new Uint8Array(SHARD_BUFFER_BYTES))
+    : [];
+  // Shard p is read into buffer p mod (ahead + 1): never the one being placed.
+  const pending: Promise<Uint8Array>[] = [];
+  const readUpTo = (last: number) => {
+    while (pending.length <= Math.min(last, paths.length - 1)) {
+      const into = buffers.length > 0 ? buffers[pending.length % buffers.length] : undefined;
+      pending.push(readVerifiedFile(opened, paths[pending.length], into));
+    }
+  };
   let spec = 0, at = 0;
   try {
     for (let p = 0; p < paths.length; p++) {
-      const shard = await next!;
-      next = p + 1 < paths.length ? readShard(p + 1) : null;
+      readUpTo(p + ahead);
+      const shard = await pending[p];
       for (let k = 0; k < shard.length;) {
         if (spec >= specs.length) throw new CheckpointFormatError(`${paths[p]} holds bytes beyond the last weight`);
         const n = Math.min(shard.length - k, sizes[spec] - at);
@@ -233,8 +243,8 @@ async function streamShards(
       }
     }
   } finally {
-    // A read started ahead of a failure must not reject unobserved.
-    await next?.catch(() => {});
+    // Reads started ahead of a failure must not reject unobserved.
+    await Promise.allSettled(pending);
   }
   while (spec < specs.length && sizes[spec] === 0) spec++;
   if (spec < specs.length) {
