@@ -4,15 +4,15 @@
  * `deno serve -P=edge` (from a folder, and from a URL on loopback) and by `serve:inference`;
  * for each: cold start to the first answered classify, peak RSS (VmHWM), V8 heap + WebAssembly
  * memory, batch-1 latency p50/p99 over HTTP (one request at a time, one WASM thread), and
- * throughput with 8 requests in flight. Beside them: the forward pass alone in this process
- * (predictor logits, batch 1), PyTorch CPU's batch-1 latency and peak RSS on the same number of
- * threads, and — on real photos — top-1 agreement with float32 and fc7 top-10 neighbours kept,
+ * throughput with 8 requests in flight. Beside them: the forward pass alone (predictor logits,
+ * batch 1, a fresh process), PyTorch CPU's batch-1 latency and peak RSS on the same number of
+ * threads (alternating with ours over three rounds, medians), and — on real photos — top-1 agreement with float32 and fc7 top-10 neighbours kept,
  * for a checkpoint trained on them when one is given.
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { selectBackend, tf } from "../../shared/backend/mod.ts";
+import { selectBackend } from "../../shared/backend/mod.ts";
 import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
 import {
   type CheckpointFiles,
@@ -25,7 +25,7 @@ import { freePort, taskArgs } from "../../shared/cli/mod.ts";
 import { decodeImage, resizeShortSide, scanImageFolder } from "../../shared/image/mod.ts";
 import { IMAGENET_SYNSETS } from "../../shared/labels/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";
-import { imageOutputs, loadPredictor, modelInput, quantizationAgreement } from "../../shared/predictor/mod.ts";
+import { imageOutputs, loadPredictor, quantizationAgreement } from "../../shared/predictor/mod.ts";
 import { loadTest, startInference } from "./http_bench.ts";
 import { peakRssMiB } from "./peak_rss.ts";
 
@@ -148,28 +148,17 @@ function serveFolder(dir: string) {
   return { url: `http://127.0.0.1:${server.addr.port}/`, host: `127.0.0.1:${server.addr.port}`, server };
 }
 
-/** The forward pass alone (batch 1, this process, one WASM thread): p50/p99 ms per encoding. */
-async function forwardLatency(dir: string, photo: Uint8Array, repeats: number) {
-  const predictor = await loadPredictor(dir);
-  try {
-    const { values } = modelInput([await decodeImage(photo)], predictor.manifest);
-    const x = tf.tensor4d(values, [1, 224, 224, 3]);
-    const times: number[] = [];
-    for (let i = 0; i < 5 + repeats; i++) {
-      const t = performance.now();
-      await predictor.logits(x);
-      if (i >= 5) times.push(performance.now() - t);
-    }
-    x.dispose();
-    times.sort((a, b) => a - b);
-    return {
-      p50Ms: times[Math.floor(times.length / 2)],
-      p99Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))],
-    };
-  } finally {
-    predictor.dispose();
-  }
+/** The forward pass alone (batch 1, one WASM thread) in a fresh process: p50/p99 ms. */
+async function forwardLatency(dir: string, repeats: number): Promise<{ p50Ms: number; p99Ms: number }> {
+  const script = fileURLToPath(new URL("./forward_latency.ts", import.meta.url));
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", "-P=tools", "--config", `${ROOT}deno.json`, script, dir, String(repeats)],
+  }).output();
+  if (!success) throw new Error(`forward_latency.ts failed: ${new TextDecoder().decode(stderr).trim()}`);
+  return JSON.parse(new TextDecoder().decode(stdout));
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function torchEdge(python: string, repeats: number) {
   const script = new URL("./bench_torch_peer.py", import.meta.url).pathname;
@@ -275,11 +264,35 @@ export async function measureEdge(options: EdgeOptions, log: (line: string) => v
       } finally {
         await service.stop();
       }
-      log(`edge: ${encoding}: the forward pass alone, batch 1 …`);
-      forward[encoding] = await forwardLatency(dir, photos[0], options.latencyRequests);
     }
-    log("edge: PyTorch, one thread …");
-    const torch = await torchEdge(options.python, options.latencyRequests);
+    // The forward pass alone and PyTorch's, each in a fresh process, alternating over three rounds
+    // (this machine's speed drifts by tens of percent from run to run); medians of the rounds.
+    const rounds: Record<string, { p50Ms: number; p99Ms: number }[]> = {};
+    let torch: Awaited<ReturnType<typeof torchEdge>> = { error: "not run" };
+    const torchRounds: { p50Ms: number; p99Ms: number; peakRssMiB: number }[] = [];
+    for (let round = 1; round <= 3; round++) {
+      log(`edge: the forward pass alone, batch 1, and PyTorch on one thread (round ${round} of 3) …`);
+      for (const encoding of ENCODINGS) {
+        (rounds[encoding] ??= []).push(await forwardLatency(`${root}/${encoding}`, options.latencyRequests));
+      }
+      torch = await torchEdge(options.python, options.latencyRequests);
+      if ("error" in torch) break;
+      torchRounds.push(torch);
+    }
+    for (const encoding of ENCODINGS) {
+      forward[encoding] = {
+        p50Ms: median(rounds[encoding].map((r) => r.p50Ms)),
+        p99Ms: median(rounds[encoding].map((r) => r.p99Ms)),
+      };
+    }
+    if (!("error" in torch)) {
+      torch = {
+        ...torch,
+        p50Ms: median(torchRounds.map((r) => r.p50Ms)),
+        p99Ms: median(torchRounds.map((r) => r.p99Ms)),
+        peakRssMiB: median(torchRounds.map((r) => r.peakRssMiB)),
+      };
+    }
 
     log(`edge: agreement with float32 on ${options.agreementPhotos} photos …`);
     const agreement = await measureAgreement(options, variants.float32, root, log);
@@ -358,7 +371,7 @@ export function edgeLines(edge: Awaited<ReturnType<typeof measureEdge>>): string
       ]
       : [`PyTorch peer: ${(edge.torch as { error: string }).error}`]),
     "",
-    `forward pass alone, batch 1 (predictor logits, this process): ${
+    `forward pass alone, batch 1 (predictor logits, a fresh process; medians of 3 rounds alternating with PyTorch): ${
       ENCODINGS.map((e) => `${e} p50 ${f(edge.forward[e]?.p50Ms)} / p99 ${f(edge.forward[e]?.p99Ms)} ms`).join("; ")
     }${torch ? `; PyTorch (1 thread) p50 ${f(torch.p50Ms)} / p99 ${f(torch.p99Ms)} ms` : ""}`,
     `against float32 on ${edge.agreement.photos} real photos (${edge.agreement.checkpoint}): ${
