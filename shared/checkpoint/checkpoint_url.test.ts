@@ -4,7 +4,7 @@ import { openCheckpoint, readVerifiedFile } from "./checkpoint_source.ts";
 import { CheckpointFetchError, urlSource } from "./checkpoint_url.ts";
 
 /** A tiny "checkpoint" (a manifest and two files) served over HTTP, with switches to misbehave. */
-async function serveFiles(files: CheckpointFiles, status: (path: string) => number = () => 200) {
+function serveFiles(files: CheckpointFiles, status: (path: string) => number = () => 200) {
   const requests: string[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
     const path = decodeURIComponent(new URL(request.url).pathname.replace(/^\/models\/v1\//, ""));
@@ -44,7 +44,7 @@ async function checkpoint(): Promise<CheckpointFiles> {
 
 Deno.test("a checkpoint over HTTP is read file by file, verified, and into a reused buffer", async () => {
   const files = await checkpoint();
-  const { base, requests, server } = await serveFiles(files);
+  const { base, requests, server } = serveFiles(files);
   try {
     const opened = await openCheckpoint(urlSource(base));
     assert.equal(opened.manifest.name, "url");
@@ -65,7 +65,7 @@ Deno.test("over HTTP, a missing file, a failing host, an oversized file and a ch
   const files = await checkpoint();
   const changed = new Map(files);
   changed.set("group1-shard1of1.bin", new Uint8Array(70_000));
-  const { base, server } = await serveFiles(changed, (path) => (path === "model.json" ? 500 : 200));
+  const { base, server } = serveFiles(changed, (path) => (path === "model.json" ? 500 : 200));
   try {
     const source = urlSource(base);
     assert.equal(await source.read("signature.json"), null, "404 reads as absent");

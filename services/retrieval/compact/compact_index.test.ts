@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { selectBackend, tf } from "../../../shared/backend/mod.ts";
+import { selectBackend } from "../../../shared/backend/mod.ts";
 import { VectorIndex } from "../vector_index.ts";
 import { CompactIndex, type CompactSettings, DEFAULT_COMPACT } from "./compact_index.ts";
 import { syntheticVectors } from "./synthetic_vectors.ts";
