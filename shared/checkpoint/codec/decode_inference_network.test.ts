@@ -9,6 +9,7 @@ import {
   sha256Hex,
   weightManifest,
 } from "../checkpoint_files.ts";
+import { folderSource, writeCheckpointDir } from "../checkpoint_dir.ts";
 import { filesSource, openCheckpoint } from "../checkpoint_source.ts";
 import { quantizeCheckpoint } from "../quantize_checkpoint.ts";
 import { sampleManifestInfo } from "../sample_manifest_info.ts";
@@ -101,6 +102,23 @@ Deno.test("a shard that does not match its digest, or shards that end early, are
     async () => await decodeInferenceNetwork(await openCheckpoint(filesSource(changed))),
     (e: Error) => e instanceof CheckpointDigestError && e.message.includes(paths[0]),
   );
+  // A later shard, read ahead while an earlier one is placed: its failure reaches the caller, not
+  // the process (an unhandled rejection would fail this test as an uncaught error).
+  const wide = AlexNet.create({ arch: "alexnet-owt", numClasses: 5, inputSize: 63, width: 0.5, seed: 1 });
+  const many = await encodeCheckpoint(wide, sampleManifestInfo({ name: "d", classNames }));
+  wide.dispose();
+  const later = weightManifest(many).paths;
+  assert.ok(later.length >= 3, `${later.length} shards`);
+  const folder = await Deno.makeTempDir();
+  await writeCheckpointDir(folder, many);
+  const last = await Deno.readFile(`${folder}/${later[1]}`);
+  last[7] ^= 1;
+  await Deno.writeFile(`${folder}/${later[1]}`, last);
+  await assert.rejects(
+    async () => await decodeInferenceNetwork(await openCheckpoint(folderSource(folder))),
+    (e: Error) => e instanceof CheckpointDigestError && e.message.includes(later[1]),
+  );
+  await Deno.remove(folder, { recursive: true });
   // A model.json that claims more weights than the shards hold (its digest updated to match).
   const json = JSON.parse(new TextDecoder().decode(files.get("model.json")!));
   json.weightsManifest[0].weights.find((w: { name: string }) => w.name === "fc8/bias").shape = [500];

@@ -225,7 +225,11 @@ async function streamShards(
   const readUpTo = (last: number) => {
     while (pending.length <= Math.min(last, paths.length - 1)) {
       const into = buffers.length > 0 ? buffers[pending.length % buffers.length] : undefined;
-      pending.push(readVerifiedFile(opened, paths[pending.length], into));
+      const read = readVerifiedFile(opened, paths[pending.length], into);
+      // Handled now: a shard read ahead may fail (a bad digest) before its turn comes, and an
+      // unhandled rejection would end the process instead of reaching the caller at its turn.
+      read.catch(() => {});
+      pending.push(read);
     }
   };
   let spec = 0, at = 0;
@@ -243,7 +247,7 @@ async function streamShards(
       }
     }
   } finally {
-    // Reads started ahead of a failure must not reject unobserved.
+    // Reads started ahead of a failure finish before their buffers are let go.
     await Promise.allSettled(pending);
   }
   while (spec < specs.length && sizes[spec] === 0) spec++;
