@@ -14,6 +14,9 @@ export interface DenseKernelExports {
   dense_i8(w: number, outs: number, stride: number, x: number, rows: number, acc: number): void;
   /** Present where the runtime runs relaxed SIMD. */
   dense_i8_relaxed?(w: number, outs: number, stride: number, x: number, rows: number, acc: number): void;
+  rows2_i8(w: number, outs: number, stride: number, x: number, rows: number, acc: number): void;
+  /** Present where the runtime runs relaxed SIMD. */
+  rows2_i8_relaxed?(w: number, outs: number, stride: number, x: number, rows: number, acc: number): void;
   dense_f32(w: number, ins: number, outs: number, x: number, rows: number, y: number): void;
   dense_f16(w: number, ins: number, outs: number, x: number, rows: number, y: number): void;
 }

@@ -1,5 +1,5 @@
 /**
- * The fully connected layers' inner loops as WebAssembly SIMD, in the WebAssembly text format
+ * The inner loops of the fully connected layers (and of int8 convolutions) as WebAssembly SIMD, in the WebAssembly text format
  * (compiled into `dense_simd_kernels_wasm.ts` by `deno task kernels:build`; `dense_simd_kernels.ts`
  * instantiates them). They read weights in the precision a checkpoint stores them
  * in — int8, float16 or float32 — straight from the memory the weights were loaded into, so no
@@ -13,6 +13,9 @@
  *   its activations must lie in 0…127 (7 bits), which ReLU outputs quantized per row do. The
  *   plain kernel (SIMD without the relaxed proposal) sign-extends both to int16 and uses
  *   `i32x4.dot_i16x8_s`; it takes any int8 activations. Both give the same exact integers.
+ * - `rows2_i8_relaxed(…)` / `rows2_i8(…)`: the same sums, same arguments, for many rows (a
+ *   convolution's output pixels, im2col'd): two rows and four output channels per step, so a
+ *   weight vector is loaded once for two rows; `rows` must be even.
  * - `dense_f32(w, ins, outs, x, rows, y)` / `dense_f16(…)`: `y[r·outs + o] += Σ_i x[r·ins + i] ·
  *   W[i][o]`, float32 weights or float16 bits widened in registers, `outs` a multiple of 16. The
  *   weights lie in panels of 16 outputs — `W[i][o]` at element `(⌊o/16⌋·ins + i)·16 + o mod 16` —
@@ -90,6 +93,74 @@ const PLAIN_STEP = `(local.set $xl (i16x8.extend_low_i8x16_s (local.get $xv)))
             (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $wv)) (local.get $xl))
             (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $wv)) (local.get $xh)))))`
 ).join("\n          ");
+
+/** `STORE_FOUR_SUMS` for the accumulators `$<prefix>0…3`. */
+const storeFourSums = (prefix: string, dst: string) =>
+  STORE_FOUR_SUMS.replaceAll("$a", `$${prefix}`).replaceAll("(local.get $dst)", `(local.get ${dst})`);
+
+/**
+ * The int8 kernel for many rows (a convolution's output pixels): two rows and four output
+ * channels per step, so each weight load serves two rows and each activation load four
+ * channels (eight accumulators). `rows` must be even (a caller pads with a zero row).
+ */
+function int8PairKernel(name: string, relaxed: boolean): string {
+  const step = relaxed
+    ? [0, 1, 2, 3].map((k) =>
+      `(local.set $wv (v128.load (i32.add (local.get $w${k}) (local.get $i))))
+          (local.set $a${k} (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $wv) (local.get $x0) (local.get $a${k})))
+          (local.set $b${k} (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $wv) (local.get $x1) (local.get $b${k})))`
+    ).join("\n          ")
+    : `(local.set $x0l (i16x8.extend_low_i8x16_s (local.get $x0)))
+          (local.set $x0h (i16x8.extend_high_i8x16_s (local.get $x0)))
+          (local.set $x1l (i16x8.extend_low_i8x16_s (local.get $x1)))
+          (local.set $x1h (i16x8.extend_high_i8x16_s (local.get $x1)))
+          ` + [0, 1, 2, 3].map((k) =>
+      `(local.set $wv (v128.load (i32.add (local.get $w${k}) (local.get $i))))
+          (local.set $wl (i16x8.extend_low_i8x16_s (local.get $wv)))
+          (local.set $wh (i16x8.extend_high_i8x16_s (local.get $wv)))
+          (local.set $a${k} (i32x4.add (local.get $a${k}) (i32x4.add
+            (i32x4.dot_i16x8_s (local.get $wl) (local.get $x0l)) (i32x4.dot_i16x8_s (local.get $wh) (local.get $x0h)))))
+          (local.set $b${k} (i32x4.add (local.get $b${k}) (i32x4.add
+            (i32x4.dot_i16x8_s (local.get $wl) (local.get $x1l)) (i32x4.dot_i16x8_s (local.get $wh) (local.get $x1h)))))`
+    ).join("\n          ");
+  const zero = (v: string) => `(local.set ${v} (v128.const i32x4 0 0 0 0))`;
+  return `(func (export "${name}")
+    (param $w i32) (param $outs i32) (param $stride i32) (param $x i32) (param $rows i32) (param $acc i32)
+    (local $o i32) (local $r i32) (local $i i32) (local $xr0 i32) (local $xr1 i32) (local $dst i32) (local $dst1 i32)
+    (local $w0 i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $s01 v128) (local $s23 v128)
+    (local $x0 v128) (local $x1 v128) (local $x0l v128) (local $x0h v128) (local $x1l v128) (local $x1h v128)
+    (local $wv v128) (local $wl v128) (local $wh v128)
+    (block $done_o (loop $each_o
+      (br_if $done_o (i32.ge_u (local.get $o) (local.get $outs)))
+      (local.set $w0 (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $stride))))
+      (local.set $w1 (i32.add (local.get $w0) (local.get $stride)))
+      (local.set $w2 (i32.add (local.get $w1) (local.get $stride)))
+      (local.set $w3 (i32.add (local.get $w2) (local.get $stride)))
+      (local.set $r (i32.const 0))
+      (block $done_r (loop $each_r
+        (br_if $done_r (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $xr0 (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $xr1 (i32.add (local.get $xr0) (local.get $stride)))
+        ${["$a0", "$a1", "$a2", "$a3", "$b0", "$b1", "$b2", "$b3"].map(zero).join("\n        ")}
+        (local.set $i (i32.const 0))
+        (loop $each_i
+          (local.set $x0 (v128.load (i32.add (local.get $xr0) (local.get $i))))
+          (local.set $x1 (v128.load (i32.add (local.get $xr1) (local.get $i))))
+          ${step}
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br_if $each_i (i32.lt_u (local.get $i) (local.get $stride))))
+        (local.set $dst (i32.add (local.get $acc)
+          (i32.shl (i32.add (i32.mul (local.get $r) (local.get $outs)) (local.get $o)) (i32.const 2))))
+        (local.set $dst1 (i32.add (local.get $dst) (i32.shl (local.get $outs) (i32.const 2))))
+        ${STORE_FOUR_SUMS}
+        ${storeFourSums("b", "$dst1")}
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $each_r)))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $each_o))))`;
+}
 
 /** One float kernel; `load` turns the weight bytes at `$wp` into the four f32x4 vectors `$w0…$w3`. */
 function floatKernel(name: string, bytesPerWeight: number, load: string): string {
@@ -171,6 +242,8 @@ export function denseKernelsWat(relaxed: boolean): string {
   ${WIDEN_F16_WAT}
   ${int8Kernel("dense_i8", PLAIN_STEP)}
   ${relaxed ? int8Kernel("dense_i8_relaxed", RELAXED_STEP) : ""}
+  ${int8PairKernel("rows2_i8", false)}
+  ${relaxed ? int8PairKernel("rows2_i8_relaxed", true) : ""}
   ${floatKernel("dense_f32", 4, F32_LOAD)}
   ${floatKernel("dense_f16", 2, F16_LOAD)})`;
 }

@@ -19,6 +19,7 @@ export {
   type BackendName,
   BackendUnavailableError,
   describeBackendChoice,
+  ensureBackend,
   parseBackendName,
   selectBackend,
   type SelectBackendOptions,

@@ -150,6 +150,17 @@ async function attempt(
   }
 }
 
+/** The backend this process chose, once it has. */
+let chosen: BackendChoice | null = null;
+
+/**
+ * The backend this process chose, or `fallback` activated now where it chose none (a process
+ * that needs TF.js only for some checkpoints, like the edge function, chooses on first need).
+ */
+export async function ensureBackend(fallback: BackendName = "wasm"): Promise<BackendChoice> {
+  return chosen ?? await selectBackend(fallback);
+}
+
 const AUTO_LADDER: Exclude<BackendName, "auto">[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
 
 /** How to set up the chosen backend. */
@@ -184,7 +195,8 @@ export async function selectBackend(
     if (failure === null) {
       reasons.push(`${rung}: chosen`);
       await tf.ready();
-      return { requested, name: rung, tfjsName: tf.getBackend(), reasons, shaderF16: options.shaderF16 ?? false };
+      chosen = { requested, name: rung, tfjsName: tf.getBackend(), reasons, shaderF16: options.shaderF16 ?? false };
+      return chosen;
     }
     if (requested !== "auto") throw new BackendUnavailableError(`backend ${rung} is unavailable: ${failure}`);
     reasons.push(`${rung}: skipped, ${failure}`);

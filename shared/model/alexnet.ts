@@ -18,11 +18,9 @@ import {
   EMBEDDING_LAYERS,
   type EmbeddingLayer,
 } from "./build_alexnet.ts";
+import { InputShapeError } from "./input_shape_error.ts";
 
-/** A batch whose shape does not fit the network. */
-export class InputShapeError extends Error {
-  override name = "InputShapeError";
-}
+export { InputShapeError };
 
 /**
  * A weight or activation larger than the device lets one kernel bind (WebGPU's

@@ -28,6 +28,7 @@ import { AdaptiveAvgPool2D } from "./adaptive_avg_pool2d.ts";
 import { GroupedConv2D } from "./grouped_conv2d.ts";
 import { LocalResponseNorm } from "./local_response_norm.ts";
 import { type Architecture, MIN_INPUT_SIZE } from "../checkpoint/architectures.ts";
+import { EMBEDDING_LAYERS, type EmbeddingLayer } from "./embedding_layers.ts";
 
 /** What to build. */
 export interface AlexNetSpec {
@@ -65,10 +66,7 @@ export function defaultInit(arch: Architecture): InitScheme {
   return arch === "alexnet" ? "paper" : "lecun";
 }
 
-/** The layer whose output is each embedding. */
-export const EMBEDDING_LAYERS = { pool5: "pool5_flat", fc6: "fc6", fc7: "fc7" } as const;
-/** An embedding tap name. */
-export type EmbeddingLayer = keyof typeof EMBEDDING_LAYERS;
+export { EMBEDDING_LAYERS, type EmbeddingLayer };
 
 /** torchvision `state_dict` prefix of each of our weight layers (`alexnet-owt`). */
 export const TORCHVISION_KEYS: Record<string, string> = {

@@ -4,7 +4,7 @@ import { selectBackend } from "../backend/select_backend.ts";
 import { UsageError } from "../cli/usage_error.ts";
 import { AlexNet } from "./alexnet.ts";
 import { decodeInferenceNetwork, encodeCheckpoint } from "../checkpoint/codec/mod.ts";
-import { filesSource, openCheckpoint, sampleManifestInfo } from "../checkpoint/mod.ts";
+import { filesSource, openCheckpoint, quantizeCheckpoint, sampleManifestInfo } from "../checkpoint/mod.ts";
 import { FeaturePool } from "./feature_pool.ts";
 import type { InferenceNetwork } from "./inference_network.ts";
 
@@ -40,6 +40,25 @@ Deno.test("the feature pool's workers give the logits of one full network, each 
     pool.close();
     network.dispose();
     reference.dispose();
+  }
+});
+
+Deno.test("an int8 checkpoint's workers run the int8 convolutions and answer what this thread answers", async () => {
+  const reference = AlexNet.create({ ...spec, seed: 12 });
+  const files = await quantizeCheckpoint(
+    await encodeCheckpoint(reference, sampleManifestInfo({ name: "pool", classNames: ["a", "b", "c", "d"] })),
+    "int8",
+  );
+  reference.dispose();
+  const network = await decodeInferenceNetwork(await openCheckpoint(filesSource(files)));
+  assert.equal(network.features.precision, "int8");
+  const pool = await FeaturePool.start(network, { workers: 2 });
+  try {
+    const x = (await tf.randomNormal([3, 63, 63, 3], 0, 1, "float32", 8).data()) as Float32Array;
+    assert.deepEqual(await pool.logits(x, 3), await network.logits(x, 3));
+  } finally {
+    pool.close();
+    network.dispose();
   }
 });
 

@@ -7,8 +7,6 @@
  *
  * @module
  */
-import * as tf from "../backend/tensorflow.ts";
-import { UsageError } from "../cli/usage_error.ts";
 import type { FeatureReply, FeatureRequest } from "./feature_worker.ts";
 import type { InferenceNetwork } from "./inference_network.ts";
 import { contiguousRanges, WorkerMember } from "./worker_member.ts";
@@ -36,26 +34,18 @@ export class FeaturePool {
 
   /**
    * Starts `workers` replicas of `network`'s convolutional part. Each is a WASM instance, so
-   * the pool stands in for WASM's missing threads; on another backend (a GPU) it is refused
-   * with a {@linkcode UsageError}.
+   * the pool stands in for WASM's missing threads; on another backend (a GPU) the network's
+   * features refuse with a `UsageError`.
    */
   static async start(network: InferenceNetwork, options: { workers: number }): Promise<FeaturePool> {
-    const backend = tf.getBackend();
-    if (backend !== "wasm") {
-      throw new UsageError(
-        `--workers ${options.workers} runs ${options.workers} WASM instances in Web Workers, one per CPU core; ` +
-          `the ${backend} backend does the work on its device — leave --workers out`,
-      );
-    }
+    const replica = await network.features.replica(options.workers);
     const entry = new URL("./feature_worker_entry.ts", import.meta.url);
     const members: Member[] = Array.from(
       { length: options.workers },
       () => new WorkerMember(entry, "inference worker"),
     );
-    const weights = await Promise.all(network.features.getWeights().map(async (w) => (await w.data()) as Float32Array));
-    const spec = network.spec;
     try {
-      await Promise.all(members.map((m) => m.call<"ready">({ type: "init", spec, weights })));
+      await Promise.all(members.map((m) => m.call<"ready">({ type: "init", replica })));
     } catch (error) {
       members.forEach((m) => m.terminate());
       throw error;

@@ -1,18 +1,17 @@
 /**
  * One member of the inference {@linkcode FeaturePool}, run as a Web Worker with its own WASM
- * instance: a replica of the convolutional part only (conv1…pool5, a few MiB), answering the
- * `pool5` features of its share of a batch. The fully connected layers stay in the main
- * thread's {@linkcode DenseHead}, one copy for every worker.
+ * instance: a replica of the convolutional part only (conv1…pool5, a few MiB) — TF.js layers or
+ * the int8 kernels, as the main thread holds them — answering the `pool5` features of its share
+ * of a batch. The fully connected layers stay in the main thread's {@linkcode DenseHead}, one
+ * copy for every worker.
  *
  * @module
  */
-import * as tf from "../backend/tensorflow.ts";
-import { selectBackend } from "../backend/select_backend.ts";
-import { type AlexNetSpec, buildAlexNet } from "./build_alexnet.ts";
+import type { ConvFeatures, FeatureReplica } from "./conv_features.ts";
 
 /** Messages the pool sends. */
 export type FeatureRequest =
-  | { type: "init"; spec: AlexNetSpec; weights: Float32Array[] }
+  | { type: "init"; replica: FeatureReplica }
   | { type: "features"; x: Float32Array; count: number };
 
 /** Messages a worker answers with. */
@@ -21,38 +20,38 @@ export type FeatureReply =
   | { type: "features"; values: Float32Array }
   | { type: "error"; message: string };
 
+/** The features a replica describes; TF.js is loaded only for a TF.js replica. */
+async function featuresOf(replica: FeatureReplica): Promise<ConvFeatures> {
+  if (replica.kind === "int8") {
+    const { Int8Features } = await import("./int8_features.ts");
+    return await Int8Features.fromReplica(replica);
+  }
+  const { selectBackend } = await import("../backend/select_backend.ts");
+  await selectBackend("wasm");
+  const { TfjsFeatures } = await import("./tfjs_features.ts");
+  return TfjsFeatures.fromReplica(replica);
+}
+
 /**
  * The worker's message handler (the entry `feature_worker_entry.ts` wires it to `onmessage`).
  *
  * @example
  * ```ts
  * const handle = createFeatureWorker();
- * await handle({ type: "init", spec, weights });
+ * await handle({ type: "init", replica });
  * const { values } = await handle({ type: "features", x, count: 1 });
  * ```
  */
 export function createFeatureWorker(): (request: FeatureRequest) => Promise<FeatureReply> {
-  let features: tf.LayersModel;
-  let size = 0;
+  let features: ConvFeatures;
   return async (request) => {
     switch (request.type) {
       case "init": {
-        await selectBackend("wasm");
-        features = buildAlexNet(request.spec, { featuresOnly: true, initialise: false });
-        const tensors = request.weights.map((values, i) => tf.tensor(values, features.weights[i].shape as number[]));
-        features.setWeights(tensors);
-        tf.dispose(tensors);
-        size = features.inputs[0].shape[1] as number;
+        features = await featuresOf(request.replica);
         return { type: "ready" };
       }
-      case "features": {
-        const out = tf.tidy(() =>
-          features.predict(tf.tensor4d(request.x, [request.count, size, size, 3])) as tf.Tensor
-        );
-        const values = (await out.data()) as Float32Array;
-        out.dispose();
-        return { type: "features", values };
-      }
+      case "features":
+        return { type: "features", values: await features.pool5(request.x, request.count) };
     }
   };
 }

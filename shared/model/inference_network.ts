@@ -1,20 +1,21 @@
 /**
- * AlexNet as inference runs it: the convolutional part (conv1…pool5, 4% of the weights) as a
- * TF.js layers model on the active backend, and fc6–fc8 in a {@linkcode DenseHead} that keeps
- * them in their stored precision (int8 stays int8) in WebAssembly memory. Answers the questions
- * a predictor asks — logits, embeddings (pool5, fc6, fc7) — from plain arrays, disposing every
- * tensor it makes.
+ * AlexNet as inference runs it: the convolutional part (conv1…pool5, 4% of the weights) as
+ * {@linkcode ConvFeatures} — TF.js layers on the active backend for float checkpoints, or the
+ * int8 SIMD kernels for per-channel int8 checkpoints (no TF.js at all) — and fc6–fc8 in a
+ * {@linkcode DenseHead} that keeps them in their stored precision (int8 stays int8) in
+ * WebAssembly memory. Answers the questions a predictor asks — logits, embeddings (pool5, fc6,
+ * fc7) — from plain arrays.
  *
  * @module
  */
-import * as tf from "../backend/tensorflow.ts";
-import type { AlexNetSpec } from "./build_alexnet.ts";
-import { EMBEDDING_LAYERS, type EmbeddingLayer } from "./build_alexnet.ts";
+import type { Tensor4D } from "../backend/tensorflow.ts";
+import type { ConvFeatures } from "./conv_features.ts";
 import type { DenseHead, DenseTap } from "./dense_head.ts";
-import { InputShapeError } from "./alexnet.ts";
+import { EMBEDDING_LAYERS, type EmbeddingLayer } from "./embedding_layers.ts";
+import type { InferenceSpec } from "./inference_spec.ts";
+import { InputShapeError } from "./input_shape_error.ts";
 
-/** The shape of the network (what rebuilding its convolutional part takes). */
-export type InferenceSpec = Required<Omit<AlexNetSpec, "seed" | "init">>;
+export type { InferenceSpec };
 
 /**
  * @example
@@ -26,13 +27,13 @@ export type InferenceSpec = Required<Omit<AlexNetSpec, "seed" | "init">>;
  * ```
  */
 export class InferenceNetwork {
-  /** conv1 … pool5_flat. */
-  readonly features: tf.LayersModel;
+  /** conv1 … pool5 (flattened). */
+  readonly features: ConvFeatures;
   /** fc6 … fc8. */
   readonly head: DenseHead;
   readonly spec: InferenceSpec;
 
-  constructor(features: tf.LayersModel, head: DenseHead, spec: InferenceSpec) {
+  constructor(features: ConvFeatures, head: DenseHead, spec: InferenceSpec) {
     this.features = features;
     this.head = head;
     this.spec = spec;
@@ -48,17 +49,8 @@ export class InferenceNetwork {
   }
 
   /** `pool5` features of `count` images given as NHWC values, row after row. */
-  async pool5(values: Float32Array, count: number): Promise<Float32Array> {
-    const s = this.inputSize;
-    if (values.length !== count * s * s * 3) {
-      throw new InputShapeError(`expected ${count} images of ${s}×${s}×3 values, got ${values.length} values`);
-    }
-    const out = tf.tidy(() => this.features.predict(tf.tensor4d(values, [count, s, s, 3])) as tf.Tensor);
-    try {
-      return (await out.data()) as Float32Array;
-    } finally {
-      out.dispose();
-    }
+  pool5(values: Float32Array, count: number): Promise<Float32Array> {
+    return this.features.pool5(values, count);
   }
 
   /** Logits of `count` images, `count × classes` values row after row. */
@@ -67,7 +59,7 @@ export class InferenceNetwork {
   }
 
   /** Logits of an exact NHWC batch the caller owns, one array per image. */
-  async logitsOf(batch: tf.Tensor4D): Promise<Float32Array[]> {
+  async logitsOf(batch: Tensor4D): Promise<Float32Array[]> {
     const s = this.inputSize;
     const [n, h, w, c] = batch.shape;
     if (h !== s || w !== s || c !== 3) {
@@ -106,9 +98,12 @@ export class InferenceNetwork {
 
   /** The kernel of a weight layer (`conv1`…`fc8`) as float32, e.g. for the paper's Fig. 3. */
   async kernel(layer: string): Promise<{ values: Float32Array; shape: number[] }> {
-    if (/^fc\d$/.test(layer)) return this.head.kernel(layer);
-    const [kernel] = this.features.getLayer(layer).getWeights();
-    return { values: (await kernel.data()) as Float32Array, shape: kernel.shape };
+    return /^fc\d$/.test(layer) ? this.head.kernel(layer) : await this.features.kernel(layer);
+  }
+
+  /** Bytes of WebAssembly memory the network holds: the convolutions' (or TF.js's heap) and the head's. */
+  wasmBytes(): number {
+    return this.features.wasmBytes() + this.head.memoryBytes;
   }
 
   /** Releases the convolution weights and the head's memory. */

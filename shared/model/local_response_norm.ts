@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "../backend/tensorflow.ts";
+import { LRN_DEFAULTS } from "./feature_steps.ts";
 
 /** Settings of {@linkcode LocalResponseNorm}; the defaults are the paper's. */
 export interface LocalResponseNormConfig {
@@ -35,10 +36,10 @@ export class LocalResponseNorm extends tf.layers.Layer {
 
   constructor(config: LocalResponseNormConfig = {}) {
     super({ name: config.name });
-    this.size = config.size ?? 5;
-    this.k = config.k ?? 2;
-    this.alpha = config.alpha ?? 1e-4;
-    this.beta = config.beta ?? 0.75;
+    this.size = config.size ?? LRN_DEFAULTS.size;
+    this.k = config.k ?? LRN_DEFAULTS.k;
+    this.alpha = config.alpha ?? LRN_DEFAULTS.alpha;
+    this.beta = config.beta ?? LRN_DEFAULTS.beta;
     if (this.size % 2 !== 1) throw new Error(`LRN size must be odd, got ${this.size}`);
   }
 

@@ -13,7 +13,6 @@
  * @module
  */
 import type * as tf from "../backend/tensorflow.ts";
-import { wasmHeapBytes } from "../backend/wasm_heap.ts";
 import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
 import type { TrustPolicy } from "../checkpoint/checkpoint_signature.ts";
 import type { CheckpointSource } from "../checkpoint/checkpoint_source.ts";
@@ -233,6 +232,11 @@ export class Predictor {
     return this.#source ? await this.#source.read(path) : null;
   }
 
+  /** How the convolutions compute: float32 on TF.js, or int8 on the SIMD kernels. */
+  get convolutions(): "float32" | "int8" {
+    return this.#network.features.precision;
+  }
+
   /** How the fully connected layers are held: their encodings, bytes of WebAssembly memory, relaxed SIMD. */
   get denseHead(): { encodings: string[]; memoryBytes: number; relaxedSimd: boolean } {
     const head = this.#network.head;
@@ -245,12 +249,12 @@ export class Predictor {
 
   /**
    * What this process holds in the engines that can run out in an edge isolate: the V8 heap
-   * (total and in use), ArrayBuffers outside it, and WebAssembly memory — TF.js's WASM heap plus
-   * the dense head's — in bytes.
+   * (total and in use), ArrayBuffers outside it, and WebAssembly memory — the int8
+   * convolutions' (or TF.js's WASM heap) plus the dense head's — in bytes.
    */
   memory(): { heapTotal: number; heapUsed: number; external: number; wasm: number } {
     const { heapTotal, heapUsed, external } = Deno.memoryUsage();
-    return { heapTotal, heapUsed, external, wasm: (wasmHeapBytes() ?? 0) + this.#network.head.memoryBytes };
+    return { heapTotal, heapUsed, external, wasm: this.#network.wasmBytes() };
   }
 
   /** Frees the weights and stops the worker replicas. */

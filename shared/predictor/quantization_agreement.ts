@@ -6,7 +6,6 @@
  *
  * @module
  */
-import * as tf from "../backend/tensorflow.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import type { Predictor } from "./predictor.ts";
 
@@ -47,6 +46,8 @@ async function nearest(rows: Float32Array[], k: number): Promise<number[][]> {
   const n = rows.length, d = rows[0].length;
   const flat = new Float32Array(n * d);
   rows.forEach((r, i) => flat.set(r, i * d));
+  // TF.js is loaded here, not with the module: the predictor folder serves the edge without it.
+  const tf = await import("../backend/tensorflow.ts");
   const top = tf.tidy(() => {
     const x = tf.tensor2d(flat, [n, d]);
     const unit = tf.div(x, tf.maximum(tf.norm(x, 2, 1, true), 1e-12));

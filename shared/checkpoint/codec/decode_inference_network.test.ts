@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "../../backend/tensorflow.ts";
 import { selectBackend } from "../../backend/select_backend.ts";
 import { AlexNet } from "../../model/alexnet.ts";
+import { Int8Features } from "../../model/int8_features.ts";
+import { TfjsFeatures } from "../../model/tfjs_features.ts";
 import {
   CheckpointDigestError,
   type CheckpointFiles,
@@ -65,7 +67,7 @@ for (const arch of ["alexnet-owt", "alexnet"] as const) {
   });
 }
 
-Deno.test("fc6–fc8 of an int8 checkpoint are held as one byte per weight, beside float32 convolutions", async () => {
+Deno.test("an int8 checkpoint is held as one byte per weight: fc6–fc8 in the dense head, the convolutions in the int8 kernels' memory", async () => {
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 5, inputSize: 63, width: 0.5, seed: 1 });
   const int8 = await quantizeCheckpoint(
     await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames })),
@@ -82,10 +84,36 @@ Deno.test("fc6–fc8 of an int8 checkpoint are held as one byte per weight, besi
       network.head.memoryBytes < fcWeights * 1.25,
       `${network.head.memoryBytes} bytes for ${fcWeights} weights`,
     );
-    assert.equal(network.features.layers.some((l) => l.name.startsWith("fc")), false, "no dense layer on TF.js");
+    assert.ok(network.features instanceof Int8Features, "int8 convolutions");
+    const convWeights = ["conv1", "conv2", "conv3", "conv4", "conv5"].reduce((n, name) => {
+      const [kernel] = model.network.getLayer(name).getWeights();
+      return n + kernel.size;
+    }, 0);
+    const codeBytes = network.features.layouts.reduce((n, l) => n + l.bytes, 0);
+    assert.ok(
+      codeBytes >= convWeights && codeBytes < convWeights * 1.25,
+      `${codeBytes} bytes for ${convWeights} weights`,
+    );
   } finally {
     network.dispose();
     model.dispose();
+  }
+});
+
+Deno.test("float32 and float16 checkpoints, and int8 ones of the earlier per-tensor format, convolve on TF.js", async () => {
+  const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 5, inputSize: 63, width: 0.25, seed: 1 });
+  const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames }));
+  model.dispose();
+  for (
+    const stored of [
+      files,
+      await quantizeCheckpoint(files, "float16"),
+      await quantizeCheckpoint(files, "int8", { scheme: "per-tensor" }),
+    ]
+  ) {
+    const network = await decodeInferenceNetwork(await openCheckpoint(filesSource(stored)));
+    assert.ok(network.features instanceof TfjsFeatures);
+    network.dispose();
   }
 });
 

@@ -1,6 +1,7 @@
 /**
  * A checkpoint → an {@linkcode InferenceNetwork}, reading it one verified shard at a time: the
- * convolution weights (a few MiB) are gathered and set on the convolutional model; the fully
+ * convolution weights (a few MiB) go to the int8 kernels' memory for a per-channel int8
+ * checkpoint (TF.js is then never loaded), else are gathered and set on TF.js layers; the fully
  * connected kernels go from each shard straight to their place in the {@linkcode DenseHead}'s
  * memory, in the precision they are stored in. So an int8 checkpoint of the full network is
  * held as about 56 MiB of int8 plus the convolutions, and no float32 copy of fc6–fc8 — nor a
@@ -10,10 +11,10 @@
  *
  * @module
  */
-import * as tf from "../../backend/tensorflow.ts";
-import { buildAlexNet } from "../../model/build_alexnet.ts";
 import { type DenseEncoding, DenseHead, type DenseLayerLayout } from "../../model/dense_head.ts";
 import { InferenceNetwork, type InferenceSpec } from "../../model/inference_network.ts";
+import { Int8Features } from "../../model/int8_features.ts";
+import type { TfjsFeatures } from "../../model/tfjs_features.ts";
 import { CheckpointFormatError, type WeightSpec } from "../checkpoint_files.ts";
 import { type OpenedCheckpoint, readVerifiedFile } from "../checkpoint_source.ts";
 import { storedBytes, weightStorage, weightValues } from "../weight_storage.ts";
@@ -53,18 +54,38 @@ function int8RowsSink(target: Uint8Array, layout: DenseLayerLayout): WeightSink 
   };
 }
 
-/** TF.js's per-tensor uint8 codes, `[ins][outs]` → int8 rows per output channel (code − 128). */
-function affineCodesSink(target: Uint8Array, layout: DenseLayerLayout): WeightSink {
-  const { outs } = layout.spec;
+/**
+ * One-byte codes stored `[…][outs]` (output channel fastest) → one row per output channel at
+ * `rows[o]`, input position along the row; `flip` 0x80 turns TF.js's uint8 codes into int8
+ * (code − 128).
+ */
+function transposedCodesSink(target: Uint8Array, rows: Int32Array, flip: 0 | 0x80): WeightSink {
+  const outs = rows.length;
   return {
     write(offset, bytes) {
       let i = Math.floor(offset / outs), o = offset % outs;
       for (let k = 0; k < bytes.length; k++) {
-        target[o * layout.rowStride + i] = bytes[k] ^ 0x80;
+        target[rows[o] + i] = bytes[k] ^ flip;
         if (++o === outs) (o = 0), i++;
       }
     },
   };
+}
+
+/** TF.js's per-tensor uint8 codes, `[ins][outs]` → the head's int8 rows per output channel. */
+function affineCodesSink(target: Uint8Array, layout: DenseLayerLayout): WeightSink {
+  const rows = Int32Array.from({ length: layout.spec.outs }, (_, o) => o * layout.rowStride);
+  return transposedCodesSink(target, rows, 0x80);
+}
+
+/** A convolution's int8 codes `[kh][kw][cin/groups][cout]` → its rows in {@linkcode Int8Features}. */
+function convCodesSink(features: Int8Features, layer: string): WeightSink {
+  const { step, groupOuts, paddedGroupOuts, stride } = features.layout(layer);
+  const rows = Int32Array.from(
+    { length: step.outs },
+    (_, o) => (Math.floor(o / groupOuts) * paddedGroupOuts + (o % groupOuts)) * stride,
+  );
+  return transposedCodesSink(features.weightBytes(layer), rows, 0);
 }
 
 /**
@@ -143,11 +164,21 @@ export async function decodeInferenceNetwork(
     groups: manifest.groups,
     width: manifest.width,
   };
-  const features = buildAlexNet(spec, { featuresOnly: true, initialise: false });
+  // Per-channel int8 convolutions run on the int8 kernels (no TF.js); anything else on TF.js.
+  const convKernels = specs.filter((s) => /^conv\d\/kernel$/.test(s.name));
+  const int8Convs = convKernels.length > 0 && convKernels.every((s) => weightStorage(s) === "int8-channel");
+  let features: Int8Features | TfjsFeatures;
+  try {
+    features = int8Convs ? await Int8Features.create(spec, options) : await tfjsFeatures(spec);
+  } catch (error) {
+    head.dispose();
+    throw error;
+  }
   try {
     const wholes = new Map<string, WholeSink>();
     const sinks = specs.map((spec): WeightSink => {
       const layer = spec.name.split("/")[0];
+      if (features instanceof Int8Features && convKernels.includes(spec)) return convCodesSink(features, layer);
       const denseKernel = (DENSE_LAYERS as readonly string[]).includes(layer) && spec.name === `${layer}/kernel`;
       if (!denseKernel) {
         const sink = new WholeSink(storedBytes(spec));
@@ -193,11 +224,14 @@ export async function decodeInferenceNetwork(
         head.setOffsets(name, new Float32Array(kernel.shape[1]).fill(min + 128 * scale));
       }
     }
-    const tensors = features.weights.map((w) => tf.tensor(valuesOf(w.originalName), w.shape as number[]));
-    try {
-      features.setWeights(tensors);
-    } finally {
-      tf.dispose(tensors);
+    if (features instanceof Int8Features) {
+      for (const kernel of convKernels) {
+        const layer = kernel.name.split("/")[0];
+        features.scales(layer).set(valuesOf(kernel.scales!));
+        features.bias(layer).set(valuesOf(`${layer}/bias`));
+      }
+    } else {
+      features.setWeights(valuesOf);
     }
   } catch (error) {
     features.dispose();
@@ -205,6 +239,16 @@ export async function decodeInferenceNetwork(
     throw error;
   }
   return new InferenceNetwork(features, head, spec);
+}
+
+/** TF.js layers for the convolutions, on the process's backend (WASM where it chose none): TF.js is loaded only here. */
+async function tfjsFeatures(spec: InferenceSpec): Promise<TfjsFeatures> {
+  const [{ ensureBackend }, { TfjsFeatures }] = await Promise.all([
+    import("../../backend/select_backend.ts"),
+    import("../../model/tfjs_features.ts"),
+  ]);
+  await ensureBackend("wasm");
+  return TfjsFeatures.build(spec);
 }
 
 /** Reads the shards in order (the next one while the current one is placed), each verified, and hands every weight its bytes. */
