@@ -154,11 +154,13 @@ async function attempt(
 let chosen: BackendChoice | null = null;
 
 /**
- * The backend this process chose, or `fallback` activated now where it chose none (a process
- * that needs TF.js only for some checkpoints, like the edge function, chooses on first need).
+ * Makes sure TF.js has a backend: the one this process chose (here, or directly through TF.js
+ * as the browser page does), else `fallback` activated now — a process that needs TF.js only
+ * for some checkpoints, like the edge function, chooses on first need.
  */
-export async function ensureBackend(fallback: BackendName = "wasm"): Promise<BackendChoice> {
-  return chosen ?? await selectBackend(fallback);
+export async function ensureBackend(fallback: BackendName = "wasm"): Promise<void> {
+  const active = (tf.engine() as unknown as { backendInstance: unknown }).backendInstance != null;
+  if (!chosen && !active) await selectBackend(fallback);
 }
 
 const AUTO_LADDER: Exclude<BackendName, "auto">[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
