@@ -38,7 +38,7 @@ interface Edge {
 /** `deno serve -P=edge` with the environment and the grants a deployer gives it. */
 async function serveEdge(
   env: Record<string, string>,
-  grants: { net: string[]; read?: string[] },
+  grants: { net: string[]; read?: string[]; wasmBackend?: boolean },
   options: { parallel?: boolean } = {},
 ): Promise<Edge> {
   const port = await freePort();
@@ -49,7 +49,7 @@ async function serveEdge(
       quiet,
       permissions,
       `--allow-net=${[`127.0.0.1:${port}`, ...grants.net].join(",")}`,
-      `--allow-read=${[WASM_DIR, ...(grants.read ?? [])].join(",")}`,
+      `--allow-read=${[...(grants.wasmBackend === false ? [] : [WASM_DIR]), ...(grants.read ?? [])].join(",")}`,
       ...(options.parallel ? ["--parallel"] : []),
       "--host",
       "127.0.0.1",
@@ -165,7 +165,7 @@ Deno.test("the edge function answers as serve:inference does, from the service's
   }
 });
 
-Deno.test("the edge function refuses an untrusted signer and a host it may not reach, and serves a folder with --parallel", async () => {
+Deno.test("the edge function refuses an untrusted signer and a host it may not reach, and serves a folder with --parallel without TF.js's WASM binary", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alexnet-edge-" });
   const { version, jwk } = await signedInt8(dir);
   const stranger = await writeKeyPair(`${dir}/other-keys`, "stranger");
@@ -192,9 +192,10 @@ Deno.test("the edge function refuses an untrusted signer and a host it may not r
     assert.match(unreachable.json.error.message, /Requires net access to "127\.0\.0\.1:\d+"/);
     assert.equal((await fetch(`${fenced.base}/healthz`)).status, 200, "the function itself keeps running");
 
+    // An int8 checkpoint runs on the int8 kernels alone: no read access to TF.js's WASM binary.
     const parallel = await serveEdge(
       { ALEXNET_CHECKPOINT: `${dir}/checkpoint`, ALEXNET_TRUSTED_JWKS: jwk },
-      { net: [], read: [`${dir}/checkpoint`] },
+      { net: [], read: [`${dir}/checkpoint`], wasmBackend: false },
       { parallel: true },
     );
     edges.push(parallel);
@@ -208,6 +209,28 @@ Deno.test("the edge function refuses an untrusted signer and a host it may not r
     for (const edge of edges) await edge.stop();
     service.child.kill("SIGTERM");
     await service.child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a predictor of an int8 checkpoint never loads TF.js; one of a float32 checkpoint does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alexnet-edge-" });
+  try {
+    const float32 = await tinyCheckpoint("edge", "20261204T000000Z-edge-e001");
+    await writeCheckpointDir(`${dir}/float32`, float32);
+    await writeCheckpointDir(`${dir}/int8`, await quantizeCheckpoint(float32, "int8"));
+    for (const [encoding, convolutions, tfjs] of [["int8", "int8", false], ["float32", "float32", true]] as const) {
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${ROOT}tests/fixtures/tfjs_probe.ts`, `${dir}/${encoding}`],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      const probe = JSON.parse(new TextDecoder().decode(stdout));
+      assert.equal(probe.status, 200);
+      assert.deepEqual({ convolutions: probe.convolutions, tfjs: probe.tfjs }, { convolutions, tfjs }, encoding);
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -4,14 +4,15 @@
  * `GET /healthz`, `/readyz` and `/openapi.json`. No NATS, no files written, no subprocess, no Web
  * Worker, no FFI: the checkpoint comes from a URL (or a folder), its signature and every digest
  * are checked before use, and it is loaded on first need — the first classify or readiness
- * probe — never by a top-level await, so the module itself starts at once. fc6–fc8 stay int8
- * in memory for an int8 checkpoint, which is what lets the full network fit an edge isolate.
+ * probe — never by a top-level await, so the module itself starts at once. An int8 checkpoint
+ * stays int8 in memory and runs on the int8 SIMD kernels without TF.js ever being loaded, which
+ * is what lets the full network fit an edge isolate; a float checkpoint loads TF.js's WASM
+ * backend for its convolutions on first need.
  *
  * @module
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { selectBackend } from "../../shared/backend/mod.ts";
 import { trustedKeysFromJwks } from "../../shared/checkpoint/mod.ts";
 import { errorJson, refuseOtherMethods, WorkQueue } from "../../shared/http/mod.ts";
 import { checkpointSourceOf } from "../../shared/predictor/mod.ts";
@@ -64,7 +65,6 @@ class LazyModel {
   }
 
   async #load(): Promise<void> {
-    await selectBackend("wasm");
     const trusted = await trustedKeysFromJwks(this.#config.trustedJwks);
     const trust = { trusted, allowUnsigned: this.#config.allowUnsigned };
     await this.#engine.adopt(checkpointSourceOf(this.#config.checkpoint), { trust });

@@ -1,6 +1,7 @@
 /**
  * `GET /healthz` (the process answers) and `GET /readyz` (a model is loaded: 200 with its name
- * and version and what the process holds in V8 and WebAssembly memory, else 503 `not_ready`),
+ * and version, what its convolutions compute in (`float32` on TF.js or `int8`) and what the
+ * process holds in V8 and WebAssembly memory, else 503 `not_ready`),
  * for the inference service and the edge function alike.
  *
  * @module
@@ -28,6 +29,11 @@ export function mountHealthRoutes<E extends Env>(
     const served = slot.current?.predictor;
     if (!served) return errorJson(c, 503, "not_ready", options.notReady?.() ?? "no model is loaded yet");
     const { name, version } = served;
-    return c.json({ status: "ready", model: { name, version }, memoryBytes: served.memory() });
+    return c.json({
+      status: "ready",
+      model: { name, version },
+      convolutions: served.convolutions,
+      memoryBytes: served.memory(),
+    });
   });
 }
