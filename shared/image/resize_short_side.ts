@@ -6,6 +6,7 @@
  * @module
  */
 import framebufferModule from "imagescript/v2/framebuffer.mjs";
+import { releaseBuffers } from "./release_buffer.ts";
 import type { RgbImage } from "./rgb_image.ts";
 
 // The .mjs default export is the framebuffer class; its .d.ts is typed as the module namespace.
@@ -29,6 +30,7 @@ export function resizeImage(image: RgbImage, width: number, height: number): Rgb
     out[q + 1] = src[p + 1];
     out[q + 2] = src[p + 2];
   }
+  releaseBuffers(rgba, src);
   return { width, height, data: out };
 }
 

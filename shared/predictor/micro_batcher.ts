@@ -8,6 +8,7 @@
  * @module
  */
 import type { LogitsRunner } from "./logits_runner.ts";
+import { releaseBuffers } from "../image/release_buffer.ts";
 
 interface Pending {
   values: Float32Array;
@@ -83,6 +84,7 @@ export class MicroBatcher implements LogitsRunner {
         row += p.count;
       }
     }, (error) => batch.forEach((p) => p.reject(error))).finally(() => {
+      releaseBuffers(values); // the batch's copy of its inputs, done with
       this.#busy = false;
       if (this.#pending.length > 0) this.#flush();
     });

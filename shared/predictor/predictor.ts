@@ -17,6 +17,7 @@ import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
 import type { TrustPolicy } from "../checkpoint/checkpoint_signature.ts";
 import type { CheckpointSource } from "../checkpoint/checkpoint_source.ts";
 import { decodeImageWithin } from "../image/pixel_limit.ts";
+import { releaseBuffers } from "../image/release_buffer.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import { type ClassLabel, labelsForClasses } from "../labels/class_labels.ts";
 import type { EmbeddingLayer } from "../model/build_alexnet.ts";
@@ -159,8 +160,10 @@ export class Predictor {
     const image = await this.#decode(input, options.maxPixels);
     const t1 = performance.now();
     const { values, count } = modelInput([image], this.manifest, options.tta ?? "center");
+    if (image !== input) releaseBuffers(image.data); // decoded here: done with
     const t2 = performance.now();
     const logits = await this.#runner.run(values, count);
+    releaseBuffers(values);
     const t3 = performance.now();
     return {
       model: { name: this.name, version: this.version },

@@ -49,3 +49,16 @@ Deno.test("a strip longer than 16:1 is cut to its central 16:1 part first; up to
     cropImage(scaled, { x: 552, y: 5, size: 63, flip: false }),
   );
 });
+
+Deno.test("preprocessing frees the images it made but leaves the caller's own whole, even one already the input size", () => {
+  const own = { ...image, data: image.data.slice() };
+  const exact = generateShapeImage(1, 63, new SeededRandom(2));
+  const exactCopy = exact.data.slice();
+  for (const tta of ["center", "ten-crop"] as const) modelInput([own, exact], preprocessing, tta);
+  assert.deepEqual(own.data, image.data);
+  assert.deepEqual(exact.data, exactCopy);
+  const wide = generateShapeImage(0, 40, new SeededRandom(3));
+  const strip = { width: 40 * 20, height: 40, data: new Uint8Array(40 * 20 * 40 * 3).fill(7) };
+  modelInput([strip, wide], preprocessing);
+  assert.equal(strip.data.length, 40 * 20 * 40 * 3);
+});

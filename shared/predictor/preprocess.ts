@@ -12,6 +12,7 @@
 import { centerCropWindow, cropImage, tenCropWindows } from "../image/crop_image.ts";
 import { type Normalization, normalizeBatch } from "../image/normalize_batch.ts";
 import { resizeShortSide } from "../image/resize_short_side.ts";
+import { releaseBuffers } from "../image/release_buffer.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 
 /** Test-time augmentation: one centre crop, or ten crops whose softmax outputs are averaged. */
@@ -63,9 +64,13 @@ export function evaluationCrops(
   { resizeSize, inputSize }: Pick<Preprocessing, "resizeSize" | "inputSize">,
   tta: TestTimeAugmentation = "center",
 ): RgbImage[] {
-  const scaled = resizeShortSide(withinAspect(image, MAX_ASPECT), resizeSize);
+  const bounded = withinAspect(image, MAX_ASPECT);
+  const scaled = resizeShortSide(bounded, resizeSize);
   const windows = tta === "ten-crop" ? tenCropWindows(scaled, inputSize) : [centerCropWindow(scaled, inputSize)];
-  return windows.map((window) => cropImage(scaled, window));
+  const crops = windows.map((window) => cropImage(scaled, window));
+  // The intermediate images made here are done with (the caller's own image is left alone).
+  for (const made of new Set([bounded, scaled])) if (made !== image) releaseBuffers(made.data);
+  return crops;
 }
 
 /**
@@ -83,5 +88,7 @@ export function modelInput(
   tta: TestTimeAugmentation = "center",
 ): { values: Float32Array; count: number } {
   const crops = images.flatMap((image) => evaluationCrops(image, preprocessing, tta));
-  return { values: normalizeBatch(crops, preprocessing.normalization), count: crops.length };
+  const values = normalizeBatch(crops, preprocessing.normalization);
+  releaseBuffers(...crops.map((crop) => crop.data));
+  return { values, count: crops.length };
 }
