@@ -21,8 +21,10 @@ export interface CheckpointSource {
   read(path: string): Promise<Uint8Array | null>;
   /**
    * Optional: the file read into `into` (a larger buffer replaces it when the file does not
-   * fit), returning the view of `into` it fills — for loaders that read many files and keep
-   * none, so that loading makes no garbage the size of the checkpoint.
+   * fit), returning the view it fills — for loaders that read many files and keep none, so that
+   * loading makes no garbage the size of the checkpoint. The view may lie in another
+   * ArrayBuffer than `into`'s (a URL source reads the body straight into the buffer, which
+   * transfers it, leaving `into` detached): a loader reuses the returned view's buffer.
    */
   readInto?(path: string, into: Uint8Array): Promise<Uint8Array | null>;
   /** How many files a loader may read at once (a remote host hides its latency; default 1). */

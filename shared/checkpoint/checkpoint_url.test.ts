@@ -42,7 +42,7 @@ async function checkpoint(): Promise<CheckpointFiles> {
   return files;
 }
 
-Deno.test("a checkpoint over HTTP is read file by file, verified, and into a reused buffer", async () => {
+Deno.test("a checkpoint over HTTP is read file by file, verified, and straight into the caller's buffer", async () => {
   const files = await checkpoint();
   const { base, requests, server } = serveFiles(files);
   try {
@@ -50,12 +50,23 @@ Deno.test("a checkpoint over HTTP is read file by file, verified, and into a reu
     assert.equal(opened.manifest.name, "url");
     const into = new Uint8Array(100_000);
     const shard = await readVerifiedFile(opened, "group1-shard1of1.bin", into);
-    assert.equal(shard.buffer, into.buffer, "read into the caller's buffer");
+    // Read straight into the caller's buffer, which the read took over (no chunk allocated).
+    assert.ok(into.buffer.detached, "the caller's buffer was taken by the read");
+    assert.equal(shard.buffer.byteLength, 100_000, "…and the bytes are in it, not in a copy");
     assert.deepEqual(shard, files.get("group1-shard1of1.bin"));
     const small = new Uint8Array(10);
     const grown = await readVerifiedFile(opened, "group1-shard1of1.bin", small);
     assert.deepEqual(grown, files.get("group1-shard1of1.bin"), "a file larger than the buffer still arrives whole");
-    assert.deepEqual(requests, ["manifest.json", "group1-shard1of1.bin", "group1-shard1of1.bin"]);
+    await assert.rejects(
+      urlSource(base, { maxFileBytes: 1000 }).readInto!("group1-shard1of1.bin", new Uint8Array(10)),
+      (e: Error) => e instanceof CheckpointFetchError && /over the 1000 byte limit/.test(e.message),
+    );
+    assert.deepEqual(requests, [
+      "manifest.json",
+      "group1-shard1of1.bin",
+      "group1-shard1of1.bin",
+      "group1-shard1of1.bin",
+    ]);
   } finally {
     await server.shutdown();
   }

@@ -79,7 +79,7 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): Checkpo
     },
     async readInto(path, into) {
       const got = await get(path);
-      return got && await readBody(got.response, limit, got.url, into);
+      return got && await readBodyInto(got.response, limit, got.url, into);
     },
   };
 }
@@ -88,6 +88,50 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): Checkpo
  * The body's bytes, refusing more than `limit` without reading past it; copied into `into`
  * while they fit (the chunks themselves are dropped as they arrive).
  */
+/**
+ * The body read straight into `into` by a BYOB reader: no chunk is allocated, so a checkpoint's
+ * worth of chunks is not left for the collector (they stay in an edge isolate's memory until
+ * V8 gets to them). The reads transfer `into`'s buffer; the answer is a view of where it went
+ * (or of a larger copy when the file outgrows it). A body that cannot be read so (a `fetch`
+ * given in the options may make one) is read chunk by chunk.
+ */
+async function readBodyInto(response: Response, limit: number, url: string, into: Uint8Array): Promise<Uint8Array> {
+  if (!response.body) return into.subarray(0, 0);
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = response.body.getReader({ mode: "byob" });
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return await readBody(response, limit, url, into);
+  }
+  let buffer: ArrayBufferLike = into.buffer, base = into.byteOffset, capacity = into.byteLength, total = 0;
+  try {
+    for (;;) {
+      if (total === capacity) {
+        // Full but not finished: continue in a larger copy (one read past the limit tells).
+        const larger = new Uint8Array(Math.min(Math.max(capacity * 2, 65536), limit + 1));
+        if (larger.byteLength <= capacity) {
+          throw new CheckpointFetchError(`${url} is over the ${limit} byte limit for one file`);
+        }
+        larger.set(new Uint8Array(buffer, base, total));
+        (buffer = larger.buffer), (base = 0), (capacity = larger.byteLength);
+      }
+      const { done, value } = await reader.read(new Uint8Array(buffer, base + total, capacity - total));
+      if (value) {
+        buffer = value.buffer;
+        total += value.byteLength;
+      }
+      if (total > limit) throw new CheckpointFetchError(`${url} is over the ${limit} byte limit for one file`);
+      if (done) break;
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    if (error instanceof CheckpointFetchError) throw error;
+    throw new CheckpointFetchError(`reading ${url} failed: ${(error as Error).message}`);
+  }
+  return new Uint8Array(buffer, base, total);
+}
+
 async function readBody(response: Response, limit: number, url: string, into?: Uint8Array): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(0);
   const parts: Uint8Array[] = [];
