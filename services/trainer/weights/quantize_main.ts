@@ -27,7 +27,8 @@ const HELP = `Write a smaller (quantized) copy of a checkpoint.
 Usage: deno task quantize --checkpoint DIR --to float16|int8 --out DIR [--data DIR]
 
   --to float16|int8   2× or about 4× smaller weight files (int8: one scale per output channel);
-                      served in that precision (fc6–fc8 are multiplied as int8 or float16)
+                      served in that precision (fc6–fc8 are multiplied as int8 or float16;
+                      an int8 copy's convolutions too, without loading TF.js)
   --data DIR          also compare both on real photos: the run's held-out split (top-1 of each,
                       top-1 agreement, largest logit difference, fc7 top-10 neighbours kept)`;
 
@@ -80,7 +81,7 @@ async function main(args: string[]): Promise<number> {
     }× smaller), load ${b.seconds.toFixed(2)} s, ` +
       `fc6–fc8 held in ${mib(b.predictor.denseHead.memoryBytes)} of ${
         b.predictor.denseHead.encodings[0]
-      }; written to ${values.out}`,
+      }, convolutions in ${b.predictor.convolutions}; written to ${values.out}`,
   );
   try {
     if (values.data) await compareOnPhotos(a.predictor, b.predictor, values.data, to);
