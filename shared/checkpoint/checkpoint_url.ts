@@ -84,10 +84,20 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): Checkpo
   };
 }
 
-/**
- * The body's bytes, refusing more than `limit` without reading past it; copied into `into`
- * while they fit (the chunks themselves are dropped as they arrive).
- */
+const overLimit = (url: string, limit: number) =>
+  new CheckpointFetchError(`${url} is over the ${limit} byte limit for one file`);
+
+/** Runs `read` over a body's reader; a failure cancels the body and is reported naming `url`. */
+async function readingBody<T>(reader: ReadableStreamGenericReader, url: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    if (error instanceof CheckpointFetchError) throw error;
+    throw new CheckpointFetchError(`reading ${url} failed: ${(error as Error).message}`);
+  }
+}
+
 /**
  * The body read straight into `into` by a BYOB reader: no chunk is allocated, so a checkpoint's
  * worth of chunks is not left for the collector (they stay in an edge isolate's memory until
@@ -105,14 +115,12 @@ async function readBodyInto(response: Response, limit: number, url: string, into
     return await readBody(response, limit, url, into);
   }
   let buffer: ArrayBufferLike = into.buffer, base = into.byteOffset, capacity = into.byteLength, total = 0;
-  try {
+  return await readingBody(reader, url, async () => {
     for (;;) {
       if (total === capacity) {
         // Full but not finished: continue in a larger copy (one read past the limit tells).
         const larger = new Uint8Array(Math.min(Math.max(capacity * 2, 65536), limit + 1));
-        if (larger.byteLength <= capacity) {
-          throw new CheckpointFetchError(`${url} is over the ${limit} byte limit for one file`);
-        }
+        if (larger.byteLength <= capacity) throw overLimit(url, limit);
         larger.set(new Uint8Array(buffer, base, total));
         (buffer = larger.buffer), (base = 0), (capacity = larger.byteLength);
       }
@@ -121,29 +129,26 @@ async function readBodyInto(response: Response, limit: number, url: string, into
         buffer = value.buffer;
         total += value.byteLength;
       }
-      if (total > limit) throw new CheckpointFetchError(`${url} is over the ${limit} byte limit for one file`);
-      if (done) break;
+      if (total > limit) throw overLimit(url, limit);
+      if (done) return new Uint8Array(buffer, base, total);
     }
-  } catch (error) {
-    await reader.cancel().catch(() => {});
-    if (error instanceof CheckpointFetchError) throw error;
-    throw new CheckpointFetchError(`reading ${url} failed: ${(error as Error).message}`);
-  }
-  return new Uint8Array(buffer, base, total);
+  });
 }
 
+/**
+ * The body's bytes, refusing more than `limit` without reading past it; copied into `into`
+ * while they fit (the chunks themselves are dropped as they arrive).
+ */
 async function readBody(response: Response, limit: number, url: string, into?: Uint8Array): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(0);
   const parts: Uint8Array[] = [];
   let total = 0;
   const reader = response.body.getReader();
-  try {
+  await readingBody(reader, url, async () => {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (total + value.byteLength > limit) {
-        throw new CheckpointFetchError(`${url} is over the ${limit} byte limit for one file`);
-      }
+      if (total + value.byteLength > limit) throw overLimit(url, limit);
       if (into && parts.length === 0 && total + value.byteLength <= into.byteLength) into.set(value, total);
       else {
         if (into && parts.length === 0) parts.push(into.slice(0, total)); // outgrew the buffer
@@ -151,11 +156,7 @@ async function readBody(response: Response, limit: number, url: string, into?: U
       }
       total += value.byteLength;
     }
-  } catch (error) {
-    await reader.cancel().catch(() => {});
-    if (error instanceof CheckpointFetchError) throw error;
-    throw new CheckpointFetchError(`reading ${url} failed: ${(error as Error).message}`);
-  }
+  });
   if (into && parts.length === 0) return into.subarray(0, total);
   return parts.length === 1 ? parts[0] : concatBytes(parts);
 }
