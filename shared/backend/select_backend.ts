@@ -150,17 +150,14 @@ async function attempt(
   }
 }
 
-/** The backend this process chose, once it has. */
-let chosen: BackendChoice | null = null;
-
 /**
- * Makes sure TF.js has a backend: the one this process chose (here, or directly through TF.js
- * as the browser page does), else `fallback` activated now — a process that needs TF.js only
- * for some checkpoints, like the edge function, chooses on first need.
+ * Makes sure TF.js has a backend: the one this process chose (by {@linkcode selectBackend}, or
+ * directly through TF.js as the browser page does), else `fallback` activated now — a process
+ * that needs TF.js only for some checkpoints, like the edge function, chooses on first need.
  */
 export async function ensureBackend(fallback: BackendName = "wasm"): Promise<void> {
   const active = (tf.engine() as unknown as { backendInstance: unknown }).backendInstance != null;
-  if (!chosen && !active) await selectBackend(fallback);
+  if (!active) await selectBackend(fallback);
 }
 
 const AUTO_LADDER: Exclude<BackendName, "auto">[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
@@ -197,8 +194,7 @@ export async function selectBackend(
     if (failure === null) {
       reasons.push(`${rung}: chosen`);
       await tf.ready();
-      chosen = { requested, name: rung, tfjsName: tf.getBackend(), reasons, shaderF16: options.shaderF16 ?? false };
-      return chosen;
+      return { requested, name: rung, tfjsName: tf.getBackend(), reasons, shaderF16: options.shaderF16 ?? false };
     }
     if (requested !== "auto") throw new BackendUnavailableError(`backend ${rung} is unavailable: ${failure}`);
     reasons.push(`${rung}: skipped, ${failure}`);
