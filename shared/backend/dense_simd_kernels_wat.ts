@@ -42,6 +42,12 @@ const STORE_FOUR_SUMS = `
         (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $s01) (local.get $s23))
         (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $s01) (local.get $s23))))`;
 
+/** `$w0…$w3`: the rows of output channels `$o…$o+3` (one row of `$stride` codes per channel). */
+const FOUR_WEIGHT_ROWS = `(local.set $w0 (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $stride))))
+      (local.set $w1 (i32.add (local.get $w0) (local.get $stride)))
+      (local.set $w2 (i32.add (local.get $w1) (local.get $stride)))
+      (local.set $w3 (i32.add (local.get $w2) (local.get $stride)))`;
+
 /** One int8 kernel; `step` is the body that adds the products of 16 bytes at `$i` to `$a0…$a3`. */
 function int8Kernel(name: string, step: string): string {
   return `(func (export "${name}")
@@ -53,10 +59,7 @@ function int8Kernel(name: string, step: string): string {
     (block $done_o (loop $each_o
       (br_if $done_o (i32.ge_u (local.get $o) (local.get $outs)))
       ;; four weight rows at a time: each activation load serves four output channels
-      (local.set $w0 (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $stride))))
-      (local.set $w1 (i32.add (local.get $w0) (local.get $stride)))
-      (local.set $w2 (i32.add (local.get $w1) (local.get $stride)))
-      (local.set $w3 (i32.add (local.get $w2) (local.get $stride)))
+      ${FOUR_WEIGHT_ROWS}
       (local.set $r (i32.const 0))
       (block $done_r (loop $each_r
         (br_if $done_r (i32.ge_u (local.get $r) (local.get $rows)))
@@ -134,10 +137,7 @@ function int8PairKernel(name: string, relaxed: boolean): string {
     (local $wv v128) (local $wl v128) (local $wh v128)
     (block $done_o (loop $each_o
       (br_if $done_o (i32.ge_u (local.get $o) (local.get $outs)))
-      (local.set $w0 (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $stride))))
-      (local.set $w1 (i32.add (local.get $w0) (local.get $stride)))
-      (local.set $w2 (i32.add (local.get $w1) (local.get $stride)))
-      (local.set $w3 (i32.add (local.get $w2) (local.get $stride)))
+      ${FOUR_WEIGHT_ROWS}
       (local.set $r (i32.const 0))
       (block $done_r (loop $each_r
         (br_if $done_r (i32.ge_u (local.get $r) (local.get $rows)))
