@@ -58,3 +58,27 @@ export function denseKernelModule(): Promise<DenseKernelModule> {
 export function instantiateDenseKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): DenseKernelExports {
   return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as DenseKernelExports;
 }
+
+/**
+ * Activations as the int8 kernels read them, with one symmetric scale:
+ * `codes[i] = round(values[i] / scale)`, `scale = max|v| / 127` (1 when every value is 0).
+ * `signed`: some value is negative, so the codes need the plain kernel (the relaxed one reads
+ * activations as 0…127).
+ *
+ * @example
+ * ```ts
+ * const { scale, signed } = quantizeActivations(row, codes.subarray(0, row.length));
+ * ```
+ */
+export function quantizeActivations(values: Float32Array, codes: Int8Array): { scale: number; signed: boolean } {
+  let max = 0, min = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v > max) max = v;
+    else if (v < min) min = v;
+  }
+  const scale = Math.max(max, -min) / 127 || 1;
+  const inverse = 1 / scale;
+  for (let i = 0; i < values.length; i++) codes[i] = Math.round(values[i] * inverse);
+  return { scale, signed: min < 0 };
+}

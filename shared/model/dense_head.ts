@@ -18,7 +18,12 @@
  * @module
  */
 import { float16BitsToFloat32 } from "../checkpoint/weight_storage.ts";
-import { type DenseKernelExports, denseKernelModule, instantiateDenseKernels } from "../backend/dense_simd_kernels.ts";
+import {
+  type DenseKernelExports,
+  denseKernelModule,
+  instantiateDenseKernels,
+  quantizeActivations,
+} from "../backend/dense_simd_kernels.ts";
 
 /** How a layer's weights are held. */
 export type DenseEncoding = "int8" | "float16" | "float32";
@@ -251,27 +256,13 @@ export class DenseHead {
     const rowSum = new Float64Array(rows);
     let signed = false;
     for (let r = 0; r < rows; r++) {
-      const row = x.subarray(r * ins, (r + 1) * ins);
-      let max = 0, min = 0;
-      for (let i = 0; i < ins; i++) {
-        const v = row[i];
-        if (v > max) max = v;
-        else if (v < min) min = v;
-      }
-      if (min < 0) signed = true;
-      const amax = Math.max(max, -min);
-      const scale = amax > 0 ? amax / 127 : 1;
-      const inv = 1 / scale;
       const base = r * rowStride;
-      let sum = 0;
-      for (let i = 0; i < ins; i++) {
-        const q = Math.round(row[i] * inv);
-        xq[base + i] = q;
-        sum += q;
-      }
+      const row = quantizeActivations(x.subarray(r * ins, (r + 1) * ins), xq.subarray(base, base + ins));
+      if (row.signed) signed = true;
       xq.fill(0, base + ins, base + rowStride);
-      rowScale[r] = scale;
-      rowSum[r] = sum;
+      rowScale[r] = row.scale;
+      // Per-tensor affine codes add back `offset · Σ codes` (see the module doc).
+      if (layer.offsets) { for (let i = 0; i < ins; i++) rowSum[r] += xq[base + i]; }
     }
     const kernels = this.#kernels!;
     const kernel = this.relaxed && !signed ? kernels.dense_i8_relaxed! : kernels.dense_i8;

@@ -12,7 +12,12 @@
  *
  * @module
  */
-import { type DenseKernelExports, denseKernelModule, instantiateDenseKernels } from "../backend/dense_simd_kernels.ts";
+import {
+  type DenseKernelExports,
+  denseKernelModule,
+  instantiateDenseKernels,
+  quantizeActivations,
+} from "../backend/dense_simd_kernels.ts";
 import type { ConvFeatures, FeatureReplica, Int8ConvReplica } from "./conv_features.ts";
 import {
   convOutput,
@@ -139,7 +144,6 @@ export class Int8Features implements ConvFeatures {
       }
       maxMap = Math.max(maxMap, size * size * channels);
     }
-    maxMap = Math.max(maxMap, POOLED * POOLED * channels);
     const scratch: Scratch = { maps: [0, 0], quantized: 0, columns: 0, sums: 0 };
     for (const k of [0, 1] as const) {
       scratch.maps[k] = top;
@@ -253,18 +257,12 @@ export class Int8Features implements ConvFeatures {
     const kernels = this.#kernels!;
     const buffer = this.#buf();
     const n = size * size * step.ins;
-    let max = 0, min = 0;
-    for (let i = 0; i < n; i++) {
-      const v = input[i];
-      if (v > max) max = v;
-      else if (v < min) min = v;
-    }
-    const scale = Math.max(max, -min) / 127 || 1;
-    const inverse = 1 / scale;
-    const quantized = new Int8Array(buffer, this.#scratch.quantized, n);
-    for (let i = 0; i < n; i++) quantized[i] = Math.round(input[i] * inverse);
+    const { scale, signed } = quantizeActivations(
+      input.subarray(0, n),
+      new Int8Array(buffer, this.#scratch.quantized, n),
+    );
     // The relaxed kernel reads activations as 7-bit unsigned; a signed input takes the plain one.
-    const kernel = this.relaxed && min >= 0 ? kernels.rows2_i8_relaxed! : kernels.rows2_i8;
+    const kernel = this.relaxed && !signed ? kernels.rows2_i8_relaxed! : kernels.rows2_i8;
     const outSize = convOutput(size, step);
     const rows = outSize * outSize, evenRows = roundUp(rows, 2);
     const bytes = new Uint8Array(buffer);

@@ -50,12 +50,9 @@ export class TfjsFeatures implements ConvFeatures {
   /** Rebuilds a copy from {@linkcode replica}'s answer (in a worker). */
   static fromReplica(replica: Extract<FeatureReplica, { kind: "tfjs" }>): TfjsFeatures {
     const features = TfjsFeatures.build(replica.spec);
-    const tensors = replica.weights.map((values, i) => tf.tensor(values, features.model.weights[i].shape as number[]));
-    try {
-      features.model.setWeights(tensors);
-    } finally {
-      tf.dispose(tensors);
-    }
+    // The replica's weights are in the model's own order (see replica()).
+    const byName = new Map(features.model.weights.map((w, i) => [w.originalName, replica.weights[i]]));
+    features.setWeights((name) => byName.get(name)!);
     return features;
   }
 
