@@ -22,6 +22,7 @@ import {
   writeCheckpointDir,
 } from "../../shared/checkpoint/mod.ts";
 import { freePort, taskArgs } from "../../shared/cli/mod.ts";
+import { percentile } from "../../shared/http/mod.ts";
 import { decodeImage, resizeShortSide, scanImageFolder } from "../../shared/image/mod.ts";
 import { IMAGENET_SYNSETS } from "../../shared/labels/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";
@@ -126,8 +127,8 @@ async function measureServed(
   const ready = await (await fetch(`${served.base}/readyz`)).json();
   const m = ready.memoryBytes as { heapTotal: number; wasm: number } | undefined;
   return {
-    latencyP50Ms: latencies[Math.floor(latencies.length / 2)],
-    latencyP99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
+    latencyP50Ms: percentile(latencies, 50),
+    latencyP99Ms: percentile(latencies, 99),
     perSecondAt8: load.perSecond,
     heapAndWasmMiB: m ? (m.heapTotal + m.wasm) / 2 ** 20 : null,
     peakRssMiB: await peakRssMiB(served.pid),

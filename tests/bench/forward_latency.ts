@@ -7,6 +7,7 @@
  * @module
  */
 import { selectBackend, tf } from "../../shared/backend/mod.ts";
+import { percentile } from "../../shared/http/mod.ts";
 import { loadPredictor } from "../../shared/predictor/mod.ts";
 
 const [dir, repeats = "60"] = Deno.args;
@@ -21,7 +22,4 @@ for (let i = 0; i < 5 + Number(repeats); i++) {
   if (i >= 5) times.push(performance.now() - t);
 }
 times.sort((a, b) => a - b);
-console.log(JSON.stringify({
-  p50Ms: times[Math.floor(times.length / 2)],
-  p99Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))],
-}));
+console.log(JSON.stringify({ p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) }));
