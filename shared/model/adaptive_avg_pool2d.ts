@@ -6,14 +6,9 @@
  * @module
  */
 import * as tf from "../backend/tensorflow.ts";
+import { adaptiveBins } from "./feature_steps.ts";
 
-/** The [start, end) input ranges of each output cell, PyTorch's `adaptive_avg_pool2d` rule. */
-export function adaptiveBins(inputSize: number, outputSize: number): [number, number][] {
-  return Array.from({ length: outputSize }, (_, i) => [
-    Math.floor((i * inputSize) / outputSize),
-    Math.ceil(((i + 1) * inputSize) / outputSize),
-  ]);
-}
+export { adaptiveBins };
 
 /**
  * @example

@@ -58,6 +58,14 @@ export const convOutput = (size: number, s: ConvStep) => Math.floor((size + 2 * 
 export const poolOutput = (size: number, s: PoolStep) =>
   (s.ceil ? Math.ceil((size - s.window) / s.stride) : Math.floor((size - s.window) / s.stride)) + 1;
 
+/** The [start, end) input ranges of each output cell, PyTorch's `adaptive_avg_pool2d` rule. */
+export function adaptiveBins(inputSize: number, outputSize: number): [number, number][] {
+  return Array.from({ length: outputSize }, (_, i) => [
+    Math.floor((i * inputSize) / outputSize),
+    Math.ceil(((i + 1) * inputSize) / outputSize),
+  ]);
+}
+
 /** The edge of `pool5` (before the adaptive average pooling to 6×6). */
 export function pool5Size(steps: FeatureStep[], inputSize: number): number {
   let size = inputSize;

@@ -20,6 +20,7 @@ import {
 } from "../backend/dense_simd_kernels.ts";
 import type { ConvFeatures, FeatureReplica, Int8ConvReplica } from "./conv_features.ts";
 import {
+  adaptiveBins,
   convOutput,
   type ConvStep,
   type FeatureStep,
@@ -420,12 +421,11 @@ function maxPool(
 
 /** PyTorch's adaptive average pooling of a `size`² map to `pooled`², flattened in HWC order. */
 function adaptiveAveragePool(input: Float32Array, size: number, channels: number, pooled: number, out: Float32Array) {
-  const start = (i: number) => Math.floor((i * size) / pooled);
-  const end = (i: number) => Math.ceil(((i + 1) * size) / pooled);
+  const bins = adaptiveBins(size, pooled);
   for (let py = 0; py < pooled; py++) {
     for (let px = 0; px < pooled; px++) {
       const o = (py * pooled + px) * channels;
-      const y0 = start(py), y1 = end(py), x0 = start(px), x1 = end(px);
+      const [y0, y1] = bins[py], [x0, x1] = bins[px];
       const inverse = 1 / ((y1 - y0) * (x1 - x0));
       for (let ch = 0; ch < channels; ch++) {
         let sum = 0;
