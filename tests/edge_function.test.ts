@@ -213,13 +213,16 @@ Deno.test("the edge function refuses an untrusted signer and a host it may not r
   }
 });
 
-Deno.test("a predictor of an int8 checkpoint never loads TF.js; one of a float32 checkpoint does", async () => {
+Deno.test("the edge function never loads TF.js: int8 checkpoints convolve in int8, float32 and float16 ones in float32", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alexnet-edge-" });
   try {
     const float32 = await tinyCheckpoint("edge", "20261204T000000Z-edge-e001");
     await writeCheckpointDir(`${dir}/float32`, float32);
+    await writeCheckpointDir(`${dir}/float16`, await quantizeCheckpoint(float32, "float16"));
     await writeCheckpointDir(`${dir}/int8`, await quantizeCheckpoint(float32, "int8"));
-    for (const [encoding, convolutions, tfjs] of [["int8", "int8", false], ["float32", "float32", true]] as const) {
+    const cases = [["int8", "int8"], ["float32", "float32"], ["float16", "float32"]] as const;
+    for (const [encoding, convolutions] of cases) {
+      const tfjs = false;
       const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", `${ROOT}tests/fixtures/tfjs_probe.ts`, `${dir}/${encoding}`],
         stdout: "piped",

@@ -5,13 +5,6 @@
  * @module
  */
 import {
-  BACKEND_NAMES,
-  type BackendName,
-  describeBackendChoice,
-  parseBackendName,
-  selectBackend,
-} from "../../shared/backend/mod.ts";
-import {
   type BusIdentity,
   busIdentityFlags,
   busIdentityFrom,
@@ -28,6 +21,13 @@ import {
   trustFlags,
 } from "../../shared/checkpoint/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  describeBackendChoice,
+  parseBackendName,
+  selectInferenceBackend,
+} from "../../shared/predictor/mod.ts";
 import { corsOrigins, serveUntilSignal, tokenOption, WorkQueue } from "../../shared/http/mod.ts";
 import { createInferenceApp, DEFAULT_LIMITS } from "./app.ts";
 import { InferenceEngine } from "./inference_engine.ts";
@@ -167,7 +167,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const log = (line: string) => console.error(`[inference] ${line}`);
-  log(describeBackendChoice(await selectBackend(config.backend)));
+  log(describeBackendChoice(await selectInferenceBackend(config.backend)));
   const trust = await readTrustPolicy(config.trustedKeys, config.allowUnsigned);
   log(describeTrust(trust));
   const engine = new InferenceEngine({

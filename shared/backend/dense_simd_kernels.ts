@@ -17,6 +17,9 @@ export interface DenseKernelExports {
   rows2_i8(w: number, outs: number, stride: number, x: number, rows: number, acc: number): void;
   /** Present where the runtime runs relaxed SIMD. */
   rows2_i8_relaxed?(w: number, outs: number, stride: number, x: number, rows: number, acc: number): void;
+  rows6_f32(w: number, k: number, outs: number, x: number, rows: number, y: number): void;
+  /** Present where the runtime runs relaxed SIMD. */
+  rows6_f32_relaxed?(w: number, k: number, outs: number, x: number, rows: number, y: number): void;
   dense_f32(w: number, ins: number, outs: number, x: number, rows: number, y: number): void;
   dense_f16(w: number, ins: number, outs: number, x: number, rows: number, y: number): void;
 }

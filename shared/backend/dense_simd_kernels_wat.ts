@@ -1,5 +1,5 @@
 /**
- * The inner loops of the fully connected layers (and of int8 convolutions) as WebAssembly SIMD, in the WebAssembly text format
+ * The inner loops of the fully connected layers (and of the convolutions without TF.js) as WebAssembly SIMD, in the WebAssembly text format
  * (compiled into `dense_simd_kernels_wasm.ts` by `deno task kernels:build`; `dense_simd_kernels.ts`
  * instantiates them). They read weights in the precision a checkpoint stores them
  * in — int8, float16 or float32 — straight from the memory the weights were loaded into, so no
@@ -22,6 +22,14 @@
  *   so that a panel is read front to back, and it is walked in blocks of 256 inputs whose
  *   weights (16 KiB, contiguous) stay in the L1 cache while every row of the batch uses them.
  *   (TF.js's own `[ins][outs]` rows, 16 KiB apart at fc6's width, all fall in one cache set.)
+ * - `rows6_f32_relaxed(w, k, outs, x, rows, y)` / `rows6_f32(…)`: `y[r·outs + o] = Σ_i x[r·k + i] ·
+ *   W[i][o]` for many rows (a float convolution's output pixels, im2col'd; `x` rows of `k`
+ *   float32 values, any alignment): six rows and eight outputs per step, twelve accumulators in
+ *   registers, so each weight vector serves six rows and each activation eight outputs. Weights
+ *   lie in panels of 8 outputs — `W[i][o]` at element `(⌊o/8⌋·k + i)·8 + o mod 8`; `outs` is a
+ *   multiple of 8, `rows` of 6; `y` is overwritten. The relaxed kernel multiplies and adds in one
+ *   `f32x4.relaxed_madd` (a fused multiply-add where the CPU has one: ≈ 31 GFLOP/s on one core
+ *   here, against ≈ 24 for separate multiplies and adds).
  *
  * Every pointer is a byte offset into the memory the instance imports (`env.memory`),
  * 16-byte aligned.
@@ -216,6 +224,57 @@ function floatKernel(name: string, bytesPerWeight: number, load: string): string
       (br $each_ob))))`;
 }
 
+/** Six rows × eight outputs of float32 products per step; `fused` multiplies and adds in one relaxed instruction. */
+function rows6FloatKernel(name: string, fused: boolean): string {
+  const rows = [0, 1, 2, 3, 4, 5];
+  const madd = (acc: string, w: string) =>
+    fused
+      ? `(local.set ${acc} (f32x4.relaxed_madd (local.get ${w}) (local.get $xs) (local.get ${acc})))`
+      : `(local.set ${acc} (f32x4.add (local.get ${acc}) (f32x4.mul (local.get ${w}) (local.get $xs))))`;
+  const zero = (j: number) =>
+    `(local.set $a${j}0 (v128.const i32x4 0 0 0 0)) (local.set $a${j}1 (v128.const i32x4 0 0 0 0))`;
+  // Row j's activation i, broadcast to four lanes; then its products with the eight weights.
+  const row = (j: number) =>
+    `(local.set $xs (v128.load32_splat (i32.add (local.get $xp) (i32.mul (local.get $xstride) (i32.const ${j})))))
+          ${madd(`$a${j}0`, "$w0")}
+          ${madd(`$a${j}1`, "$w1")}`;
+  const store = (j: number) =>
+    `(local.set $yp (i32.add (local.get $y) (i32.shl
+          (i32.add (i32.mul (i32.add (local.get $r) (i32.const ${j})) (local.get $outs)) (local.get $o)) (i32.const 2))))
+        (v128.store offset=0 (local.get $yp) (local.get $a${j}0))
+        (v128.store offset=16 (local.get $yp) (local.get $a${j}1))`;
+  return `(func (export "${name}")
+    (param $w i32) (param $k i32) (param $outs i32) (param $x i32) (param $rows i32) (param $y i32)
+    (local $o i32) (local $r i32) (local $i i32) (local $wp i32) (local $xp i32) (local $yp i32)
+    (local $xstride i32) (local $panel i32) (local $w0 v128) (local $w1 v128) (local $xs v128)
+    ${rows.map((j) => `(local $a${j}0 v128) (local $a${j}1 v128)`).join(" ")}
+    (local.set $xstride (i32.shl (local.get $k) (i32.const 2)))
+    (block $done_o (loop $each_o
+      (br_if $done_o (i32.ge_u (local.get $o) (local.get $outs)))
+      ;; the panel of outputs $o…$o+7: 8 weights (32 bytes) per input
+      (local.set $panel (i32.add (local.get $w) (i32.mul (i32.shl (local.get $o) (i32.const 2)) (local.get $k))))
+      (local.set $r (i32.const 0))
+      (block $done_r (loop $each_r
+        (br_if $done_r (i32.ge_u (local.get $r) (local.get $rows)))
+        ${rows.map(zero).join("\n        ")}
+        (local.set $wp (local.get $panel))
+        (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $xstride))))
+        (local.set $i (i32.const 0))
+        (loop $each_i
+          (local.set $w0 (v128.load offset=0 (local.get $wp)))
+          (local.set $w1 (v128.load offset=16 (local.get $wp)))
+          ${rows.map(row).join("\n          ")}
+          (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $each_i (i32.lt_u (local.get $i) (local.get $k))))
+        ${rows.map(store).join("\n        ")}
+        (local.set $r (i32.add (local.get $r) (i32.const 6)))
+        (br $each_r)))
+      (local.set $o (i32.add (local.get $o) (i32.const 8)))
+      (br $each_o))))`;
+}
+
 const F32_LOAD = `(local.set $w0 (v128.load offset=0 (local.get $wp)))
             (local.set $w1 (v128.load offset=16 (local.get $wp)))
             (local.set $w2 (v128.load offset=32 (local.get $wp)))
@@ -244,6 +303,8 @@ export function denseKernelsWat(relaxed: boolean): string {
   ${relaxed ? int8Kernel("dense_i8_relaxed", RELAXED_STEP) : ""}
   ${int8PairKernel("rows2_i8", false)}
   ${relaxed ? int8PairKernel("rows2_i8_relaxed", true) : ""}
+  ${rows6FloatKernel("rows6_f32", false)}
+  ${relaxed ? rows6FloatKernel("rows6_f32_relaxed", true) : ""}
   ${floatKernel("dense_f32", 4, F32_LOAD)}
   ${floatKernel("dense_f16", 2, F16_LOAD)})`;
 }

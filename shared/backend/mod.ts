@@ -19,13 +19,12 @@ export {
   type BackendName,
   BackendUnavailableError,
   describeBackendChoice,
-  ensureBackend,
   parseBackendName,
-  selectBackend,
-  type SelectBackendOptions,
-} from "./select_backend.ts";
+} from "./backend_names.ts";
+export { selectBackend, type SelectBackendOptions } from "./select_backend.ts";
 export { storageBindingLimit } from "./storage_binding_limit.ts";
 export { wasmHeapBytes } from "./wasm_heap.ts";
+export { activeTfjsBackend } from "./active_tfjs_backend.ts";
 export * as tf from "./tensorflow.ts";
 export { compileWat, type WatCompiler, type WatFeatures, WIDEN_F16_WAT, withWabt } from "./compile_wat.ts";
 export {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "./tensorflow.ts";
-import { BackendUnavailableError, describeBackendChoice, selectBackend } from "./select_backend.ts";
+import { BackendUnavailableError, describeBackendChoice } from "./backend_names.ts";
+import { selectBackend } from "./select_backend.ts";
 
 Deno.test("auto takes the first rung that starts and gives a reason for every rung it skipped", async () => {
   const choice = await selectBackend("auto");

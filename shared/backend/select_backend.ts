@@ -10,53 +10,14 @@
  */
 import * as tf from "./tensorflow.ts";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { UsageError } from "../cli/usage_error.ts";
+import { type BackendChoice, type BackendName, BackendUnavailableError } from "./backend_names.ts";
+import { NODE_PACKAGES, nodePackageSpecifier, noGpuDevice } from "./gpu_probe.ts";
 import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
-
-/** Every value `--backend` accepts. */
-export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
-/** A value of `--backend`. */
-export type BackendName = typeof BACKEND_NAMES[number];
-
-/** Validates a `--backend` flag value (absent means `auto`); a wrong one is a usage error. */
-export function parseBackendName(value: string | undefined): BackendName {
-  const name = value ?? "auto";
-  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}, got "${value}"`);
-  }
-  return name as BackendName;
-}
-
-/** What {@linkcode selectBackend} chose, and the reasons for each rung it skipped. */
-export interface BackendChoice {
-  /** The backend the user asked for. */
-  requested: BackendName;
-  /** The backend now active. */
-  name: Exclude<BackendName, "auto">;
-  /** tfjs's own name for it (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
-  tfjsName: string;
-  /** One line per rung tried, ending with the one chosen. */
-  reasons: string[];
-  /** WebGPU: the filter-gradient GEMM runs in half precision (`shader-f16`). */
-  shaderF16: boolean;
-}
-
-/** A backend that was asked for explicitly and cannot run here (a CLI prints it on one line, exit 2). */
-export class BackendUnavailableError extends UsageError {
-  override name = "BackendUnavailableError";
-}
-
-const NODE_PACKAGES = {
-  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
-  "tensorflow": "@tensorflow/tfjs-node",
-} as const;
 
 async function tryNode(kind: "tensorflow-gpu" | "tensorflow"): Promise<string | null> {
   const pkg = NODE_PACKAGES[kind];
-  let specifier: string;
-  try {
-    specifier = import.meta.resolve(pkg);
-  } catch {
+  const specifier = nodePackageSpecifier(kind);
+  if (specifier === null) {
     return `${pkg} is not installed; on a machine that can download libtensorflow add ` +
       `"${pkg}": "npm:${pkg}@4.22.0" to deno.json imports and run ` +
       `\`deno install --allow-scripts=npm:${pkg}\``;
@@ -68,24 +29,6 @@ async function tryNode(kind: "tensorflow-gpu" | "tensorflow"): Promise<string | 
   } catch (error) {
     return `${pkg} failed to load (${(error as Error).message.split("\n")[0]})`;
   }
-}
-
-/**
- * On Linux a GPU shows as a device node (`/dev/dri/renderD*`, `/dev/nvidia*`); with none there
- * is no hardware adapter to find, and asking for one would only load a software Vulkan driver
- * (Mesa's lavapipe maps about 55 MiB of LLVM into the process, measured here) to be refused.
- */
-async function noGpuDevice(): Promise<boolean> {
-  if (Deno.build.os !== "linux") return false;
-  const names = async (dir: string) => {
-    const out: string[] = [];
-    try {
-      for await (const entry of Deno.readDir(dir)) out.push(entry.name);
-    } catch { /* no such folder, or not allowed to look: keep probing */ }
-    return out;
-  };
-  const [dri, dev] = await Promise.all([names("/dev/dri"), names("/dev")]);
-  return !dri.some((n) => n.startsWith("renderD")) && !dev.some((n) => n.startsWith("nvidia"));
 }
 
 async function tryWebgpu(requireRealAdapter: boolean, shaderF16: boolean): Promise<string | null> {
@@ -150,16 +93,6 @@ async function attempt(
   }
 }
 
-/**
- * Makes sure TF.js has a backend: the one this process chose (by {@linkcode selectBackend}, or
- * directly through TF.js as the browser page does), else `fallback` activated now — a process
- * that needs TF.js only for some checkpoints, like the edge function, chooses on first need.
- */
-export async function ensureBackend(fallback: BackendName = "wasm"): Promise<void> {
-  const active = (tf.engine() as unknown as { backendInstance: unknown }).backendInstance != null;
-  if (!active) await selectBackend(fallback);
-}
-
 const AUTO_LADDER: Exclude<BackendName, "auto">[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
 
 /** How to set up the chosen backend. */
@@ -200,12 +133,4 @@ export async function selectBackend(
     reasons.push(`${rung}: skipped, ${failure}`);
   }
   throw new BackendUnavailableError(`no backend could start: ${reasons.join("; ")}`);
-}
-
-/** One log line describing a choice, e.g. `backend wasm (auto: tensorflow-gpu: skipped, …)`. */
-export function describeBackendChoice(choice: BackendChoice): string {
-  const half = choice.shaderF16 ? ", filter gradients in shader-f16" : "";
-  return choice.requested === "auto"
-    ? `backend ${choice.name} (auto: ${choice.reasons.join("; ")})`
-    : `backend ${choice.name} (requested${half})`;
 }

@@ -1,8 +1,8 @@
 /**
  * What inference asks of AlexNet's convolutional part (conv1 … pool5): the `pool5` features of
- * a batch, a layer's kernel, its memory, a copy for a worker. Two kinds answer: TF.js layers on
- * the active backend (`tfjs_features.ts`, float checkpoints) and the int8 SIMD kernels
- * (`int8_features.ts`, per-channel int8 checkpoints; no TF.js at all).
+ * a batch, a layer's kernel, its memory, a copy for a worker. Two kinds answer: this project's
+ * SIMD kernels (`simd_features.ts`, float32 or int8; no TF.js at all), on the CPU, and TF.js
+ * layers (`tfjs_features.ts`) where the process chose a TF.js GPU or native backend.
  *
  * @module
  */
@@ -11,18 +11,21 @@ import type { InferenceSpec } from "./inference_spec.ts";
 /** How the convolutions compute. */
 export type ConvPrecision = "float32" | "int8";
 
-/** One int8 convolution as a worker rebuilds it: codes as laid out in memory, scales, biases. */
-export interface Int8ConvReplica {
+/** One SIMD convolution as a worker rebuilds it: weights as laid out in memory, scales (int8), biases. */
+export interface SimdConvReplica {
   name: string;
-  codes: Uint8Array;
+  weights: Uint8Array;
   scales: Float32Array;
   bias: Float32Array;
 }
 
 /** Everything a Web Worker needs to hold its own copy of the convolutional part. */
-export type FeatureReplica =
-  | { kind: "tfjs"; spec: InferenceSpec; weights: Float32Array[] }
-  | { kind: "int8"; spec: InferenceSpec; relaxed: boolean; layers: Int8ConvReplica[] };
+export interface FeatureReplica {
+  precision: ConvPrecision;
+  spec: InferenceSpec;
+  relaxed: boolean;
+  layers: SimdConvReplica[];
+}
 
 /** The convolutional part of an {@linkcode InferenceNetwork}. */
 export interface ConvFeatures {
@@ -33,7 +36,7 @@ export interface ConvFeatures {
   kernel(layer: string): Promise<{ values: Float32Array; shape: number[] }>;
   /** Bytes of WebAssembly memory these features hold (for TF.js: its WASM heap, on that backend). */
   wasmBytes(): number;
-  /** A copy for a worker; throws a `UsageError` where workers cannot help (a GPU backend). */
+  /** A copy for a worker (of the SIMD kernels); refused with a `UsageError` where workers cannot help (a device backend). */
   replica(workers: number): Promise<FeatureReplica>;
   dispose(): void;
 }

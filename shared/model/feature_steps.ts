@@ -1,8 +1,8 @@
 /**
  * AlexNet's convolutional part (conv1 … pool5) as plain data — each convolution's kernel,
  * stride, padding, channels and towers, each LRN's constants, each pooling's rounding — for
- * code that runs the layers itself instead of through TF.js (the int8 convolutions of
- * {@linkcode Int8Features}). It follows `build_alexnet.ts`; the tests compare the two outputs.
+ * code that runs the layers itself instead of through TF.js (the convolutions of
+ * {@linkcode SimdFeatures}). It follows `build_alexnet.ts`; the tests compare the two outputs.
  *
  * @module
  */

@@ -1,13 +1,14 @@
 /**
  * One member of the inference {@linkcode FeaturePool}, run as a Web Worker with its own WASM
- * instance: a replica of the convolutional part only (conv1…pool5, a few MiB) — TF.js layers or
- * the int8 kernels, as the main thread holds them — answering the `pool5` features of its share
+ * instance: a replica of the convolutional part only (conv1…pool5, a few MiB, on the SIMD
+ * kernels in the main thread's precision) — answering the `pool5` features of its share
  * of a batch. The fully connected layers stay in the main thread's {@linkcode DenseHead}, one
  * copy for every worker.
  *
  * @module
  */
-import type { ConvFeatures, FeatureReplica } from "./conv_features.ts";
+import type { FeatureReplica } from "./conv_features.ts";
+import { SimdFeatures } from "./simd_features.ts";
 
 /** Messages the pool sends. */
 export type FeatureRequest =
@@ -20,18 +21,6 @@ export type FeatureReply =
   | { type: "features"; values: Float32Array }
   | { type: "error"; message: string };
 
-/** The features a replica describes; TF.js is loaded only for a TF.js replica. */
-async function featuresOf(replica: FeatureReplica): Promise<ConvFeatures> {
-  if (replica.kind === "int8") {
-    const { Int8Features } = await import("./int8_features.ts");
-    return await Int8Features.fromReplica(replica);
-  }
-  const { selectBackend } = await import("../backend/select_backend.ts");
-  await selectBackend("wasm");
-  const { TfjsFeatures } = await import("./tfjs_features.ts");
-  return TfjsFeatures.fromReplica(replica);
-}
-
 /**
  * The worker's message handler (the entry `feature_worker_entry.ts` wires it to `onmessage`).
  *
@@ -43,11 +32,11 @@ async function featuresOf(replica: FeatureReplica): Promise<ConvFeatures> {
  * ```
  */
 export function createFeatureWorker(): (request: FeatureRequest) => Promise<FeatureReply> {
-  let features: ConvFeatures;
+  let features: SimdFeatures;
   return async (request) => {
     switch (request.type) {
       case "init": {
-        features = await featuresOf(request.replica);
+        features = await SimdFeatures.fromReplica(request.replica);
         return { type: "ready" };
       }
       case "features":

@@ -40,7 +40,7 @@ export {
 } from "./dense_head.ts";
 export { InferenceNetwork, type InferenceSpec } from "./inference_network.ts";
 export type { ConvFeatures, ConvPrecision, FeatureReplica } from "./conv_features.ts";
-export { type Int8ConvLayout, Int8Features } from "./int8_features.ts";
+export { type SimdConvLayout, SimdFeatures } from "./simd_features.ts";
 export { TfjsFeatures } from "./tfjs_features.ts";
 export { type FeatureStep, featureSteps, LRN_DEFAULTS } from "./feature_steps.ts";
 export { FeaturePool } from "./feature_pool.ts";

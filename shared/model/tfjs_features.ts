@@ -1,7 +1,8 @@
 /**
- * AlexNet's convolutional part as a TF.js layers model on the active backend (WASM's XNNPACK,
- * WebGPU, …), for float32 and float16 checkpoints: the features an {@linkcode InferenceNetwork}
- * feeds to its dense head.
+ * AlexNet's convolutional part as a TF.js layers model on the backend the process chose for
+ * TF.js (WebGPU, tfjs-node, WebGL in a page, TF.js's pure-JS CPU), for float checkpoints: the
+ * features an {@linkcode InferenceNetwork} feeds to its dense head. Under WASM the SIMD kernels
+ * (`simd_features.ts`) run the convolutions instead.
  *
  * @module
  */
@@ -47,15 +48,6 @@ export class TfjsFeatures implements ConvFeatures {
     }
   }
 
-  /** Rebuilds a copy from {@linkcode replica}'s answer (in a worker). */
-  static fromReplica(replica: Extract<FeatureReplica, { kind: "tfjs" }>): TfjsFeatures {
-    const features = TfjsFeatures.build(replica.spec);
-    // The replica's weights are in the model's own order (see replica()).
-    const byName = new Map(features.model.weights.map((w, i) => [w.originalName, replica.weights[i]]));
-    features.setWeights((name) => byName.get(name)!);
-    return features;
-  }
-
   async pool5(values: Float32Array, count: number): Promise<Float32Array> {
     const s = this.spec.inputSize;
     if (values.length !== count * s * s * 3) {
@@ -78,16 +70,14 @@ export class TfjsFeatures implements ConvFeatures {
     return wasmHeapBytes() ?? 0;
   }
 
-  async replica(workers: number): Promise<FeatureReplica> {
-    const backend = tf.getBackend();
-    if (backend !== "wasm") {
-      throw new UsageError(
+  /** Always refused: these layers run on a device backend, where worker replicas cannot help. */
+  replica(workers: number): Promise<FeatureReplica> {
+    return Promise.reject(
+      new UsageError(
         `--workers ${workers} runs ${workers} WASM instances in Web Workers, one per CPU core; ` +
-          `the ${backend} backend does the work on its device — leave --workers out`,
-      );
-    }
-    const weights = await Promise.all(this.model.getWeights().map(async (w) => (await w.data()) as Float32Array));
-    return { kind: "tfjs", spec: this.spec, weights };
+          `the ${tf.getBackend()} backend does the work on its device — leave --workers out`,
+      ),
+    );
   }
 
   dispose(): void {

@@ -32,3 +32,5 @@ export {
   type QuantizationAgreement,
   quantizationAgreement,
 } from "./quantization_agreement.ts";
+export { selectInferenceBackend } from "./inference_backend.ts";
+export { BACKEND_NAMES, type BackendName, describeBackendChoice, parseBackendName } from "../backend/backend_names.ts";

@@ -1,7 +1,7 @@
 /**
- * Batch-1 forward latency of a checkpoint as the predictor runs it (convolutions on WASM, fc6–fc8
- * in the dense head; one thread), in a fresh process so nothing the bench did before weighs on
- * it: `deno run … forward_latency.ts DIR REPEATS` prints `{p50Ms, p99Ms}`. The edge section runs
+ * Batch-1 forward latency of a checkpoint as the predictor runs it (convolutions on the SIMD
+ * kernels, fc6–fc8 in the dense head; one thread), in a fresh process so nothing the bench did
+ * before weighs on it: `deno run … forward_latency.ts DIR REPEATS` prints `{p50Ms, p99Ms}`. The edge section runs
  * it beside PyTorch's own fresh process, alternating.
  *
  * @module

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../../backend/tensorflow.ts";
 import { selectBackend } from "../../backend/select_backend.ts";
 import { AlexNet } from "../../model/alexnet.ts";
-import { Int8Features } from "../../model/int8_features.ts";
-import { TfjsFeatures } from "../../model/tfjs_features.ts";
+import { SimdFeatures } from "../../model/simd_features.ts";
 import {
   CheckpointDigestError,
   type CheckpointFiles,
@@ -32,13 +31,14 @@ async function logitsOf(files: CheckpointFiles, x: tf.Tensor4D): Promise<number[
   }
 }
 
-for (const arch of ["alexnet-owt", "alexnet"] as const) {
-  Deno.test(`${arch}: every weight storage decodes to the logits of TF.js's full model of the same weights`, async () => {
+// Width 0.3 gives channel counts (19, 58, 115, 77) that the kernels' panels and rows must pad.
+for (const [arch, width] of [["alexnet-owt", 0.25], ["alexnet", 0.25], ["alexnet-owt", 0.3]] as const) {
+  Deno.test(`${arch} at width ${width}: every weight storage decodes to the logits of TF.js's full model of the same weights`, async () => {
     const model = AlexNet.create({
       arch,
       numClasses: 5,
       inputSize: 67,
-      width: 0.25,
+      width,
       seed: 7,
       groups: arch === "alexnet" ? 2 : 1,
     });
@@ -67,7 +67,7 @@ for (const arch of ["alexnet-owt", "alexnet"] as const) {
   });
 }
 
-Deno.test("an int8 checkpoint is held as one byte per weight: fc6–fc8 in the dense head, the convolutions in the int8 kernels' memory", async () => {
+Deno.test("an int8 checkpoint is held as one byte per weight: fc6–fc8 in the dense head, the convolutions in the SIMD kernels' memory", async () => {
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 5, inputSize: 63, width: 0.5, seed: 1 });
   const int8 = await quantizeCheckpoint(
     await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames })),
@@ -84,7 +84,7 @@ Deno.test("an int8 checkpoint is held as one byte per weight: fc6–fc8 in the d
       network.head.memoryBytes < fcWeights * 1.25,
       `${network.head.memoryBytes} bytes for ${fcWeights} weights`,
     );
-    assert.ok(network.features instanceof Int8Features, "int8 convolutions");
+    assert.ok(network.features instanceof SimdFeatures && network.features.precision === "int8", "int8 convolutions");
     const convWeights = ["conv1", "conv2", "conv3", "conv4", "conv5"].reduce((n, name) => {
       const [kernel] = model.network.getLayer(name).getWeights();
       return n + kernel.size;
@@ -100,20 +100,31 @@ Deno.test("an int8 checkpoint is held as one byte per weight: fc6–fc8 in the d
   }
 });
 
-Deno.test("float32 and float16 checkpoints, and int8 ones of the earlier per-tensor format, convolve on TF.js", async () => {
+Deno.test("float checkpoints (and int8 ones of the earlier per-tensor format) convolve on the float32 SIMD kernels under WASM, on TF.js under another TF.js backend", async () => {
   const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 5, inputSize: 63, width: 0.25, seed: 1 });
   const files = await encodeCheckpoint(model, sampleManifestInfo({ name: "d", classNames }));
   model.dispose();
-  for (
-    const stored of [
-      files,
-      await quantizeCheckpoint(files, "float16"),
-      await quantizeCheckpoint(files, "int8", { scheme: "per-tensor" }),
-    ]
-  ) {
-    const network = await decodeInferenceNetwork(await openCheckpoint(filesSource(stored)));
-    assert.ok(network.features instanceof TfjsFeatures);
-    network.dispose();
+  const stored = [
+    files,
+    await quantizeCheckpoint(files, "float16"),
+    await quantizeCheckpoint(files, "int8", { scheme: "per-tensor" }),
+  ];
+  const kinds = async () => {
+    const out: string[] = [];
+    for (const checkpoint of stored) {
+      const network = await decodeInferenceNetwork(await openCheckpoint(filesSource(checkpoint)));
+      out.push(`${network.features.constructor.name} ${network.features.precision}`);
+      network.dispose();
+    }
+    return out;
+  };
+  assert.deepEqual(await kinds(), Array(3).fill("SimdFeatures float32"));
+  // TF.js's pure-JS CPU backend stands in for a GPU or libtensorflow: a backend the process chose for TF.js.
+  await selectBackend("cpu");
+  try {
+    assert.deepEqual(await kinds(), Array(3).fill("TfjsFeatures float32"));
+  } finally {
+    await selectBackend("wasm");
   }
 });
 

@@ -1,7 +1,9 @@
 /**
  * A checkpoint → an {@linkcode InferenceNetwork}, reading it one verified shard at a time: the
- * convolution weights (a few MiB) go to the int8 kernels' memory for a per-channel int8
- * checkpoint (TF.js is then never loaded), else are gathered and set on TF.js layers; the fully
+ * convolution weights (a few MiB) go to the SIMD kernels' memory — int8 codes in place for a
+ * per-channel int8 checkpoint, float32 for any other — and TF.js is never loaded, unless the
+ * process chose a TF.js backend other than WASM (a GPU, libtensorflow, TF.js's pure-JS CPU),
+ * which then runs the convolutions as TF.js layers; the fully
  * connected kernels go from each shard straight to their place in the {@linkcode DenseHead}'s
  * memory, in the precision they are stored in. So an int8 checkpoint of the full network is
  * held as about 56 MiB of int8 plus the convolutions, and no float32 copy of fc6–fc8 — nor a
@@ -14,7 +16,8 @@
 import { releaseBuffers } from "../../image/release_buffer.ts";
 import { type DenseEncoding, DenseHead, type DenseLayerLayout } from "../../model/dense_head.ts";
 import { InferenceNetwork, type InferenceSpec } from "../../model/inference_network.ts";
-import { Int8Features } from "../../model/int8_features.ts";
+import { activeTfjsBackend } from "../../backend/active_tfjs_backend.ts";
+import { SimdFeatures } from "../../model/simd_features.ts";
 import type { TfjsFeatures } from "../../model/tfjs_features.ts";
 import { CheckpointFormatError, type WeightSpec } from "../checkpoint_files.ts";
 import { type OpenedCheckpoint, readVerifiedFile } from "../checkpoint_source.ts";
@@ -79,8 +82,8 @@ function affineCodesSink(target: Uint8Array, layout: DenseLayerLayout): WeightSi
   return transposedCodesSink(target, rows, 0x80);
 }
 
-/** A convolution's int8 codes `[kh][kw][cin/groups][cout]` → its rows in {@linkcode Int8Features}. */
-function convCodesSink(features: Int8Features, layer: string): WeightSink {
+/** A convolution's int8 codes `[kh][kw][cin/groups][cout]` → its rows in {@linkcode SimdFeatures}. */
+function convCodesSink(features: SimdFeatures, layer: string): WeightSink {
   const { step, groupOuts, paddedGroupOuts, stride } = features.layout(layer);
   const rows = Int32Array.from(
     { length: step.outs },
@@ -165,12 +168,17 @@ export async function decodeInferenceNetwork(
     groups: manifest.groups,
     width: manifest.width,
   };
-  // Per-channel int8 convolutions run on the int8 kernels (no TF.js); anything else on TF.js.
+  // Per-channel int8 convolutions run on the int8 kernels, any others on the float32 kernels;
+  // TF.js only where the process chose a TF.js backend of its own (not WASM) for them.
   const convKernels = specs.filter((s) => /^conv\d\/kernel$/.test(s.name));
   const int8Convs = convKernels.length > 0 && convKernels.every((s) => weightStorage(s) === "int8-channel");
-  let features: Int8Features | TfjsFeatures;
+  const tfjsBackend = activeTfjsBackend();
+  const onTfjs = !int8Convs && tfjsBackend !== null && tfjsBackend !== "wasm";
+  let features: SimdFeatures | TfjsFeatures;
   try {
-    features = int8Convs ? await Int8Features.create(spec, options) : await tfjsFeatures(spec);
+    features = onTfjs
+      ? await tfjsFeatures(spec)
+      : await SimdFeatures.create(spec, { precision: int8Convs ? "int8" : "float32", relaxed: options.relaxed });
   } catch (error) {
     head.dispose();
     throw error;
@@ -179,7 +187,7 @@ export async function decodeInferenceNetwork(
     const wholes = new Map<string, WholeSink>();
     const sinks = specs.map((spec): WeightSink => {
       const layer = spec.name.split("/")[0];
-      if (features instanceof Int8Features && convKernels.includes(spec)) return convCodesSink(features, layer);
+      if (int8Convs && convKernels.includes(spec)) return convCodesSink(features as SimdFeatures, layer);
       const denseKernel = (DENSE_LAYERS as readonly string[]).includes(layer) && spec.name === `${layer}/kernel`;
       if (!denseKernel) {
         const sink = new WholeSink(storedBytes(spec));
@@ -225,10 +233,11 @@ export async function decodeInferenceNetwork(
         head.setOffsets(name, new Float32Array(kernel.shape[1]).fill(min + 128 * scale));
       }
     }
-    if (features instanceof Int8Features) {
+    if (features instanceof SimdFeatures) {
       for (const kernel of convKernels) {
         const layer = kernel.name.split("/")[0];
-        features.scales(layer).set(valuesOf(kernel.scales!));
+        if (int8Convs) features.scales(layer).set(valuesOf(kernel.scales!));
+        else features.setKernel(layer, valuesOf(kernel.name));
         features.bias(layer).set(valuesOf(`${layer}/bias`));
       }
     } else {
@@ -242,13 +251,9 @@ export async function decodeInferenceNetwork(
   return new InferenceNetwork(features, head, spec);
 }
 
-/** TF.js layers for the convolutions, on the process's backend (WASM where it chose none): TF.js is loaded only here. */
+/** TF.js layers for the convolutions, on the process's backend: TF.js's layers are loaded only here. */
 async function tfjsFeatures(spec: InferenceSpec): Promise<TfjsFeatures> {
-  const [{ ensureBackend }, { TfjsFeatures }] = await Promise.all([
-    import("../../backend/select_backend.ts"),
-    import("../../model/tfjs_features.ts"),
-  ]);
-  await ensureBackend("wasm");
+  const { TfjsFeatures } = await import("../../model/tfjs_features.ts");
   return TfjsFeatures.build(spec);
 }
 

@@ -1,14 +1,20 @@
 /**
- * AlexNet's convolutions computed from int8 weights by the same WebAssembly SIMD kernels as the
- * fully connected layers, without TF.js: each image's activations are quantized to int8 with
- * one scale per image and layer (ReLU outputs are non-negative, so 0…127 for conv2…conv5; the
- * normalised image is signed, −127…127, for conv1), laid out as one row per output pixel
- * (im2col), multiplied by one row of codes per output channel in int32, then scaled back per
- * channel, biased and rectified. LRN, max pooling and the adaptive average pooling to 6×6 run
- * in float32. One image at a time, so the scratch space is a few MiB whatever the batch.
+ * AlexNet's convolutions (conv1 … pool5) run by this project's WebAssembly SIMD kernels — the
+ * same module as the fully connected layers' — without TF.js, from float32 or int8 weights:
  *
- * One WebAssembly memory holds the codes and the scratch space; it is sized once and never
- * grows. A loader writes each layer's codes straight into {@linkcode Int8Features.weightBytes}.
+ * - **float32** (float32 and float16 checkpoints; float16 is widened on load, 9 MiB at most):
+ *   each convolution's input patches laid out as one row per output pixel (im2col), multiplied
+ *   by panels of eight output channels six rows at a time (`rows6_f32`), biased and rectified.
+ * - **int8** (per-channel int8 checkpoints): each image's activations quantized to int8 with one
+ *   scale per image and layer (ReLU outputs are non-negative, so 0…127 for conv2…conv5; the
+ *   normalised image is signed, −127…127, for conv1), im2col'd, multiplied by one row of codes
+ *   per output channel in int32 (`rows2_i8`), then scaled back per channel, biased and rectified.
+ *
+ * LRN, max pooling and the adaptive average pooling to 6×6 run in float32. One image at a
+ * time, so the scratch space is a few MiB whatever the batch. One WebAssembly memory holds the
+ * weights and the scratch space; it is sized once and never grows. A loader writes int8 codes
+ * straight into {@linkcode SimdFeatures.weightBytes}, float kernels through
+ * {@linkcode SimdFeatures.setKernel}.
  *
  * @module
  */
@@ -18,7 +24,7 @@ import {
   instantiateDenseKernels,
   quantizeActivations,
 } from "../backend/dense_simd_kernels.ts";
-import type { ConvFeatures, FeatureReplica, Int8ConvReplica } from "./conv_features.ts";
+import type { ConvFeatures, ConvPrecision, FeatureReplica, SimdConvReplica } from "./conv_features.ts";
 import {
   adaptiveBins,
   convOutput,
@@ -38,28 +44,43 @@ const POOLED = 6;
 const align16 = (n: number) => (n + 15) & ~15;
 const roundUp = (n: number, k: number) => Math.ceil(n / k) * k;
 
-/** Where one convolution's codes lie: `groups` blocks of `paddedGroupOuts` rows of `stride` bytes. */
-export interface Int8ConvLayout {
+/** What each precision's kernel asks of its operands. */
+const KERNEL_SHAPE = {
+  /** Rows of codes per output channel (4 per step), rows of input a multiple of 16 bytes, 2 pixels per step. */
+  int8: { outStep: 4, rowStep: 2, bytesPerValue: 1, patchStep: 16 },
+  /** Panels of 8 output channels, rows of input unpadded, 6 pixels per step. */
+  float32: { outStep: 8, rowStep: 6, bytesPerValue: 4, patchStep: 1 },
+} as const;
+
+/**
+ * Where one convolution's weights lie: `groups` blocks of `paddedGroupOuts` output channels.
+ * int8: one row of `stride` codes per output channel (group g's channel o is row
+ * `g·paddedGroupOuts + o`). float32: each group's block in panels of 8 channels, `W[p][o]` at
+ * element `(⌊o/8⌋·patch + p)·8 + o mod 8` of the block.
+ */
+export interface SimdConvLayout {
   step: ConvStep;
-  /** Byte offset of the codes. */
+  precision: ConvPrecision;
+  /** Byte offset of the weights. */
   offset: number;
   bytes: number;
-  /** Output channels per group, and rounded up to 4 (the kernel's step; padding rows are zero). */
+  /** Output channels per group, and rounded up to the kernel's step (padding channels are zero). */
   groupOuts: number;
   paddedGroupOuts: number;
-  /** Codes per output channel (`kernel² · ins/groups`), in the order `[ky][kx][c]`. */
+  /** Weights per output channel (`kernel² · ins/groups`), in the order `[ky][kx][c]`. */
   patch: number;
-  /** `patch` rounded up to 16. */
+  /** Values per im2col row: int8 `patch` rounded up to 16; float32 `patch`. */
   stride: number;
 }
 
 class ConvLayer {
-  readonly layout: Int8ConvLayout;
+  readonly layout: SimdConvLayout;
+  /** int8: scale per output channel; float32: empty. */
   readonly scales: Float32Array;
   readonly bias: Float32Array;
-  constructor(layout: Int8ConvLayout) {
+  constructor(layout: SimdConvLayout) {
     this.layout = layout;
-    this.scales = new Float32Array(layout.step.outs);
+    this.scales = new Float32Array(layout.precision === "int8" ? layout.step.outs : 0);
     this.bias = new Float32Array(layout.step.outs);
   }
 }
@@ -68,28 +89,27 @@ class ConvLayer {
 interface Scratch {
   /** Two float32 activation maps, each `maxMap` values. */
   maps: [number, number];
-  /** The int8 copy of a convolution's input. */
+  /** int8: the quantized copy of a convolution's input. */
   quantized: number;
   /** im2col rows. */
   columns: number;
-  /** int32 sums. */
+  /** The kernel's sums (int32 or float32). */
   sums: number;
 }
 
 /**
  * @example
  * ```ts
- * const features = await Int8Features.create(spec);
- * features.weightBytes("conv1").set(codes); // rows as Int8Features.layout("conv1") says
- * features.scales("conv1").set(channelScales);
+ * const features = await SimdFeatures.create(spec, { precision: "float32" });
+ * features.setKernel("conv1", kernel); // TF.js's layout [kh, kw, cin/groups, cout]
  * features.bias("conv1").set(bias);
  * const pool5 = await features.pool5(images, 2);
  * ```
  */
-export class Int8Features implements ConvFeatures {
-  readonly precision = "int8" as const;
+export class SimdFeatures implements ConvFeatures {
+  readonly precision: ConvPrecision;
   readonly spec: InferenceSpec;
-  /** True when conv2…conv5 use the relaxed-SIMD kernel. */
+  /** True when the kernels' relaxed-SIMD forms are used. */
   readonly relaxed: boolean;
   readonly memoryBytes: number;
   readonly #steps: FeatureStep[];
@@ -100,6 +120,7 @@ export class Int8Features implements ConvFeatures {
 
   private constructor(
     spec: InferenceSpec,
+    precision: ConvPrecision,
     steps: FeatureStep[],
     layers: Map<string, ConvLayer>,
     scratch: Scratch,
@@ -108,6 +129,7 @@ export class Int8Features implements ConvFeatures {
     relaxed: boolean,
   ) {
     this.spec = spec;
+    this.precision = precision;
     this.#steps = steps;
     this.#layers = layers;
     this.#scratch = scratch;
@@ -117,8 +139,13 @@ export class Int8Features implements ConvFeatures {
     this.relaxed = relaxed;
   }
 
-  /** Allocates the memory for `spec`'s convolutions (zero codes) and their scratch space. */
-  static async create(spec: InferenceSpec, options: { relaxed?: boolean } = {}): Promise<Int8Features> {
+  /** Allocates the memory for `spec`'s convolutions (zero weights) and their scratch space. */
+  static async create(
+    spec: InferenceSpec,
+    options: { precision: ConvPrecision; relaxed?: boolean },
+  ): Promise<SimdFeatures> {
+    const { precision } = options;
+    const shape = KERNEL_SHAPE[precision];
     const steps = featureSteps(spec);
     const { module, relaxed } = await denseKernelModule();
     let top = 0;
@@ -128,17 +155,18 @@ export class Int8Features implements ConvFeatures {
     for (const step of steps) {
       if (step.kind === "conv") {
         const groupOuts = step.outs / step.groups;
-        const paddedGroupOuts = roundUp(groupOuts, 4);
+        const paddedGroupOuts = roundUp(groupOuts, shape.outStep);
         const patch = step.kernel * step.kernel * (step.ins / step.groups);
-        const stride = roundUp(patch, 16);
-        const bytes = step.groups * paddedGroupOuts * stride;
-        layers.set(step.name, new ConvLayer({ step, offset: top, bytes, groupOuts, paddedGroupOuts, patch, stride }));
+        const stride = roundUp(patch, shape.patchStep);
+        const bytes = step.groups * paddedGroupOuts * stride * shape.bytesPerValue;
+        const layout = { step, precision, offset: top, bytes, groupOuts, paddedGroupOuts, patch, stride };
+        layers.set(step.name, new ConvLayer(layout));
         top = align16(top + bytes);
-        maxQuantized = Math.max(maxQuantized, size * size * channels);
+        if (precision === "int8") maxQuantized = Math.max(maxQuantized, size * size * channels);
         size = convOutput(size, step);
         channels = step.outs;
-        const rows = roundUp(size * size, 2);
-        maxColumns = Math.max(maxColumns, rows * stride);
+        const rows = roundUp(size * size, shape.rowStep);
+        maxColumns = Math.max(maxColumns, rows * stride * shape.bytesPerValue);
         maxSums = Math.max(maxSums, rows * paddedGroupOuts * 4);
       } else if (step.kind === "pool") {
         size = poolOutput(size, step);
@@ -159,14 +187,18 @@ export class Int8Features implements ConvFeatures {
     const pages = Math.ceil(top / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const kernels = instantiateDenseKernels(module, memory);
-    return new Int8Features(spec, steps, layers, scratch, memory, kernels, relaxed && options.relaxed !== false);
+    const useRelaxed = relaxed && options.relaxed !== false;
+    return new SimdFeatures(spec, precision, steps, layers, scratch, memory, kernels, useRelaxed);
   }
 
   /** Rebuilds a copy from {@linkcode replica}'s answer (in a worker). */
-  static async fromReplica(replica: Extract<FeatureReplica, { kind: "int8" }>): Promise<Int8Features> {
-    const features = await Int8Features.create(replica.spec, { relaxed: replica.relaxed });
+  static async fromReplica(replica: FeatureReplica): Promise<SimdFeatures> {
+    const features = await SimdFeatures.create(replica.spec, {
+      precision: replica.precision,
+      relaxed: replica.relaxed,
+    });
     for (const layer of replica.layers) {
-      features.weightBytes(layer.name).set(layer.codes);
+      features.weightBytes(layer.name).set(layer.weights);
       features.scales(layer.name).set(layer.scales);
       features.bias(layer.name).set(layer.bias);
     }
@@ -174,7 +206,7 @@ export class Int8Features implements ConvFeatures {
   }
 
   #buf(): ArrayBuffer {
-    if (!this.#buffer) throw new Error("the int8 convolutions were disposed");
+    if (!this.#buffer) throw new Error("the convolutions were disposed");
     return this.#buffer;
   }
 
@@ -185,22 +217,41 @@ export class Int8Features implements ConvFeatures {
   }
 
   /** The convolutions, in order, with their memory layout. */
-  get layouts(): Int8ConvLayout[] {
+  get layouts(): SimdConvLayout[] {
     return [...this.#layers.values()].map((l) => l.layout);
   }
 
-  /** Where a layer's codes go: group g's output channel o (of its own) is row `g·paddedGroupOuts + o`. */
-  layout(name: string): Int8ConvLayout {
+  /** Where a layer's weights go and how they are laid out. */
+  layout(name: string): SimdConvLayout {
     return this.#layer(name).layout;
   }
 
-  /** The layer's code region, to be written by a loader. */
+  /** The layer's weight region as bytes, to be written by a loader (int8 codes in place). */
   weightBytes(name: string): Uint8Array {
     const { offset, bytes } = this.#layer(name).layout;
     return new Uint8Array(this.#buf(), offset, bytes);
   }
 
-  /** The layer's per-output-channel scales, to be set by a loader. */
+  /**
+   * Sets a float32 layer's kernel from float32 values in TF.js's layout `[kh, kw, cin/groups,
+   * cout]` (value `p·cout + o`, patch position p in `[ky][kx][c]` order).
+   */
+  setKernel(name: string, values: Float32Array): void {
+    const { layout } = this.#layer(name);
+    const { step, groupOuts, paddedGroupOuts, patch } = layout;
+    if (layout.precision !== "float32") throw new Error(`${name} holds int8 codes; write them with weightBytes`);
+    if (values.length !== patch * step.outs) {
+      throw new InputShapeError(`${name}: expected ${patch * step.outs} kernel values, got ${values.length}`);
+    }
+    const panels = new Float32Array(this.#buf(), layout.offset, layout.bytes / 4);
+    for (let o = 0; o < step.outs; o++) {
+      const g = Math.floor(o / groupOuts), local = o % groupOuts;
+      const base = g * paddedGroupOuts * patch + (local >> 3) * patch * 8 + (local & 7);
+      for (let p = 0; p < patch; p++) panels[base + p * 8] = values[p * step.outs + o];
+    }
+  }
+
+  /** The layer's per-output-channel scales (int8), to be set by a loader. */
   scales(name: string): Float32Array {
     return this.#layer(name).scales;
   }
@@ -238,7 +289,9 @@ export class Int8Features implements ConvFeatures {
     for (const step of this.#steps) {
       const from = maps[current], to = maps[1 - current];
       if (step.kind === "conv") {
-        this.#conv(this.#layer(step.name), from, size, to);
+        const layer = this.#layer(step.name);
+        if (layer.layout.precision === "int8") this.#int8Conv(layer, from, size, to);
+        else this.#floatConv(layer, from, size, to);
         size = convOutput(size, step);
         channels = step.outs;
       } else if (step.kind === "lrn") {
@@ -253,7 +306,7 @@ export class Int8Features implements ConvFeatures {
     adaptiveAveragePool(maps[current], size, channels, POOLED, out);
   }
 
-  #conv(layer: ConvLayer, input: Float32Array, size: number, output: Float32Array): void {
+  #int8Conv(layer: ConvLayer, input: Float32Array, size: number, output: Float32Array): void {
     const { step, offset, groupOuts, paddedGroupOuts, patch, stride } = layer.layout;
     const kernels = this.#kernels!;
     const buffer = this.#buf();
@@ -265,44 +318,62 @@ export class Int8Features implements ConvFeatures {
     // The relaxed kernel reads activations as 7-bit unsigned; a signed input takes the plain one.
     const kernel = this.relaxed && !signed ? kernels.rows2_i8_relaxed! : kernels.rows2_i8;
     const outSize = convOutput(size, step);
-    const rows = outSize * outSize, evenRows = roundUp(rows, 2);
+    const rows = outSize * outSize, paddedRows = roundUp(rows, KERNEL_SHAPE.int8.rowStep);
     const bytes = new Uint8Array(buffer);
-    const sums = new Int32Array(buffer, this.#scratch.sums, evenRows * paddedGroupOuts);
+    const sums = new Int32Array(buffer, this.#scratch.sums, paddedRows * paddedGroupOuts);
     const multipliers = new Float32Array(groupOuts);
     for (let g = 0; g < step.groups; g++) {
-      im2col(bytes, this.#scratch.quantized, size, step, g, outSize, this.#scratch.columns, patch, stride);
-      if (evenRows > rows) {
-        bytes.fill(0, this.#scratch.columns + rows * stride, this.#scratch.columns + evenRows * stride);
-      }
+      const columns = { at: this.#scratch.columns, patch, stride, rows, paddedRows };
+      im2col(bytes, this.#scratch.quantized, size, step, g, outSize, columns);
       kernel(
         offset + g * paddedGroupOuts * stride,
         paddedGroupOuts,
         stride,
-        this.#scratch.columns,
-        evenRows,
+        columns.at,
+        paddedRows,
         this.#scratch.sums,
       );
       const first = g * groupOuts;
       for (let o = 0; o < groupOuts; o++) multipliers[o] = scale * layer.scales[first + o];
-      const bias = layer.bias.subarray(first, first + groupOuts);
-      for (let r = 0; r < rows; r++) {
-        const sum = r * paddedGroupOuts, y = r * step.outs + first;
-        for (let o = 0; o < groupOuts; o++) {
-          const v = sums[sum + o] * multipliers[o] + bias[o];
-          output[y + o] = v > 0 ? v : 0;
-        }
-      }
+      biasRelu(sums, multipliers, layer.bias, { rows, groupOuts, paddedGroupOuts, outs: step.outs, first }, output);
+    }
+  }
+
+  #floatConv(layer: ConvLayer, input: Float32Array, size: number, output: Float32Array): void {
+    const { step, offset, groupOuts, paddedGroupOuts, patch } = layer.layout;
+    const kernels = this.#kernels!;
+    const kernel = this.relaxed ? kernels.rows6_f32_relaxed! : kernels.rows6_f32;
+    const buffer = this.#buf();
+    const outSize = convOutput(size, step);
+    const rows = outSize * outSize, paddedRows = roundUp(rows, KERNEL_SHAPE.float32.rowStep);
+    const floats = new Float32Array(buffer);
+    const sums = new Float32Array(buffer, this.#scratch.sums, paddedRows * paddedGroupOuts);
+    for (let g = 0; g < step.groups; g++) {
+      // Element offsets: the input map and the columns are float32.
+      const columns = { at: this.#scratch.columns / 4, patch, stride: patch, rows, paddedRows };
+      im2col(floats, input.byteOffset / 4, size, step, g, outSize, columns);
+      const weights = offset + g * paddedGroupOuts * patch * 4;
+      kernel(weights, patch, paddedGroupOuts, this.#scratch.columns, paddedRows, this.#scratch.sums);
+      const shape = { rows, groupOuts, paddedGroupOuts, outs: step.outs, first: g * groupOuts };
+      biasRelu(sums, null, layer.bias, shape, output);
     }
   }
 
   kernel(layer: string): Promise<{ values: Float32Array; shape: number[] }> {
     const { layout, scales } = this.#layer(layer);
     const { step, offset, groupOuts, paddedGroupOuts, patch, stride } = layout;
-    const codes = new Int8Array(this.#buf(), offset, layout.bytes);
     const values = new Float32Array(patch * step.outs);
+    const codes = new Int8Array(this.#buf(), offset, layout.bytes);
+    const panels = new Float32Array(this.#buf(), offset, layout.bytes / 4);
     for (let o = 0; o < step.outs; o++) {
-      const row = (Math.floor(o / groupOuts) * paddedGroupOuts + (o % groupOuts)) * stride;
-      for (let p = 0; p < patch; p++) values[p * step.outs + o] = codes[row + p] * scales[o];
+      const g = Math.floor(o / groupOuts), local = o % groupOuts;
+      if (layout.precision === "int8") {
+        const row = (g * paddedGroupOuts + local) * stride;
+        for (let p = 0; p < patch; p++) values[p * step.outs + o] = codes[row + p] * scales[o];
+      } else {
+        const base = g * paddedGroupOuts * patch + (local >> 3) * patch * 8 + (local & 7);
+        for (let p = 0; p < patch; p++) values[p * step.outs + o] = panels[base + p * 8];
+      }
     }
     return Promise.resolve({ values, shape: [step.kernel, step.kernel, step.ins / step.groups, step.outs] });
   }
@@ -312,13 +383,13 @@ export class Int8Features implements ConvFeatures {
   }
 
   replica(): Promise<FeatureReplica> {
-    const layers: Int8ConvReplica[] = [...this.#layers.values()].map((l) => ({
+    const layers: SimdConvReplica[] = [...this.#layers.values()].map((l) => ({
       name: l.layout.step.name,
-      codes: this.weightBytes(l.layout.step.name).slice(),
+      weights: this.weightBytes(l.layout.step.name).slice(),
       scales: l.scales.slice(),
       bias: l.bias.slice(),
     }));
-    return Promise.resolve({ kind: "int8", spec: this.spec, relaxed: this.relaxed, layers });
+    return Promise.resolve({ precision: this.precision, spec: this.spec, relaxed: this.relaxed, layers });
   }
 
   /** Releases the memory (once nothing else refers to it); later calls throw. */
@@ -329,19 +400,48 @@ export class Int8Features implements ConvFeatures {
 }
 
 /**
- * Group `g`'s input patches as rows: row `oy·out + ox` holds the codes under the kernel at that
- * output pixel, `[ky][kx][c]`, zeros where the kernel hangs over the edge, then zeros to `stride`.
+ * A group's sums → the output map: `max(0, sum·multiplier + bias)` (no multiplier for float
+ * sums), into channels `first…` of each pixel.
+ */
+function biasRelu(
+  sums: Int32Array | Float32Array,
+  multipliers: Float32Array | null,
+  bias: Float32Array,
+  shape: { rows: number; groupOuts: number; paddedGroupOuts: number; outs: number; first: number },
+  output: Float32Array,
+): void {
+  const { rows, groupOuts, paddedGroupOuts, outs, first } = shape;
+  for (let r = 0; r < rows; r++) {
+    const sum = r * paddedGroupOuts, y = r * outs + first;
+    for (let o = 0; o < groupOuts; o++) {
+      const v = (multipliers ? sums[sum + o] * multipliers[o] : sums[sum + o]) + bias[first + o];
+      output[y + o] = v > 0 ? v : 0;
+    }
+  }
+}
+
+/** Where im2col writes: element offset, values per patch and per row, rows and rows padded with zeros. */
+interface Columns {
+  at: number;
+  patch: number;
+  stride: number;
+  rows: number;
+  paddedRows: number;
+}
+
+/**
+ * Group `g`'s input patches as rows (element offsets; int8 codes or float32 values alike): row
+ * `oy·out + ox` holds the values under the kernel at that output pixel, `[ky][kx][c]`, zeros
+ * where the kernel hangs over the edge, then zeros to `stride`; rows past `rows` are zeros.
  */
 function im2col(
-  bytes: Uint8Array,
+  values: Uint8Array | Float32Array,
   input: number,
   size: number,
   step: ConvStep,
   g: number,
   outSize: number,
-  columns: number,
-  patch: number,
-  stride: number,
+  { at: columns, patch, stride, rows, paddedRows }: Columns,
 ): void {
   const { kernel: k, stride: s, pad, ins, groups } = step;
   const c = ins / groups, c0 = g * c;
@@ -356,24 +456,25 @@ function im2col(
         const dst = row + ky * k * c;
         const iy = oy * s - pad + ky;
         if (iy < 0 || iy >= size || kx1 <= kx0) {
-          bytes.fill(0, dst, dst + k * c);
+          values.fill(0, dst, dst + k * c);
           continue;
         }
-        if (kx0 > 0) bytes.fill(0, dst, dst + kx0 * c);
-        if (kx1 < k) bytes.fill(0, dst + kx1 * c, dst + k * c);
+        if (kx0 > 0) values.fill(0, dst, dst + kx0 * c);
+        if (kx1 < k) values.fill(0, dst + kx1 * c, dst + k * c);
         const src = input + (iy * size + x0) * ins;
         if (whole) {
-          bytes.copyWithin(dst + kx0 * c, src + kx0 * ins, src + kx1 * ins);
+          values.copyWithin(dst + kx0 * c, src + kx0 * ins, src + kx1 * ins);
         } else {
           for (let kx = kx0; kx < kx1; kx++) {
             const from = src + kx * ins + c0;
-            bytes.copyWithin(dst + kx * c, from, from + c);
+            values.copyWithin(dst + kx * c, from, from + c);
           }
         }
       }
-      if (stride > patch) bytes.fill(0, row + patch, row + stride);
+      if (stride > patch) values.fill(0, row + patch, row + stride);
     }
   }
+  if (paddedRows > rows) values.fill(0, columns + rows * stride, columns + paddedRows * stride);
 }
 
 /** TensorFlow's LRN: `y = x / (k + α·Σ x²)^β` over the `radius` channels on either side. */
