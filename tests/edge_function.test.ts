@@ -25,9 +25,6 @@ import { tinyCheckpoint } from "./fixtures/tiny_checkpoint.ts";
 await selectBackend("wasm");
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const CONFIG = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-/** The WASM backend's binaries: the one folder the edge's own permission set reads. */
-const WASM_DIR = `${ROOT}${CONFIG.permissions.edge.read[0]}`;
 
 interface Edge {
   base: string;
@@ -38,7 +35,7 @@ interface Edge {
 /** `deno serve -P=edge` with the environment and the grants a deployer gives it. */
 async function serveEdge(
   env: Record<string, string>,
-  grants: { net: string[]; read?: string[]; wasmBackend?: boolean },
+  grants: { net: string[]; read?: string[] },
   options: { parallel?: boolean } = {},
 ): Promise<Edge> {
   const port = await freePort();
@@ -49,7 +46,8 @@ async function serveEdge(
       quiet,
       permissions,
       `--allow-net=${[`127.0.0.1:${port}`, ...grants.net].join(",")}`,
-      `--allow-read=${[...(grants.wasmBackend === false ? [] : [WASM_DIR]), ...(grants.read ?? [])].join(",")}`,
+      // The edge's own permission set reads nothing; a folder checkpoint is granted here.
+      ...(grants.read ? [`--allow-read=${grants.read.join(",")}`] : []),
       ...(options.parallel ? ["--parallel"] : []),
       "--host",
       "127.0.0.1",
@@ -165,7 +163,7 @@ Deno.test("the edge function answers as serve:inference does, from the service's
   }
 });
 
-Deno.test("the edge function refuses an untrusted signer and a host it may not reach, and serves a folder with --parallel without TF.js's WASM binary", async () => {
+Deno.test("the edge function refuses an untrusted signer and a host it may not reach, and serves a folder with --parallel reading nothing but it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alexnet-edge-" });
   const { version, jwk } = await signedInt8(dir);
   const stranger = await writeKeyPair(`${dir}/other-keys`, "stranger");
@@ -192,10 +190,10 @@ Deno.test("the edge function refuses an untrusted signer and a host it may not r
     assert.match(unreachable.json.error.message, /Requires net access to "127\.0\.0\.1:\d+"/);
     assert.equal((await fetch(`${fenced.base}/healthz`)).status, 200, "the function itself keeps running");
 
-    // An int8 checkpoint runs on the int8 kernels alone: no read access to TF.js's WASM binary.
+    // The SIMD kernels are in the modules: read access to the checkpoint folder only.
     const parallel = await serveEdge(
       { ALEXNET_CHECKPOINT: `${dir}/checkpoint`, ALEXNET_TRUSTED_JWKS: jwk },
-      { net: [], read: [`${dir}/checkpoint`], wasmBackend: false },
+      { net: [], read: [`${dir}/checkpoint`] },
       { parallel: true },
     );
     edges.push(parallel);

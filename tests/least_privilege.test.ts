@@ -90,10 +90,11 @@ Deno.test("the trainer writes only under its data folders and runs no program", 
   await Deno.remove(outside, { recursive: true });
 });
 
-Deno.test("the edge function reads only the WASM backend's binary, reaches only its listed hosts, reads only its variables", async () => {
+Deno.test("the edge function reads no file, reaches only its listed hosts, reads only its variables", async () => {
   expect(
     await probe("edge", [
       `read:${ROOT}deno.json`,
+      `read:${ROOT}node_modules`,
       "net:127.0.0.1:8080",
       "net:127.0.0.2:9",
       `write:${ROOT}runs/.probe`,
@@ -103,6 +104,7 @@ Deno.test("the edge function reads only the WASM backend's binary, reaches only 
     ]),
     {
       [`read:${ROOT}deno.json`]: "refused",
+      [`read:${ROOT}node_modules`]: "refused",
       "net:127.0.0.1:8080": "granted",
       "net:127.0.0.2:9": "refused",
       [`write:${ROOT}runs/.probe`]: "refused",

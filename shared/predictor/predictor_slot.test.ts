@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import * as tf from "../backend/tensorflow.ts";
 import { selectBackend } from "../backend/select_backend.ts";
 import { encodeCheckpoint } from "../checkpoint/codec/checkpoint_codec.ts";
 import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";
 import { AlexNet } from "../model/alexnet.ts";
 import { loadPredictor } from "./load_predictor.ts";
+import type { Predictor } from "./predictor.ts";
 import { NoModelError, PredictorSlot, type Served } from "./predictor_slot.ts";
 
 await selectBackend("wasm");
@@ -17,21 +17,22 @@ Deno.test("a swapped-out predictor lives until its last request ends, then is fr
   const released: string[] = [];
   const slot = new PredictorSlot<Served & { tag: string }>();
   await assert.rejects(slot.use(() => Promise.resolve()), NoModelError);
-  const before = tf.memory().numTensors;
-  slot.swap({ predictor: await loadPredictor(files), tag: "a", release: () => released.push("a") });
-  const oneModel = tf.memory().numTensors;
+  // A disposed predictor's network refuses to hand out its weights.
+  const alive = (predictor: Predictor) => predictor.kernel("conv1").then(() => true, () => false);
+  const a = await loadPredictor(files), b = await loadPredictor(files);
+  slot.swap({ predictor: a, tag: "a", release: () => released.push("a") });
   let finish!: () => void;
   const inFlight = slot.use((served) => new Promise<string>((resolve) => (finish = () => resolve(served.tag))));
-  slot.swap({ predictor: await loadPredictor(files), tag: "b", release: () => released.push("b") });
+  slot.swap({ predictor: b, tag: "b", release: () => released.push("b") });
   assert.equal(slot.current?.tag, "b");
-  assert.ok(tf.memory().numTensors > oneModel, "the old predictor stays while a request uses it");
+  assert.ok(await alive(a), "the old predictor stays while a request uses it");
   assert.deepEqual(released, []);
   finish();
   assert.equal(await inFlight, "a", "the request finished on the predictor it started with");
   assert.deepEqual(released, ["a"]);
-  assert.equal(tf.memory().numTensors, oneModel);
+  assert.deepEqual([await alive(a), await alive(b)], [false, true]);
   slot.close();
   assert.deepEqual(released, ["a", "b"]);
-  assert.equal(tf.memory().numTensors, before);
+  assert.equal(await alive(b), false);
   assert.equal(slot.current, null);
 });

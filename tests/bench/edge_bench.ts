@@ -63,7 +63,6 @@ const contentType = (bytes: Uint8Array) => (PNG.every((b, i) => bytes[i] === b) 
 async function startEdge(checkpoint: string, grants: { net?: string[]; read?: string[] }, probe: Uint8Array) {
   const port = await freePort();
   const [verb, quiet, permissions, ...rest] = taskArgs("serve:edge");
-  const wasmDir = `${ROOT}${JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).permissions.edge.read[0]}`;
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -71,7 +70,7 @@ async function startEdge(checkpoint: string, grants: { net?: string[]; read?: st
       quiet,
       permissions,
       `--allow-net=${[`127.0.0.1:${port}`, ...(grants.net ?? [])].join(",")}`,
-      `--allow-read=${[wasmDir, ...(grants.read ?? [])].join(",")}`,
+      ...(grants.read ? [`--allow-read=${grants.read.join(",")}`] : []),
       ...["--host", "127.0.0.1", "--port", String(port)],
       ...rest,
     ],
