@@ -12,9 +12,18 @@ interface GlobalEngine {
   backendInstance?: unknown;
 }
 
+/** Set while oneDNN's kernels are registered over the WASM backend's (`native_kernels.ts`). */
+let nativeKernels = false;
+
+/** Records whether oneDNN's kernels run the WASM backend's heavy ops (the native rung). */
+export function markNativeKernels(on: boolean): void {
+  nativeKernels = on;
+}
+
 /**
- * TF.js's name of the active backend (`wasm`, `webgpu`, `tensorflow`, `webgl`, `cpu`), or null
- * when TF.js was never loaded or has no backend yet.
+ * The active backend by TF.js's name (`wasm`, `webgpu`, `tensorflow`, `webgl`, `cpu`) — or
+ * `native` for WASM with oneDNN's kernels — or null when TF.js was never loaded or has no
+ * backend yet.
  *
  * @example
  * ```ts
@@ -23,5 +32,6 @@ interface GlobalEngine {
  */
 export function activeTfjsBackend(): string | null {
   const engine = (globalThis as { _tfengine?: GlobalEngine })._tfengine;
-  return engine?.backendInstance != null ? engine.backendName ?? null : null;
+  if (engine?.backendInstance == null) return null;
+  return engine.backendName === "wasm" && nativeKernels ? "native" : engine.backendName ?? null;
 }

@@ -8,7 +8,7 @@
 import { UsageError } from "../cli/usage_error.ts";
 
 /** Every value `--backend` accepts. */
-export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
+export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
 /** A value of `--backend`. */
 export type BackendName = typeof BACKEND_NAMES[number];
 
@@ -27,7 +27,7 @@ export interface BackendChoice {
   requested: BackendName;
   /** The backend now active. */
   name: Exclude<BackendName, "auto">;
-  /** tfjs's own name for it (`tensorflow`, `webgpu`, `wasm`, `cpu`), or `none` where TF.js was not loaded. */
+  /** tfjs's own name for it (`tensorflow`, `webgpu`, `wasm` — also native's —, `cpu`), or `none` where TF.js was not loaded. */
   tfjsName: string;
   /** One line per rung tried, ending with the one chosen. */
   reasons: string[];

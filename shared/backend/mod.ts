@@ -25,6 +25,7 @@ export { selectBackend, type SelectBackendOptions } from "./select_backend.ts";
 export { storageBindingLimit } from "./storage_binding_limit.ts";
 export { wasmHeapBytes } from "./wasm_heap.ts";
 export { activeTfjsBackend } from "./active_tfjs_backend.ts";
+export { OneDnn, OneDnnError } from "./onednn_library.ts";
 export * as tf from "./tensorflow.ts";
 export { compileWat, type WatCompiler, type WatFeatures, WIDEN_F16_WAT, withWabt } from "./compile_wat.ts";
 export {

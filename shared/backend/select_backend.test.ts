@@ -6,7 +6,7 @@ import { selectBackend } from "./select_backend.ts";
 Deno.test("auto takes the first rung that starts and gives a reason for every rung it skipped", async () => {
   const choice = await selectBackend("auto");
   assert.equal(tf.getBackend(), choice.tfjsName);
-  const ladder = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
+  const ladder = ["tensorflow-gpu", "webgpu", "tensorflow", "native", "wasm", "cpu"];
   const tried = choice.reasons.map((r) => r.split(":")[0]);
   assert.deepEqual(tried, ladder.slice(0, tried.length));
   assert.equal(choice.reasons.at(-1), `${choice.name}: chosen`);

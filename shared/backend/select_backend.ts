@@ -2,7 +2,8 @@
  * Chooses and initialises the TensorFlow.js backend (DESIGN.md, "Backends").
  *
  * `auto` walks the ladder tfjs-node-gpu → WebGPU (a real adapter, not a software fallback) →
- * tfjs-node → WASM → pure-JS CPU and says why it took each step. tfjs-node(-gpu) download
+ * tfjs-node → native (WASM with oneDNN's kernels, where libdnnl is installed and FFI allowed) →
+ * WASM → pure-JS CPU and says why it took each step. tfjs-node(-gpu) download
  * libtensorflow when installed, so they are optional: they load only when the project's
  * import map names them, and asking for one that is absent is a one-line error.
  *
@@ -59,6 +60,9 @@ async function tryWebgpu(requireRealAdapter: boolean, shaderF16: boolean): Promi
 }
 
 let wasmPathsSet = false;
+/** The native kernels' module, once native has been chosen (so plain WASM can put its own kernels back). */
+let nativeKernels: typeof import("./native_kernels.ts") | null = null;
+
 async function tryWasm(): Promise<string | null> {
   if (!wasmPathsSet) {
     // The .wasm binaries sit beside the package's entry file; Deno's fetch reads file: URLs.
@@ -67,6 +71,19 @@ async function tryWasm(): Promise<string | null> {
   }
   if (!(await tf.setBackend("wasm"))) return "the WASM backend failed to initialise";
   registerWasmTrainingKernels();
+  nativeKernels?.useNativeKernels(null);
+  return null;
+}
+
+/** WASM with its heavy kernels on oneDNN (through FFI), where the library is installed. */
+async function tryNative(): Promise<string | null> {
+  const { OneDnn } = await import("./onednn_library.ts");
+  const dnnl = OneDnn.open();
+  if (typeof dnnl === "string") return dnnl;
+  const failure = await tryWasm();
+  if (failure !== null) return failure;
+  nativeKernels = await import("./native_kernels.ts");
+  nativeKernels.useNativeKernels(dnnl);
   return null;
 }
 
@@ -86,6 +103,8 @@ async function attempt(
       return await tryNode(name);
     case "webgpu":
       return await tryWebgpu(auto, options.shaderF16 ?? false);
+    case "native":
+      return await tryNative();
     case "wasm":
       return await tryWasm();
     case "cpu":
@@ -93,7 +112,7 @@ async function attempt(
   }
 }
 
-const AUTO_LADDER: Exclude<BackendName, "auto">[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
+const AUTO_LADDER: Exclude<BackendName, "auto">[] = ["tensorflow-gpu", "webgpu", "tensorflow", "native", "wasm", "cpu"];
 
 /** How to set up the chosen backend. */
 export interface SelectBackendOptions {

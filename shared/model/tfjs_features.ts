@@ -1,6 +1,6 @@
 /**
  * AlexNet's convolutional part as a TF.js layers model on the backend the process chose for
- * TF.js (WebGPU, tfjs-node, WebGL in a page, TF.js's pure-JS CPU), for float checkpoints: the
+ * TF.js (WebGPU, oneDNN's native kernels, tfjs-node, WebGL in a page, TF.js's pure-JS CPU), for float checkpoints: the
  * features an {@linkcode InferenceNetwork} feeds to its dense head. Under WASM the SIMD kernels
  * (`simd_features.ts`) run the convolutions instead.
  *
@@ -8,6 +8,7 @@
  */
 import * as tf from "../backend/tensorflow.ts";
 import { wasmHeapBytes } from "../backend/wasm_heap.ts";
+import { activeTfjsBackend } from "../backend/active_tfjs_backend.ts";
 import { UsageError } from "../cli/usage_error.ts";
 import { buildAlexNet } from "./build_alexnet.ts";
 import type { ConvFeatures, FeatureReplica } from "./conv_features.ts";
@@ -75,7 +76,7 @@ export class TfjsFeatures implements ConvFeatures {
     return Promise.reject(
       new UsageError(
         `--workers ${workers} runs ${workers} WASM instances in Web Workers, one per CPU core; ` +
-          `the ${tf.getBackend()} backend does the work on its device — leave --workers out`,
+          `the ${activeTfjsBackend()} backend does the work on its device — leave --workers out`,
       ),
     );
   }

@@ -33,15 +33,16 @@ import { peakRssMiB } from "./peak_rss.ts";
 
 const HELP = `Benchmark training and inference against PyTorch CPU on this machine.
 
-Usage: deno task bench [--quick] [--out FILE] [--data DIR] [--backends wasm,cpu,webgpu] [--no-torch] [--no-http]
+Usage: deno task bench [--quick] [--out FILE] [--data DIR] [--backends wasm,native,cpu,webgpu] [--no-torch] [--no-http]
                        [--no-edge | --edge-only] [--edge-checkpoint DIR] [--edge-photos N]
                        [--gpu-width F] [--gpu-input-size N] [--gpu-batches 32,128,256] [--gpu-infer-batches 1,32,256]
 
   --quick          alexnet-owt only, fewer repeats (about a minute)
   --repeats N      timed repeats per measurement after warm-up (default 3; medians are reported)
   --data DIR       photos for the decode+preprocess rate and HTTP requests (default ../shared/data/dogs-vs-cats-2k)
-  --backends LIST  tfjs backends to measure (default wasm,cpu; add webgpu where a GPU is); cpu's and webgpu's logits
-                   are checked against WASM's and a wrong answer voids the rate. Without wasm (--backends webgpu)
+  --backends LIST  tfjs backends to measure (default wasm,native,cpu; add webgpu where a GPU is; native is WASM with
+                   oneDNN's kernels, a row with the reason where libdnnl2 is missing); native's, cpu's and webgpu's
+                   logits are checked against WASM's and a wrong answer voids the rate. Without wasm (--backends webgpu)
                    only the WebGPU section and the CUDA peer run: no CPU rows, PyTorch CPU, preprocess or HTTP
   --gpu-*          the WebGPU section (alexnet-owt): width multiplier (default 1; 0.9 fits a 128 MiB binding limit),
                    input size (224), training batches (32,128,256: tight-loop step and trainer epoch), inference
@@ -96,14 +97,16 @@ async function inferenceNetworkOf(model: AlexNet): Promise<InferenceNetwork> {
 }
 
 async function measureTfjs(
-  backend: "wasm" | "cpu",
+  backend: "wasm" | "native" | "cpu",
   arch: Architecture,
   size: number,
   repeats: number,
   log: (line: string) => void,
 ): Promise<Row> {
   const choice = await selectBackend(backend);
-  const engine = `tfjs ${tf.version_core} ${choice.tfjsName}`;
+  const engine = backend === "native"
+    ? `tfjs ${tf.version_core} wasm + oneDNN (native)`
+    : `tfjs ${tf.version_core} ${choice.tfjsName}`;
   const model = AlexNet.create({ arch, numClasses: 1000, inputSize: size, seed: 1 });
   // Inference is timed as the predictor runs it: convolutions on this backend, fc6–fc8 in the dense head.
   const network = await inferenceNetworkOf(model);
@@ -126,14 +129,14 @@ async function measureTfjs(
       backend === "wasm" ? 3 : 1,
       backend === "wasm" ? repeats * 3 : 1,
     );
-    if (backend !== "wasm") {
-      // A rate means nothing if the answers are wrong.
-      const error = await checkAgainstWasm(model, arch, size);
-      const verdict = error === null
-        ? "not checked against WASM"
-        : error <= 1e-3
-        ? `logits match WASM (${error.toExponential(1)})`
-        : `WRONG logits (relative error ${error.toExponential(1)} against WASM): rate not usable`;
+    // A rate means nothing if the answers are wrong.
+    const error = backend === "wasm" ? null : await checkAgainstWasm(model, arch, size);
+    const verdict = error === null
+      ? "not checked against WASM"
+      : error <= 1e-3
+      ? `logits match WASM (${error.toExponential(1)})`
+      : `WRONG logits (relative error ${error.toExponential(1)} against WASM): rate not usable`;
+    if (backend === "cpu") {
       return {
         engine,
         network: arch,
@@ -150,16 +153,18 @@ async function measureTfjs(
     const sgd = new SgdMomentum({ learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4 });
     const train = await timeIt(() => trainStep(model, sgd, x32, y32), 1, repeats);
     sgd.dispose();
+    const wrong = error !== null && error > 1e-3;
     const row: Row = {
       engine,
       network: arch,
       inputSize: size,
-      inferB1: 1 / b1,
-      inferB32: 32 / b32,
-      trainB32: 32 / train,
+      inferB1: wrong ? null : 1 / b1,
+      inferB32: wrong ? null : 32 / b32,
+      trainB32: wrong ? null : 32 / train,
+      ...(backend === "native" ? { note: `${verdict}; oneDNN's own threads on every core` } : {}),
     };
     const workers = navigator.hardwareConcurrency;
-    if (workers > 1) {
+    if (workers > 1 && backend === "wasm") {
       log(`${engine} ${arch}@${size}: training step batch 32 on ${workers} workers …`);
       const pool = await DataParallelPool.start(model, {
         workers,
@@ -287,7 +292,7 @@ async function main(args: string[]): Promise<number> {
       quick: { type: "boolean" },
       repeats: { type: "string" },
       data: { type: "string", default: "../shared/data/dogs-vs-cats-2k" },
-      backends: { type: "string", default: "wasm,cpu" },
+      backends: { type: "string", default: "wasm,native,cpu" },
       out: { type: "string" },
       python: { type: "string", default: Deno.env.get("PYTHON") ?? "/usr/bin/python3" },
       "no-torch": { type: "boolean" },
@@ -311,12 +316,14 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError("--repeats must be a positive integer");
   const backends = values.backends!.split(",").map((b) => b.trim());
   for (const b of backends) {
-    if (!["wasm", "cpu", "webgpu"].includes(b)) throw new UsageError(`--backends takes wasm, cpu, webgpu; got "${b}"`);
+    if (!["wasm", "native", "cpu", "webgpu"].includes(b)) {
+      throw new UsageError(`--backends takes wasm, native, cpu, webgpu; got "${b}"`);
+    }
   }
   // The CPU measurements (PyTorch CPU, preprocessing, HTTP, the WASM rows and epoch) need wasm in the list.
   const cpuSections = backends.includes("wasm");
-  if (backends.includes("cpu") && !cpuSections) {
-    throw new UsageError("--backends cpu is checked against wasm: add wasm");
+  if ((backends.includes("cpu") || backends.includes("native")) && !cpuSections) {
+    throw new UsageError("--backends cpu and native are checked against wasm: add wasm");
   }
   const networks = values.quick ? NETWORKS.slice(0, 1) : NETWORKS;
   const log = (line: string) => console.error(`bench: ${line}`);
@@ -421,7 +428,9 @@ async function main(args: string[]): Promise<number> {
     ? await measureTorchCuda(values.python!, gpu, repeats, log)
     : { error: "not asked for (--backends without webgpu, or --no-torch)" };
 
-  for (const backend of backends.filter((b) => b !== "webgpu") as ("wasm" | "cpu")[]) {
+  // WASM first: the other rows' logits are checked against its.
+  const cpuBackends = ["wasm", "native", "cpu"].filter((b) => backends.includes(b)) as ("wasm" | "native" | "cpu")[];
+  for (const backend of cpuBackends) {
     for (const { arch, size } of networks) {
       try {
         rows.push(await measureTfjs(backend, arch, size, repeats, log));

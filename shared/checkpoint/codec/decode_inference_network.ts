@@ -2,8 +2,8 @@
  * A checkpoint → an {@linkcode InferenceNetwork}, reading it one verified shard at a time: the
  * convolution weights (a few MiB) go to the SIMD kernels' memory — int8 codes in place for a
  * per-channel int8 checkpoint, float32 for any other — and TF.js is never loaded, unless the
- * process chose a TF.js backend other than WASM (a GPU, libtensorflow, TF.js's pure-JS CPU),
- * which then runs the convolutions as TF.js layers; the fully
+ * process chose a TF.js backend other than plain WASM (a GPU, oneDNN's native kernels,
+ * libtensorflow, TF.js's pure-JS CPU), which then runs the convolutions as TF.js layers; the fully
  * connected kernels go from each shard straight to their place in the {@linkcode DenseHead}'s
  * memory, in the precision they are stored in. So an int8 checkpoint of the full network is
  * held as about 56 MiB of int8 plus the convolutions, and no float32 copy of fc6–fc8 — nor a

@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import seedrandom from "seedrandom";
+import * as tf from "./tensorflow.ts";
+import "./training_ops.ts"; // gradients
+import { selectBackend } from "./select_backend.ts";
+import { OneDnn } from "./onednn_library.ts";
+
+// The test task installs Debian's libdnnl2: the native rung must be there to be tested.
+const plainConv = tf.getKernel("Conv2D", "wasm");
+const choice = await selectBackend("native");
+
+type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
+type Values = { shape: number[]; values: Float32Array };
+
+const rng = seedrandom("native-kernels");
+const random = (shape: number[]): Values => ({
+  shape,
+  values: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1),
+});
+
+/** Runs `kernel` with the same data on native (oneDNN over WASM) and the pure-JS CPU backend. */
+async function onBoth(kernel: string, inputs: Record<string, Values>, attrs: Record<string, unknown>) {
+  const results: Record<string, { values: Float32Array; shape: number[] }> = {};
+  for (const backend of ["wasm", "cpu"]) {
+    await tf.setBackend(backend);
+    const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.values, v.shape)]));
+    const before = tf.memory().numTensors;
+    // deno-lint-ignore no-explicit-any
+    const out = tf.engine().runKernel(kernel, tensors, attrs as any) as tf.Tensor;
+    results[backend] = { values: (await out.data()) as Float32Array, shape: out.shape };
+    out.dispose();
+    assert.equal(tf.memory().numTensors, before, `${kernel} on ${backend} leaked tensors`);
+    Object.values(tensors).forEach((t) => t.dispose());
+  }
+  await tf.setBackend("wasm");
+  assert.deepEqual(results.wasm.shape, results.cpu.shape);
+  return { native: results.wasm.values, cpu: results.cpu.values };
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
+  let maxRef = 0, maxDiff = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+  }
+  assert.ok(maxRef > 0, `${label}: reference is all zeros`);
+  assert.ok(maxDiff / maxRef <= 1e-5, `${label}: max |Δ| ${maxDiff} vs max |ref| ${maxRef}`);
+}
+
+Deno.test("native is WASM with oneDNN's kernels registered over its heavy ones", () => {
+  assert.equal(choice.name, "native");
+  assert.equal(choice.tfjsName, "wasm");
+  assert.ok(typeof OneDnn.open() !== "string");
+  assert.notEqual(tf.getKernel("Conv2D", "wasm")?.kernelFunc, plainConv?.kernelFunc);
+});
+
+const convCases: { x: number[]; filter: number[]; stride: number; pad: Pad }[] = [
+  { x: [2, 31, 31, 3], filter: [11, 11, 3, 8], stride: 4, pad: "valid" },
+  { x: [2, 35, 33, 3], filter: [11, 11, 3, 5], stride: 4, pad: [[0, 0], [2, 2], [2, 2], [0, 0]] },
+  { x: [1, 30, 30, 2], filter: [11, 11, 2, 4], stride: 4, pad: "same" },
+  { x: [3, 9, 9, 6], filter: [5, 5, 6, 7], stride: 1, pad: [[0, 0], [2, 2], [2, 2], [0, 0]] },
+  { x: [2, 8, 10, 5], filter: [3, 3, 5, 4], stride: 1, pad: "same" },
+  { x: [2, 8, 7, 4], filter: [3, 3, 4, 6], stride: 1, pad: "valid" },
+  { x: [2, 12, 12, 3], filter: [4, 4, 3, 2], stride: 2, pad: "same" },
+  { x: [1, 13, 11, 4], filter: [3, 2, 4, 3], stride: 3, pad: [[0, 0], [1, 0], [0, 2], [0, 0]] },
+  { x: [4, 13, 13, 32], filter: [3, 3, 32, 48], stride: 1, pad: "same" },
+];
+
+for (const { x, filter, stride, pad } of convCases) {
+  const name = `x ${x}, filter ${filter}, stride ${stride}, pad ${JSON.stringify(pad)}`;
+  const xs = random(x), ws = random(filter);
+  const outShape = tf.backend_util.computeConv2DInfo(
+    x as [number, number, number, number],
+    filter as [number, number, number, number],
+    stride,
+    1,
+    pad,
+  ).outShape;
+  const base = { strides: stride, pad, dataFormat: "NHWC", dilations: 1 };
+  Deno.test(`native Conv2D and FusedConv2D (bias, ReLU) match the CPU backend (${name})`, async () => {
+    const plain = await onBoth("Conv2D", { x: xs, filter: ws }, base);
+    assertClose(plain.native, plain.cpu, "Conv2D");
+    const bias = random([filter[3]]);
+    const fused = await onBoth("FusedConv2D", { x: xs, filter: ws, bias }, { ...base, activation: "relu" });
+    assertClose(fused.native, fused.cpu, "FusedConv2D");
+    assert.ok(fused.native.some((v) => v === 0) && fused.native.some((v) => v > 0), "the ReLU cut some values");
+  });
+  Deno.test(`native Conv2DBackpropInput and Conv2DBackpropFilter match the CPU backend (${name})`, async () => {
+    const dy = random(outShape);
+    const input = await onBoth("Conv2DBackpropInput", { dy, filter: ws }, { ...base, inputShape: x });
+    assertClose(input.native, input.cpu, "Conv2DBackpropInput");
+    const grad = await onBoth("Conv2DBackpropFilter", { x: xs, dy }, { ...base, filterShape: filter });
+    assertClose(grad.native, grad.cpu, "Conv2DBackpropFilter");
+  });
+}
+
+const matMulCases = [
+  { a: [1, 5, 7], b: [1, 7, 3], transposeA: false, transposeB: false },
+  { a: [2, 7, 5], b: [2, 7, 3], transposeA: true, transposeB: false },
+  { a: [3, 5, 7], b: [3, 3, 7], transposeA: false, transposeB: true },
+  { a: [1, 7, 5], b: [1, 3, 7], transposeA: true, transposeB: true },
+  { a: [4, 6, 9], b: [1, 9, 2], transposeA: false, transposeB: false },
+  { a: [1, 32, 300], b: [1, 300, 70], transposeA: false, transposeB: false },
+];
+
+for (const c of matMulCases) {
+  const label = `a ${c.a}${c.transposeA ? "ᵀ" : ""}, b ${c.b}${c.transposeB ? "ᵀ" : ""}`;
+  Deno.test(`native BatchMatMul and _FusedMatMul (bias, ReLU) match the CPU backend (${label})`, async () => {
+    const a = random(c.a), b = random(c.b);
+    const attrs = { transposeA: c.transposeA, transposeB: c.transposeB };
+    const plain = await onBoth("BatchMatMul", { a, b }, attrs);
+    assertClose(plain.native, plain.cpu, "BatchMatMul");
+    const n = c.transposeB ? c.b[1] : c.b[2];
+    const fused = await onBoth("_FusedMatMul", { a, b, bias: random([n]) }, { ...attrs, activation: "relu" });
+    assertClose(fused.native, fused.cpu, "_FusedMatMul");
+  });
+}
+
+Deno.test("gradients of a small conv net on native match the CPU backend", async () => {
+  const x = random([2, 19, 19, 3]), w1 = random([5, 5, 3, 8]), b1 = random([8]), w2 = random([72, 4]);
+  const grads: Record<string, Float32Array[]> = {};
+  for (const backend of ["wasm", "cpu"]) {
+    await tf.setBackend(backend);
+    const [xt, w1t, b1t, w2t] = [x, w1, b1, w2].map((v) => tf.tensor(v.values, v.shape));
+    const loss = (w: tf.Tensor, b: tf.Tensor, v: tf.Tensor) => {
+      const h = tf.fused.conv2d({
+        x: xt as tf.Tensor4D,
+        filter: w as tf.Tensor4D,
+        strides: 2,
+        pad: "same",
+        bias: b,
+        activation: "relu",
+      });
+      const pooled = tf.maxPool(h, 3, 3, "valid").reshape([2, 72]);
+      return tf.fused.matMul({ a: pooled as tf.Tensor2D, b: v as tf.Tensor2D }).square().sum() as tf.Scalar;
+    };
+    const g = tf.grads((w, b, v) => loss(w, b, v))([w1t, b1t, w2t]);
+    grads[backend] = await Promise.all(g.map(async (t) => (await t.data()) as Float32Array));
+    tf.dispose([...g, xt, w1t, b1t, w2t]);
+  }
+  await tf.setBackend("wasm");
+  grads.cpu.forEach((expected, i) => assertClose(grads.wasm[i], expected, `gradient ${i}`));
+});
+
+const poolCases = [
+  { x: [2, 13, 13, 8], size: 3, stride: 2, pad: "valid" as const },
+  { x: [3, 27, 27, 5], size: 3, stride: 2, pad: "valid" as const },
+  { x: [2, 10, 9, 4], size: 2, stride: 2, pad: "same" as const },
+];
+
+for (const { x, size, stride, pad } of poolCases) {
+  Deno.test(`native MaxPoolGrad matches the CPU backend (x ${x}, ${size}×${size}/${stride}, ${pad})`, async () => {
+    const input = random(x);
+    await tf.setBackend("cpu");
+    const output = tf.maxPool(
+      tf.tensor4d(input.values, input.shape as [number, number, number, number]),
+      size,
+      stride,
+      pad,
+    );
+    const outValues = { shape: output.shape, values: (await output.data()) as Float32Array };
+    output.dispose();
+    const dy = random(outValues.shape);
+    const attrs = { filterSize: size, strides: stride, pad };
+    const grad = await onBoth("MaxPoolGrad", { dy, input, output: outValues }, attrs);
+    assertClose(grad.native, grad.cpu, "MaxPoolGrad");
+  });
+}
