@@ -1,5 +1,5 @@
 /**
- * Which TensorFlow.js backend runs the tensors (`--backend auto|tensorflow-gpu|tensorflow|webgpu|wasm|cpu`,
+ * Which TensorFlow.js backend runs the tensors (`--backend auto|tensorflow-gpu|tensorflow|webgpu|native|wasm|cpu`,
  * the auto ladder and why it chose), the WebGPU device (with `shader-f16` where offered), and the
  * training kernels it registers where the WASM or WebGPU backend lacks them, runs them slowly, or
  * gets them wrong; and the WebAssembly SIMD kernels of the fully connected layers (compiled from

@@ -166,6 +166,7 @@ export class OneDnn {
   static open(): OneDnn | string {
     if (opened !== undefined) return opened;
     const reasons: string[] = [];
+    passiveThreads();
     for (const name of LIBRARY_NAMES) {
       try {
         return (opened = new OneDnn(Deno.dlopen(name, SYMBOLS), name));
@@ -317,6 +318,18 @@ export class OneDnn {
 }
 
 let opened: OneDnn | string | undefined;
+
+/**
+ * oneDNN's OpenMP threads (GNU libgomp, read when the library loads) sleep as soon as a primitive
+ * ends instead of spinning for the next: a service idles without burning its cores, and a Deno
+ * isolate that closes the library (a test module ending) leaves no thread running its code. Set
+ * unless the user chose a policy; skipped where the process may not set variables.
+ */
+function passiveThreads(): void {
+  try {
+    if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
+  } catch { /* no env permission: libgomp's default policy */ }
+}
 
 function handleOf(cell: BigUint64Array): Handle {
   return Deno.UnsafePointer.create(cell[0]);
