@@ -419,6 +419,22 @@ async function main(args: string[]): Promise<number> {
       }),
     );
   }
+  // Native: oneDNN's threads on every core, no workers; the kernels of its step, beside WASM's.
+  if (backends.includes("native")) {
+    deviceSections.push(
+      await measureDevice({
+        backend: "native",
+        arch: "alexnet-owt",
+        inputSize: 224,
+        width: 1,
+        trainBatches: [32],
+        inferBatches: [32],
+        workers: 1,
+        repeats,
+        log,
+      }),
+    );
+  }
   if (backends.includes("webgpu")) {
     deviceSections.push(
       await measureDevice({ backend: "webgpu", arch: "alexnet-owt", ...gpu, workers: 1, repeats, log }),
@@ -454,7 +470,13 @@ async function main(args: string[]): Promise<number> {
   const peer = owt("pytorch"), wasm = owt(`tfjs ${tf.version_core} wasm`);
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
   const bestTrain = Math.max(wasm?.trainB32 ?? 0, wasm?.trainB32Workers?.imagesPerSec ?? 0) || null;
+  const native = owt(`tfjs ${tf.version_core} wasm + oneDNN`);
+  const nativeEpoch = deviceSections.find((d) => d.rows[0]?.backend === "native")?.rows[0]?.epochOverStep ?? null;
   const ratios = {
+    nativeTrainingVsPytorch: ratio(native?.trainB32, peer?.trainB32),
+    nativeTrainingVsWasm: ratio(native?.trainB32, bestTrain),
+    nativeInferenceVsPytorch: ratio(native?.inferB32, peer?.inferB32),
+    nativeEpochOverStep: nativeEpoch,
     trainingVsPytorch: ratio(bestTrain, peer?.trainB32),
     inferenceVsPytorch: ratio(
       Math.max(wasm?.inferB32 ?? 0, wasm?.inferB32Workers?.imagesPerSec ?? 0) || null,
@@ -483,6 +505,16 @@ async function main(args: string[]): Promise<number> {
           fmt(ratios.trainingVsPytorch, 2)
         }× (best of one thread and workers; goal ≥ 1.5×), ` +
         `inference b32 ${fmt(ratios.inferenceVsPytorch, 2)}× (best of one thread and workers; goal ≥ 2.0×)`,
+        ...(native
+          ? [
+            `alexnet-owt@224, native (oneDNN) — issue #22's goals: training step ${
+              fmt(ratios.nativeTrainingVsPytorch, 2)
+            }× PyTorch CPU (goal ≥ 3×) and ${fmt(ratios.nativeTrainingVsWasm, 2)}× WASM's best (goal ≥ 2.5×); ` +
+            `trainer epoch / step ${fmt(ratios.nativeEpochOverStep, 2)} (goal ≥ 0.9); inference b32 ${
+              fmt(ratios.nativeInferenceVsPytorch, 2)
+            }× PyTorch CPU (goal ≥ 4×)`,
+          ]
+          : []),
         preprocess
           ? `decode+preprocess (JPEG → 224 crop, normalised): ${
             fmt(preprocess.perSecond)

@@ -54,7 +54,7 @@ export interface HalfPrecisionCheck {
 
 /** What to measure. */
 export interface DeviceBenchOptions {
-  backend: "webgpu" | "wasm";
+  backend: "webgpu" | "wasm" | "native";
   arch: Architecture;
   inputSize: number;
   width: number;
