@@ -12,12 +12,22 @@ interface GlobalEngine {
   backendInstance?: unknown;
 }
 
-/** Set while oneDNN's kernels are registered over the WASM backend's (`native_kernels.ts`). */
-let nativeKernels = false;
+import type { OneDnn } from "./onednn_library.ts";
+
+/** oneDNN while its kernels are registered over the WASM backend's (`native_kernels.ts`), else null. */
+let nativeKernels: OneDnn | null = null;
 
 /** Records whether oneDNN's kernels run the WASM backend's heavy ops (the native rung). */
-export function markNativeKernels(on: boolean): void {
-  nativeKernels = on;
+export function markNativeKernels(dnnl: OneDnn | null): void {
+  nativeKernels = dnnl;
+}
+
+/**
+ * oneDNN while the native rung is chosen, else null — for code outside TF.js that can use it
+ * too (the dense head's float32 products).
+ */
+export function nativeLibrary(): OneDnn | null {
+  return nativeKernels;
 }
 
 /**
@@ -33,5 +43,5 @@ export function markNativeKernels(on: boolean): void {
 export function activeTfjsBackend(): string | null {
   const engine = (globalThis as { _tfengine?: GlobalEngine })._tfengine;
   if (engine?.backendInstance == null) return null;
-  return engine.backendName === "wasm" && nativeKernels ? "native" : engine.backendName ?? null;
+  return engine.backendName === "wasm" && nativeKernels !== null ? "native" : engine.backendName ?? null;
 }

@@ -166,3 +166,34 @@ for (const { x, size, stride, pad } of poolCases) {
     assertClose(grad.native, grad.cpu, "MaxPoolGrad");
   });
 }
+
+Deno.test("on native the dense head's float32 layers multiply with oneDNN's GEMM and answer as the SIMD kernel does", async () => {
+  const { DenseHead } = await import("../model/dense_head.ts");
+  const specs = [
+    { name: "fc6", ins: 300, outs: 70, encoding: "float32" as const, relu: true },
+    { name: "fc7", ins: 70, outs: 21, encoding: "float32" as const, relu: false },
+  ];
+  const head = await DenseHead.create(specs);
+  for (const { name, ins, outs } of specs) {
+    const layout = head.layouts.find((l) => l.spec.name === name)!;
+    const panels = new Float32Array(head.weightBytes(name).buffer, layout.offset, layout.bytes / 4);
+    const w = random([ins, outs]).values;
+    for (let i = 0; i < ins; i++) {
+      for (let o = 0; o < outs; o++) panels[((o >> 4) * ins + i) * 16 + (o & 15)] = w[i * outs + o];
+    }
+    head.bias(name).set(random([outs]).values);
+  }
+  const x = random([5, 300]).values;
+  try {
+    const { activeTfjsBackend } = await import("./active_tfjs_backend.ts");
+    assert.equal(activeTfjsBackend(), "native");
+    const native = head.forward(x, 5).logits;
+    await selectBackend("wasm");
+    assert.equal(activeTfjsBackend(), "wasm");
+    const simd = head.forward(x, 5).logits;
+    assertClose(native, simd, "dense head");
+  } finally {
+    await selectBackend("native");
+    head.dispose();
+  }
+});

@@ -255,7 +255,7 @@ export function useNativeKernels(dnnl: OneDnn | null): void {
       registerKernel(config);
     }
     originals = null;
-    markNativeKernels(false);
+    markNativeKernels(null);
     return;
   }
   if (originals) return;
@@ -274,5 +274,5 @@ export function useNativeKernels(dnnl: OneDnn | null): void {
     if (saved.has(name)) unregisterKernel(name, "wasm");
     registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
   }
-  markNativeKernels(true);
+  markNativeKernels(dnnl);
 }

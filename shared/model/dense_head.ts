@@ -9,7 +9,8 @@
  *   resolution — multiplied in int32, then scaled back: `y = sₓ·s_o·Σ q_w·q_x + sₓ·off_o·Σ q_x + b`.
  *   A row with negative values (no AlexNet layer makes one) is quantized to −127…127 and
  *   takes the plain-SIMD kernel, which reads signed activations.
- * - **float16 / float32**: weights in panels of 16 outputs (see the kernels), float32 sums.
+ * - **float16 / float32**: weights in panels of 16 outputs (see the kernels), float32 sums; on
+ *   the native rung float32 panels are multiplied by oneDNN's GEMM on every core instead.
  *
  * The memory is sized once for the weights and the scratch space of 16 rows, and never
  * grows, so typed views of it stay valid for the head's life. Loading code writes the weights
@@ -18,6 +19,7 @@
  * @module
  */
 import { float16BitsToFloat32 } from "../checkpoint/weight_storage.ts";
+import { nativeLibrary } from "../backend/active_tfjs_backend.ts";
 import {
   type DenseKernelExports,
   denseKernelModule,
@@ -292,8 +294,20 @@ export class DenseHead {
       yf.set(layer.bias, r * paddedOuts);
       yf.fill(0, r * paddedOuts + outs, (r + 1) * paddedOuts);
     }
-    const kernel = spec.encoding === "float16" ? this.#kernels!.dense_f16 : this.#kernels!.dense_f32;
-    kernel(offset, ins, paddedOuts, this.#scratch.xf, rows, this.#scratch.yf);
+    const dnnl = spec.encoding === "float32" ? nativeLibrary() : null;
+    if (dnnl) {
+      // The native rung: oneDNN's GEMM on every core, one panel of 16 outputs (`[ins][16]`) at a
+      // time, added to the bias already in place.
+      const base = Deno.UnsafePointer.of(new Uint8Array(buffer))!;
+      const at = (bytes: number) => Deno.UnsafePointer.offset(base, bytes);
+      for (let panel = 0; panel < paddedOuts / 16; panel++) {
+        const w = at(offset + panel * ins * 64), y = at(this.#scratch.yf + panel * 64);
+        dnnl.sgemm(false, false, rows, 16, ins, at(this.#scratch.xf), ins, w, 16, 1, y, paddedOuts);
+      }
+    } else {
+      const kernel = spec.encoding === "float16" ? this.#kernels!.dense_f16 : this.#kernels!.dense_f32;
+      kernel(offset, ins, paddedOuts, this.#scratch.xf, rows, this.#scratch.yf);
+    }
     const y = new Float32Array(rows * outs);
     for (let r = 0; r < rows; r++) {
       for (let o = 0; o < outs; o++) {
