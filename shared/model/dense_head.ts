@@ -10,7 +10,8 @@
  *   A row with negative values (no AlexNet layer makes one) is quantized to −127…127 and
  *   takes the plain-SIMD kernel, which reads signed activations.
  * - **float16 / float32**: weights in panels of 16 outputs (see the kernels), float32 sums; on
- *   the native rung float32 panels are multiplied by oneDNN's GEMM on every core instead.
+ *   the native rung float32 panels of a batch (4 rows or more) are multiplied by oneDNN's GEMM
+ *   on every core instead.
  *
  * The memory is sized once for the weights and the scratch space of 16 rows, and never
  * grows, so typed views of it stay valid for the head's life. Loading code writes the weights
@@ -54,6 +55,8 @@ export interface DenseLayerLayout {
   paddedOuts: number;
 }
 
+/** Fewest rows a float32 layer hands to oneDNN's GEMM on the native rung. */
+const NATIVE_MIN_ROWS = 4;
 /** Rows the scratch space holds; larger batches run in chunks of this many. */
 const CHUNK_ROWS = 16;
 const PAGE = 65536;
@@ -294,10 +297,11 @@ export class DenseHead {
       yf.set(layer.bias, r * paddedOuts);
       yf.fill(0, r * paddedOuts + outs, (r + 1) * paddedOuts);
     }
-    const dnnl = spec.encoding === "float32" ? nativeLibrary() : null;
+    // On the native rung a batch (not a single row: 256 panel calls cost more than they save
+    // there) multiplies with oneDNN's GEMM on every core, one panel of 16 outputs (`[ins][16]`)
+    // at a time, added to the bias already in place.
+    const dnnl = spec.encoding === "float32" && rows >= NATIVE_MIN_ROWS ? nativeLibrary() : null;
     if (dnnl) {
-      // The native rung: oneDNN's GEMM on every core, one panel of 16 outputs (`[ins][16]`) at a
-      // time, added to the bias already in place.
       const base = Deno.UnsafePointer.of(new Uint8Array(buffer))!;
       const at = (bytes: number) => Deno.UnsafePointer.offset(base, bytes);
       for (let panel = 0; panel < paddedOuts / 16; panel++) {
