@@ -33,8 +33,9 @@ Deno.test("an epoch visits every training image once, in batches, and the loss f
     const tensors = tf.memory().numTensors; // weights, and the momentum made by the first step
     const losses = [first.loss];
     for (let epoch = 2; epoch <= 8; epoch++) losses.push((await loop.epoch(epoch, 4, () => {})).loss);
-    // Dropout is not seeded, so one epoch can spike (CI once saw 1.43 → 1.63 at epoch 8); over 20 Math.random seeds
-    // the last three epochs averaged 0.125–0.35 below the first, while a loop that learns nothing stays within noise.
+    // One epoch can spike (CI once saw 1.43 → 1.63 at epoch 8, before dropout masks were seeded); over 20 random
+    // dropout streams the last three epochs averaged 0.125–0.35 below the first, while a loop that learns nothing
+    // stays within noise.
     const lastThree = losses.slice(-3).reduce((a, b) => a + b) / 3;
     assert.ok(lastThree < first.loss - 0.05, `losses ${losses.map((l) => l.toFixed(3)).join(" ")}`);
     assert.equal(tf.memory().numTensors, tensors, "further steps leave no tensors behind");
@@ -60,4 +61,22 @@ Deno.test("a diverging run stops with a message saying what to do", async () => 
     loop.close();
     model.dispose();
   }
+});
+
+Deno.test("the same --seed gives bit-identical weights after an epoch (dropout masks seeded per step)", async () => {
+  const run = async (seed: number) => {
+    const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 4, inputSize: 63, width: 0.25, seed: 1 });
+    const loop = await TrainingLoop.start(model, data, { ...settings, seed, loaderWorkers: 1 });
+    try {
+      await loop.epoch(1, 4, () => {});
+      return await model.weightArrays();
+    } finally {
+      loop.close();
+      model.dispose();
+    }
+  };
+  const [first, again] = [await run(1), await run(1)];
+  assert.ok(first.every((w, i) => w.every((v, k) => Object.is(v, again[i][k]))), "the same seed, the same weights");
+  const other = await run(2);
+  assert.ok(first.some((w, i) => w.some((v, k) => v !== other[i][k])), "another seed, other weights");
 });

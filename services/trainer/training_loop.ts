@@ -147,8 +147,9 @@ export class TrainingLoop {
       onBatch(labels.length, loss);
     };
     try {
+      let index = 0;
       for await (const batch of this.#pipeline.epoch(epoch)) {
-        inFlight.push({ labels: batch.labels, result: this.#step(batch, classes) });
+        inFlight.push({ labels: batch.labels, result: this.#step(batch, classes, epoch, index++) });
         if (inFlight.length >= depth) await settle();
       }
       while (inFlight.length > 0) await settle();
@@ -172,12 +173,14 @@ export class TrainingLoop {
     this.#pipeline.close();
   }
 
-  #step(batch: TrainingBatch, classes: number): Promise<StepResult> {
+  #step(batch: TrainingBatch, classes: number, epoch: number, index: number): Promise<StepResult> {
     const size = this.#settings.augmentation.inputSize;
+    const dropoutSeed = dropoutSeedOf(this.#settings.seed, epoch, index);
     if (this.#pool && "values" in batch) {
       return this.#pool.step(batch.values, batch.labels, classes, {
         dropout: true,
         learningRate: this.#sgd.learningRate,
+        dropoutSeed,
       });
     }
     const x = "values" in batch
@@ -185,9 +188,20 @@ export class TrainingLoop {
       : normalizePackedBatch(batch, size);
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels, "int32"), classes));
     try {
-      return startTrainStep(this.#model, this.#sgd, x, y);
+      return startTrainStep(this.#model, this.#sgd, x, y, { dropoutSeed });
     } finally {
       tf.dispose([x, y]);
     }
   }
+}
+
+/**
+ * The dropout seed of step `index` of `epoch` in a run seeded `seed`: the same run gets the same
+ * masks (an epoch resumed from a checkpoint included), and no two steps share them.
+ */
+function dropoutSeedOf(seed: number, epoch: number, index: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35) ^
+    Math.imul(index + 1, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return (h ^ (h >>> 13)) >>> 0;
 }

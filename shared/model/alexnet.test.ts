@@ -129,3 +129,26 @@ Deno.test("adaptive pooling bins follow PyTorch's floor/ceil rule", () => {
   assert.deepEqual(adaptiveBins(1, 6), Array(6).fill([0, 1]));
   assert.deepEqual(adaptiveBins(8, 6), [[0, 2], [1, 3], [2, 4], [4, 6], [5, 7], [6, 8]]);
 });
+
+Deno.test("a dropout seed fixes the training pass's masks: the same seed the same logits, another seed or none others", async () => {
+  for (const arch of ["alexnet-owt", "alexnet"] as const) {
+    const net = AlexNet.create({ arch, numClasses: 4, inputSize: 67, width: 0.25, seed: 3 });
+    const x = tf.randomNormal([2, 67, 67, 3], 0, 1, "float32", 4) as tf.Tensor4D;
+    const pass = async (seed: number | undefined) => {
+      net.setDropoutSeed(seed);
+      const out = net.logitsTensor(x, true);
+      const values = (await out.data()) as Float32Array;
+      out.dispose();
+      return [...values];
+    };
+    try {
+      const first = await pass(7);
+      assert.deepEqual(await pass(7), first, `${arch}: seed 7 twice`);
+      assert.notDeepEqual(await pass(8), first, `${arch}: seed 8`);
+      assert.notDeepEqual(await pass(undefined), await pass(undefined), `${arch}: unseeded`);
+    } finally {
+      x.dispose();
+      net.dispose();
+    }
+  }
+});

@@ -122,6 +122,20 @@ export class AlexNet {
    * Logits as a tensor, for training loops that run inside `tf.tidy` or an optimiser.
    * `training: true` turns dropout on.
    */
+  /**
+   * Seeds the dropout masks of the next training passes (each dropout layer its own stream), or
+   * lets them come from `Math.random` again (`undefined`). A training loop sets a new seed each
+   * step, so a run with the same `--seed` draws the same masks.
+   */
+  setDropoutSeed(seed: number | undefined): void {
+    let k = 0;
+    for (const layer of this.network.layers) {
+      if (layer.getClassName() === "Dropout") {
+        (layer as unknown as { seed?: number }).seed = seed === undefined ? undefined : seed + k++;
+      }
+    }
+  }
+
   logitsTensor(batch: tf.Tensor4D, training: boolean): tf.Tensor2D {
     this.#check(batch);
     return this.network.apply(batch, { training }) as tf.Tensor2D;

@@ -95,7 +95,7 @@ export class DataParallelPool {
     x: Float32Array,
     labels: number[],
     numClasses: number,
-    options: { dropout: boolean; learningRate: number },
+    options: { dropout: boolean; learningRate: number; dropoutSeed?: number },
   ): Promise<StepResult> {
     const n = labels.length;
     const perImage = this.#inputSize * this.#inputSize * 3;
@@ -110,6 +110,8 @@ export class DataParallelPool {
         labels: Int32Array.from(labels.slice(from, to)),
         numClasses,
         dropout: options.dropout,
+        // Each worker's share of the batch draws its own masks (two dropout layers: seed, seed + 1).
+        dropoutSeed: options.dropoutSeed === undefined ? undefined : options.dropoutSeed + 2 * i,
       }, [part.buffer]);
     }));
     const shares = bounds.map(([from, to]) => (to - from) / n);

@@ -27,7 +27,7 @@ export type WorkerRequest =
     gradients: SharedArrayBuffer;
     slot: number;
   }
-  | { type: "grad"; x: Float32Array; labels: Int32Array; numClasses: number; dropout: boolean }
+  | { type: "grad"; x: Float32Array; labels: Int32Array; numClasses: number; dropout: boolean; dropoutSeed?: number }
   | { type: "reduce"; shares: number[]; from: number; to: number }
   | { type: "apply"; learningRate: number }
   | { type: "weights" };
@@ -112,6 +112,7 @@ export function createReplicaWorker(): (request: WorkerRequest) => Promise<Worke
         const x = tf.tensor4d(request.x, [count, size, size, 3]);
         const y = tf.oneHot(tf.tensor1d(request.labels, "int32"), request.numClasses);
         let predicted: tf.Tensor | null = null;
+        model.setDropoutSeed(request.dropoutSeed);
         const { value, grads } = tf.variableGrads(() => {
           const logits = model.logitsTensor(x, request.dropout);
           predicted = tf.keep(tf.argMax(logits, 1));

@@ -18,6 +18,13 @@ export interface StepResult {
   predicted: Int32Array;
 }
 
+/** How a step runs: with dropout (default) and, for a reproducible run, the seed of its dropout masks. */
+export interface StepOptions {
+  dropout?: boolean;
+  /** Seeds this step's dropout masks; absent, they come from `Math.random`. */
+  dropoutSeed?: number;
+}
+
 /**
  * Queues the step (the update is applied to the variables when this returns); its result
  * arrives when the device has computed it.
@@ -34,9 +41,10 @@ export function startTrainStep(
   sgd: SgdMomentum,
   x: tf.Tensor4D,
   y: tf.Tensor,
-  options: { dropout?: boolean } = {},
+  options: StepOptions = {},
 ): Promise<StepResult> {
   let predicted: tf.Tensor | null = null;
+  model.setDropoutSeed(options.dropoutSeed);
   const { value, grads } = tf.variableGrads(() => {
     const logits = model.logitsTensor(x, options.dropout ?? true);
     predicted = tf.keep(tf.argMax(logits, 1));
@@ -61,7 +69,7 @@ export async function trainStep(
   sgd: SgdMomentum,
   x: tf.Tensor4D,
   y: tf.Tensor,
-  options: { dropout?: boolean } = {},
+  options: StepOptions = {},
 ): Promise<StepResult> {
   return await startTrainStep(model, sgd, x, y, options);
 }
