@@ -197,3 +197,21 @@ Deno.test("on native the dense head's float32 layers multiply with oneDNN's GEMM
     head.dispose();
   }
 });
+
+const lrnCases = [
+  { x: [2, 9, 7, 96], depthRadius: 2, bias: 2, alpha: 1e-4, beta: 0.75 },
+  { x: [1, 5, 5, 12], depthRadius: 2, bias: 1, alpha: 0.3, beta: 0.75 },
+  { x: [3, 4, 6, 7], depthRadius: 3, bias: 1.5, alpha: 0.05, beta: 0.5 },
+];
+
+for (const { x, ...attrs } of lrnCases) {
+  Deno.test(`native LRN and LRNGrad match the CPU backend (x ${x}, radius ${attrs.depthRadius}, α ${attrs.alpha})`, async () => {
+    const input = { shape: x, values: random(x).values.map((v) => v * 3) };
+    const forward = await onBoth("LRN", { x: input }, attrs);
+    assertClose(forward.native, forward.cpu, "LRN");
+    const dy = random(x);
+    const y = { shape: x, values: forward.cpu };
+    const grad = await onBoth("LRNGrad", { x: input, y, dy }, attrs);
+    assertClose(grad.native, grad.cpu, "LRNGrad");
+  });
+}

@@ -2,7 +2,7 @@
  * The native CPU rung (`--backend native`): TF.js's WASM backend with its heavy kernels run by
  * oneDNN through Deno's FFI, on the tensors' memory in place — the WASM heap is the buffer
  * oneDNN reads and writes, so nothing is copied. Convolutions (forward with bias and ReLU, both
- * gradients) and the max-pooling gradient run as oneDNN primitives, matrix products as `dnnl_sgemm`, each on every core with
+ * gradients), LRN (and its gradient) and the max-pooling gradient run as oneDNN primitives, matrix products as `dnnl_sgemm`, each on every core with
  * oneDNN's own threads; every other op stays on WASM. A shape or option a replacement does not
  * cover (NCHW, another activation, PReLU weights, broadcast batches) goes to the kernel it
  * replaced.
@@ -25,6 +25,8 @@ import {
   getKernel,
   type KernelConfig,
   type KernelFunc,
+  LRN,
+  LRNGrad,
   MaxPoolGrad,
   type NamedAttrMap,
   registerKernel,
@@ -33,6 +35,7 @@ import {
 } from "./tensorflow.ts";
 import type { KernelCall } from "./kernel_call.ts";
 import { type ConvGeometry, OneDnnConvolution } from "./onednn_convolution.ts";
+import { type LrnGeometry, OneDnnLrn } from "./onednn_lrn.ts";
 import { OneDnnMaxPoolGrad } from "./onednn_pooling.ts";
 import type { OneDnn } from "./onednn_library.ts";
 import { markNativeKernels } from "./active_tfjs_backend.ts";
@@ -82,6 +85,21 @@ function convInfo(xShape: number[], filterShape: number[], attrs: NamedAttrMap):
     attrs.pad as backend_util.ExplicitPadding | "valid" | "same" | number,
     attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
   );
+}
+
+/** An LRN's shape and TF.js's constants (`depthRadius`, `bias`, `alpha`, `beta`; TF.js's defaults where absent). */
+function lrnGeometry(x: TensorInfo, attrs: NamedAttrMap): LrnGeometry {
+  const [batch, height, width, channels] = x.shape;
+  return {
+    batch,
+    height,
+    width,
+    channels,
+    depthRadius: (attrs.depthRadius as number | undefined) ?? 5,
+    bias: (attrs.bias as number | undefined) ?? 1,
+    alpha: (attrs.alpha as number | undefined) ?? 1,
+    beta: (attrs.beta as number | undefined) ?? 0.5,
+  };
 }
 
 /** The replacement kernels, each falling back to `original` (the kernel it replaces). */
@@ -138,6 +156,26 @@ function replacements(dnnl: OneDnn, original: (name: string) => KernelCall): Rec
         src: pointerOf(backend, x!),
         weights: pointerOf(backend, out),
         dst: pointerOf(backend, dy!),
+      });
+      return out;
+    },
+    [LRN]: (raw) => {
+      const args = raw as unknown as Args;
+      const { inputs: { x }, backend, attrs } = args;
+      if (!float32(x) || x!.shape.length !== 4) return original(LRN)(args as never);
+      const out = backend.makeOutput(x!.shape, "float32");
+      OneDnnLrn.of(dnnl, lrnGeometry(x!, attrs)).forward({ x: pointerOf(backend, x!), y: pointerOf(backend, out) });
+      return out;
+    },
+    [LRNGrad]: (raw) => {
+      const args = raw as unknown as Args;
+      const { inputs: { x, dy }, backend, attrs } = args;
+      if (!float32(x, dy) || x!.shape.length !== 4) return original(LRNGrad)(args as never);
+      const out = backend.makeOutput(x!.shape, "float32");
+      OneDnnLrn.of(dnnl, lrnGeometry(x!, attrs)).backward({
+        x: pointerOf(backend, x!),
+        dy: pointerOf(backend, dy!),
+        dx: pointerOf(backend, out),
       });
       return out;
     },
@@ -233,6 +271,8 @@ function matMul(dnnl: OneDnn, args: Args, original: KernelCall, fused: boolean):
 }
 
 const REPLACED = [
+  LRN,
+  LRNGrad,
   Conv2D,
   FusedConv2D,
   Conv2DBackpropInput,

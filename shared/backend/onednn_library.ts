@@ -19,7 +19,7 @@ export const DNNL = {
   /** Format tags: `any` lets a primitive choose; `a` 1-D; `acdb` NHWC; `cdba` TF.js's `[kh,kw,in,out]`. */
   tag: { any: 1, a: 2, ab: 3, ba: 22, acdb: 20, cdba: 30 },
   prop: { forwardTraining: 64, forwardInference: 96, backwardData: 160, backwardWeights: 192 },
-  alg: { convolutionDirect: 0x1, eltwiseRelu: 0x1f, poolingMax: 0x1ff },
+  alg: { convolutionDirect: 0x1, eltwiseRelu: 0x1f, poolingMax: 0x1ff, lrnAcrossChannels: 0xaff },
   query: {
     implInfo: 8,
     srcMd: 129,
@@ -84,6 +84,14 @@ const SYMBOLS = {
   },
   dnnl_pooling_v2_backward_desc_init: {
     parameters: ["buffer", "i32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  dnnl_lrn_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "buffer", "i64", "f32", "f32", "f32"],
+    result: "i32",
+  },
+  dnnl_lrn_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "i64", "f32", "f32", "f32"],
     result: "i32",
   },
   dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
