@@ -5,12 +5,17 @@
  * `.pth` formats with an input batch and torchvision's logits and fc7; this imports each file
  * and prints max |Δ| / max |ref|. Exit 1 when an error exceeds 1e-4.
  *
+ * `--train`: K steps of SGD from the same weights on the same batches in both
+ * (`train_parity.ts`; alexnet-owt, dropout off), losses and weights compared after step 1 and
+ * step K; exit 1 when an error exceeds 1e-3.
+ *
  * @module
  */
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
 import { loadTorchvisionPth, torchParity } from "../../../shared/checkpoint/codec/mod.ts";
 import { readNpy } from "../../../shared/checkpoint/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../../shared/cli/mod.ts";
+import { type ParityErrors, parityFailures, trainParity } from "./train_parity.ts";
 
 const TOLERANCE = 1e-4;
 const SCRIPT = new URL("../../../shared/checkpoint/torch_fixtures/make_torch_fixtures.py", import.meta.url).pathname;
@@ -22,11 +27,21 @@ async function main(args: string[]): Promise<number> {
       python: { type: "string", default: Deno.env.get("PYTHON") ?? "/usr/bin/python3" },
       backend: { type: "string", default: "wasm" },
       keep: { type: "string" },
+      train: { type: "boolean" },
+      width: { type: "string", default: "1" },
+      size: { type: "string", default: "224" },
+      batch: { type: "string", default: "8" },
+      steps: { type: "string", default: "10" },
+      seed: { type: "string", default: "1" },
       help: { type: "boolean" },
     },
   });
   if (values.help) {
-    console.log("Usage: deno task verify:torch [--python /usr/bin/python3] [--backend wasm] [--keep DIR]");
+    console.log(
+      "Usage: deno task verify:torch [--python /usr/bin/python3] [--backend wasm] [--keep DIR]\n" +
+        "       deno task verify:torch --train [--backend wasm|native] [--width 1] [--size 224] [--batch 8] " +
+        "[--steps 10] [--seed 1] [--keep DIR]",
+    );
     return 0;
   }
   const probe = await new Deno.Command(values.python, { args: ["-c", "import torch, torchvision"], stderr: "null" })
@@ -38,6 +53,7 @@ async function main(args: string[]): Promise<number> {
   }
   console.error(describeBackendChoice(await selectBackend(parseBackendName(values.backend))));
   const dir = values.keep ?? await Deno.makeTempDir({ prefix: "verify-torch-" });
+  if (values.train) return await verifyTraining(values, dir);
   console.error(`PyTorch: writing full-size AlexNet-OWT fixtures to ${dir} …`);
   const made = await new Deno.Command(values.python, { args: [SCRIPT, "--full", "--out", dir], stderr: "inherit" })
     .output();
@@ -66,6 +82,56 @@ async function main(args: string[]): Promise<number> {
   const ok = worst <= TOLERANCE;
   console.log(`${ok ? "PASS" : "FAIL"}: worst relative error ${worst.toExponential(2)} (tolerance ${TOLERANCE})`);
   return ok ? 0 : 1;
+}
+
+/** `--train`: the steps side by side, then PASS or FAIL. */
+async function verifyTraining(
+  values: { python: string; width: string; size: string; batch: string; steps: string; seed: string; keep?: string },
+  dir: string,
+): Promise<number> {
+  const number = (name: string, text: string, integer: boolean) => {
+    const n = Number(text);
+    if (!(n > 0) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive number`);
+    return n;
+  };
+  const width = number("width", values.width, false);
+  if (width > 1) throw new UsageError("--width must be at most 1");
+  const steps = number("steps", values.steps, true);
+  const result = await trainParity({
+    python: values.python,
+    width,
+    inputSize: number("size", values.size, true),
+    batch: number("batch", values.batch, true),
+    steps,
+    classes: 1000,
+    seed: number("seed", values.seed, true),
+    dir,
+    calibrate: true,
+  }, (line) => console.error(line));
+  for (const [i, loss] of result.losses.ours.entries()) {
+    console.log(
+      `step ${String(i + 1).padStart(3)}: loss ${loss.toFixed(6)} (PyTorch ${result.losses.torch[i].toFixed(6)}), ` +
+        `relative difference ${result.lossErrors[i].toExponential(2)}`,
+    );
+  }
+  const describe = (errors: ParityErrors) => {
+    const { afterFirst, afterLast } = errors.weights;
+    return `weights, max|Δ|/max|w| per tensor, worst: after step 1 ${afterFirst.error.toExponential(2)} ` +
+      `(${afterFirst.tensor}), after step ${steps} ${afterLast.error.toExponential(2)} (${afterLast.tensor}); ` +
+      `the updates w_${steps} − w_0: ${errors.updates.error.toExponential(2)} (${errors.updates.tensor}); ` +
+      `losses: worst ${Math.max(...errors.lossErrors).toExponential(2)}`;
+  };
+  console.log(`ours against PyTorch: ${describe(result)}`);
+  if (result.floor) console.log(`PyTorch against itself from weights perturbed by 1e-7: ${describe(result.floor)}`);
+  if (!values.keep) await Deno.remove(dir, { recursive: true });
+  const failures = parityFailures(result);
+  console.log(
+    failures.length === 0
+      ? "PASS: every loss, the weights after step 1 and the last, and the updates within 1e-3 of PyTorch's, or " +
+        "within 4× PyTorch's drift from itself where that is larger"
+      : `FAIL: ${failures.join("; ")}`,
+  );
+  return failures.length === 0 ? 0 : 1;
 }
 
 if (import.meta.main) await runCli(() => main(Deno.args));
