@@ -1,9 +1,11 @@
-"""PyTorch's side of `deno task verify:torch --train`: K steps of SGD on AlexNet-OWT from given weights.
+"""PyTorch's side of `deno task verify:torch --train`: K steps of SGD on AlexNet (OWT or the paper's) from given weights.
 
 Reads DIR/spec.json (weight names, steps, learning rate, momentum, weight decay), DIR/w_I.npy (the weights in
 this project's TF.js layouts: conv [kh, kw, in, out], dense [in, out] with fc6's inputs in HWC order) and
 DIR/x_S.npy / DIR/y_S.npy (batch S: NHWC float32 images, float32 class indices). Builds torchvision's AlexNet-OWT
-structure with the weights' own channel counts (so narrow networks work), without dropout, and runs
+structure, or the paper's (LRN as torch.nn.LocalResponseNorm with alpha times n, since PyTorch divides it by n; the
+two towers as grouped convolutions; Caffe's ceil pooling), with the weights' own channel counts (so narrow networks
+work), without dropout, and runs
 torch.optim.SGD (momentum, weight decay on weights and not biases, as the project's optimizer does) on
 F.cross_entropy. Writes DIR/torch_losses.npy and, after step 1 and after the last step, DIR/torch_after_T_I.npy
 in the project's layouts.
@@ -16,7 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-CONVS = [("conv1", 4, 2), ("conv2", 1, 2), ("conv3", 1, 1), ("conv4", 1, 1), ("conv5", 1, 1)]
+ARCHS = {
+    # name: [(layer, stride, padding)], layers followed by LRN, layers followed by pooling, ceil pooling
+    "alexnet-owt": ([("conv1", 4, 2), ("conv2", 1, 2), ("conv3", 1, 1), ("conv4", 1, 1), ("conv5", 1, 1)], set(), False),
+    "alexnet": ([("conv1", 4, 0), ("conv2", 1, 2), ("conv3", 1, 1), ("conv4", 1, 1), ("conv5", 1, 1)], {"conv1", "conv2"}, True),
+}
 POOL_AFTER = {"conv1", "conv2", "conv5"}
 
 
@@ -43,23 +49,30 @@ def from_torch(name, value, pooled):
     return value
 
 
-class OwtNet(nn.Module):
-    def __init__(self, weights):
+class AlexNetTorch(nn.Module):
+    def __init__(self, weights, arch, lrn):
         super().__init__()
+        self.layers, self.lrn_after, self.ceil = ARCHS[arch]
         self.convs = nn.ModuleDict()
-        for name, stride, pad in CONVS:
-            k = weights[f"{name}/kernel"]
-            self.convs[name] = nn.Conv2d(k.shape[1], k.shape[0], k.shape[2], stride, pad)
+        channels = 3
+        for name, stride, pad in self.layers:
+            k = weights[f"{name}/kernel"]  # [out, in/groups, kh, kw]
+            groups = channels // k.shape[1]
+            self.convs[name] = nn.Conv2d(channels, k.shape[0], k.shape[2], stride, pad, groups=groups)
+            channels = k.shape[0]
+        self.lrn = nn.LocalResponseNorm(lrn["size"], alpha=lrn["alpha"] * lrn["size"], beta=lrn["beta"], k=lrn["k"])
         self.fcs = nn.ModuleDict()
         for name in ["fc6", "fc7", "fc8"]:
             k = weights[f"{name}/kernel"]
             self.fcs[name] = nn.Linear(k.shape[1], k.shape[0])
 
     def forward(self, x):
-        for name, _, _ in CONVS:
+        for name, _, _ in self.layers:
             x = F.relu(self.convs[name](x))
+            if name in self.lrn_after:
+                x = self.lrn(x)
             if name in POOL_AFTER:
-                x = F.max_pool2d(x, 3, 2)
+                x = F.max_pool2d(x, 3, 2, ceil_mode=self.ceil)
         x = torch.flatten(F.adaptive_avg_pool2d(x, 6), 1)
         x = F.relu(self.fcs["fc6"](x))
         x = F.relu(self.fcs["fc7"](x))
@@ -78,9 +91,9 @@ def main():
     pooled = 6
     ours = {n: np.load(f"{args.dir}/w_{i}.npy") for i, n in enumerate(names)}
     converted = {n: np.ascontiguousarray(to_torch(n, v, pooled)) for n, v in ours.items()}
-    net = OwtNet(converted)
+    net = AlexNetTorch(converted, spec["arch"], spec["lrn"])
     params = {}
-    for name, _, _ in CONVS:
+    for name, _, _ in net.layers:
         params[f"{name}/kernel"], params[f"{name}/bias"] = net.convs[name].weight, net.convs[name].bias
     for name in ["fc6", "fc7", "fc8"]:
         params[f"{name}/kernel"], params[f"{name}/bias"] = net.fcs[name].weight, net.fcs[name].bias

@@ -1,5 +1,6 @@
 /**
- * Training step for step against PyTorch (`deno task verify:torch --train`): both start from
+ * Training step for step against PyTorch (`deno task verify:torch --train`), for AlexNet-OWT and the
+ * paper's AlexNet (LRN, two towers as grouped convolutions, ceil pooling): both start from
  * the same weights (this model's, handed to PyTorch as `.npy` in the project's layouts and
  * converted there), take the same batches (augmentation off, dropout off: no masks to share)
  * and run K steps of SGD with momentum and weight decay (lr 0.01, 0.9, 5e-4: the paper's); the
@@ -11,13 +12,16 @@
 import { activeTfjsBackend, tf } from "../../../shared/backend/mod.ts";
 import { relativeError } from "../../../shared/checkpoint/codec/mod.ts";
 import { readNpy, writeNpy } from "../../../shared/checkpoint/mod.ts";
-import { AlexNet, SgdMomentum, trainStep } from "../../../shared/model/mod.ts";
+import type { Architecture } from "../../../shared/checkpoint/mod.ts";
+import { AlexNet, LRN_DEFAULTS, SgdMomentum, trainStep } from "../../../shared/model/mod.ts";
 
 const SCRIPT = new URL("./torch_train_steps.py", import.meta.url).pathname;
 
 /** The comparison's settings. */
 export interface TrainParityOptions {
   python: string;
+  /** `alexnet-owt`, or the paper's `alexnet` (LRN, two towers, ceil pooling). */
+  arch: Architecture;
   /** Width multiplier (1: the full network). */
   width: number;
   inputSize: number;
@@ -146,7 +150,7 @@ function compare(a: RunOutcome, ref: RunOutcome, start: Float32Array[], names: s
 /**
  * @example
  * ```ts
- * const result = await trainParity({ python: "/usr/bin/python3", width: 0.25, inputSize: 67, batch: 4, steps: 3,
+ * const result = await trainParity({ python: "/usr/bin/python3", arch: "alexnet-owt", width: 0.25, inputSize: 67, batch: 4, steps: 3,
  *   classes: 5, seed: 1, dir: await Deno.makeTempDir() });
  * ```
  */
@@ -156,7 +160,8 @@ export async function trainParity(
 ): Promise<TrainParityResult> {
   const { dir, inputSize: size, batch, steps, classes } = options;
   const model = AlexNet.create({
-    arch: "alexnet-owt",
+    arch: options.arch,
+    groups: options.arch === "alexnet" ? 2 : 1,
     numClasses: classes,
     inputSize: size,
     width: options.width,
@@ -180,7 +185,10 @@ export async function trainParity(
       await Deno.writeFile(`${dir}/x_${s}.npy`, writeNpy([batch, size, size, 3], values));
       await Deno.writeFile(`${dir}/y_${s}.npy`, writeNpy([batch], Float32Array.from(labels)));
     }
-    await Deno.writeTextFile(`${dir}/spec.json`, JSON.stringify({ names, steps, ...SGD }));
+    await Deno.writeTextFile(
+      `${dir}/spec.json`,
+      JSON.stringify({ arch: options.arch, lrn: LRN_DEFAULTS, names, steps, ...SGD }),
+    );
     log(`PyTorch: ${steps} steps …`);
     await runTorch(options, dir);
     log(`ours (${activeTfjsBackend()}): ${steps} steps …`);

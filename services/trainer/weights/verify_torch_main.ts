@@ -6,7 +6,7 @@
  * and prints max |Δ| / max |ref|. Exit 1 when an error exceeds 1e-4.
  *
  * `--train`: K steps of SGD from the same weights on the same batches in both
- * (`train_parity.ts`; alexnet-owt, dropout off), losses and weights compared after step 1 and
+ * (`train_parity.ts`; alexnet-owt or the paper's alexnet, dropout off), losses and weights compared after step 1 and
  * step K; exit 1 when an error exceeds 1e-3.
  *
  * @module
@@ -28,6 +28,7 @@ async function main(args: string[]): Promise<number> {
       backend: { type: "string", default: "wasm" },
       keep: { type: "string" },
       train: { type: "boolean" },
+      arch: { type: "string", default: "alexnet-owt" },
       width: { type: "string", default: "1" },
       size: { type: "string", default: "224" },
       batch: { type: "string", default: "8" },
@@ -39,7 +40,8 @@ async function main(args: string[]): Promise<number> {
   if (values.help) {
     console.log(
       "Usage: deno task verify:torch [--python /usr/bin/python3] [--backend wasm] [--keep DIR]\n" +
-        "       deno task verify:torch --train [--backend wasm|native] [--width 1] [--size 224] [--batch 8] " +
+        "       deno task verify:torch --train [--arch alexnet-owt|alexnet] [--backend wasm|native] [--width 1] " +
+        "[--size 224] [--batch 8] " +
         "[--steps 10] [--seed 1] [--keep DIR]",
     );
     return 0;
@@ -86,7 +88,16 @@ async function main(args: string[]): Promise<number> {
 
 /** `--train`: the steps side by side, then PASS or FAIL. */
 async function verifyTraining(
-  values: { python: string; width: string; size: string; batch: string; steps: string; seed: string; keep?: string },
+  values: {
+    python: string;
+    arch: string;
+    width: string;
+    size: string;
+    batch: string;
+    steps: string;
+    seed: string;
+    keep?: string;
+  },
   dir: string,
 ): Promise<number> {
   const number = (name: string, text: string, integer: boolean) => {
@@ -97,8 +108,12 @@ async function verifyTraining(
   const width = number("width", values.width, false);
   if (width > 1) throw new UsageError("--width must be at most 1");
   const steps = number("steps", values.steps, true);
+  if (values.arch !== "alexnet-owt" && values.arch !== "alexnet") {
+    throw new UsageError(`--arch must be alexnet-owt or alexnet, got "${values.arch}"`);
+  }
   const result = await trainParity({
     python: values.python,
+    arch: values.arch,
     width,
     inputSize: number("size", values.size, true),
     batch: number("batch", values.batch, true),
