@@ -4,12 +4,15 @@ import * as tf from "./tensorflow.ts";
 import "./training_ops.ts"; // gradients
 import { selectBackend } from "./select_backend.ts";
 import { OneDnn } from "./onednn_library.ts";
+import { assertClose, CONV_CASES } from "./kernel_test_support.ts";
+
+/** max |Δ| / max |ref| against the CPU backend. */
+const TOLERANCE = 1e-5;
 
 // The test task installs Debian's libdnnl2: the native rung must be there to be tested.
 const plainConv = tf.getKernel("Conv2D", "wasm");
 const choice = await selectBackend("native");
 
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
 type Values = { shape: number[]; values: Float32Array };
 
 const rng = seedrandom("native-kernels");
@@ -37,16 +40,6 @@ async function onBoth(kernel: string, inputs: Record<string, Values>, attrs: Rec
   return { native: results.wasm.values, cpu: results.cpu.values };
 }
 
-function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
-  let maxRef = 0, maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-  }
-  assert.ok(maxRef > 0, `${label}: reference is all zeros`);
-  assert.ok(maxDiff / maxRef <= 1e-5, `${label}: max |Δ| ${maxDiff} vs max |ref| ${maxRef}`);
-}
-
 Deno.test("native is WASM with oneDNN's kernels registered over its heavy ones", () => {
   assert.equal(choice.name, "native");
   assert.equal(choice.tfjsName, "wasm");
@@ -54,17 +47,7 @@ Deno.test("native is WASM with oneDNN's kernels registered over its heavy ones",
   assert.notEqual(tf.getKernel("Conv2D", "wasm")?.kernelFunc, plainConv?.kernelFunc);
 });
 
-const convCases: { x: number[]; filter: number[]; stride: number; pad: Pad }[] = [
-  { x: [2, 31, 31, 3], filter: [11, 11, 3, 8], stride: 4, pad: "valid" },
-  { x: [2, 35, 33, 3], filter: [11, 11, 3, 5], stride: 4, pad: [[0, 0], [2, 2], [2, 2], [0, 0]] },
-  { x: [1, 30, 30, 2], filter: [11, 11, 2, 4], stride: 4, pad: "same" },
-  { x: [3, 9, 9, 6], filter: [5, 5, 6, 7], stride: 1, pad: [[0, 0], [2, 2], [2, 2], [0, 0]] },
-  { x: [2, 8, 10, 5], filter: [3, 3, 5, 4], stride: 1, pad: "same" },
-  { x: [2, 8, 7, 4], filter: [3, 3, 4, 6], stride: 1, pad: "valid" },
-  { x: [2, 12, 12, 3], filter: [4, 4, 3, 2], stride: 2, pad: "same" },
-  { x: [1, 13, 11, 4], filter: [3, 2, 4, 3], stride: 3, pad: [[0, 0], [1, 0], [0, 2], [0, 0]] },
-  { x: [4, 13, 13, 32], filter: [3, 3, 32, 48], stride: 1, pad: "same" },
-];
+const convCases = [...CONV_CASES, { x: [4, 13, 13, 32], filter: [3, 3, 32, 48], stride: 1, pad: "same" as const }];
 
 for (const { x, filter, stride, pad } of convCases) {
   const name = `x ${x}, filter ${filter}, stride ${stride}, pad ${JSON.stringify(pad)}`;
@@ -79,18 +62,18 @@ for (const { x, filter, stride, pad } of convCases) {
   const base = { strides: stride, pad, dataFormat: "NHWC", dilations: 1 };
   Deno.test(`native Conv2D and FusedConv2D (bias, ReLU) match the CPU backend (${name})`, async () => {
     const plain = await onBoth("Conv2D", { x: xs, filter: ws }, base);
-    assertClose(plain.native, plain.cpu, "Conv2D");
+    assertClose(plain.native, plain.cpu, "Conv2D", TOLERANCE);
     const bias = random([filter[3]]);
     const fused = await onBoth("FusedConv2D", { x: xs, filter: ws, bias }, { ...base, activation: "relu" });
-    assertClose(fused.native, fused.cpu, "FusedConv2D");
+    assertClose(fused.native, fused.cpu, "FusedConv2D", TOLERANCE);
     assert.ok(fused.native.some((v) => v === 0) && fused.native.some((v) => v > 0), "the ReLU cut some values");
   });
   Deno.test(`native Conv2DBackpropInput and Conv2DBackpropFilter match the CPU backend (${name})`, async () => {
     const dy = random(outShape);
     const input = await onBoth("Conv2DBackpropInput", { dy, filter: ws }, { ...base, inputShape: x });
-    assertClose(input.native, input.cpu, "Conv2DBackpropInput");
+    assertClose(input.native, input.cpu, "Conv2DBackpropInput", TOLERANCE);
     const grad = await onBoth("Conv2DBackpropFilter", { x: xs, dy }, { ...base, filterShape: filter });
-    assertClose(grad.native, grad.cpu, "Conv2DBackpropFilter");
+    assertClose(grad.native, grad.cpu, "Conv2DBackpropFilter", TOLERANCE);
   });
 }
 
@@ -109,10 +92,10 @@ for (const c of matMulCases) {
     const a = random(c.a), b = random(c.b);
     const attrs = { transposeA: c.transposeA, transposeB: c.transposeB };
     const plain = await onBoth("BatchMatMul", { a, b }, attrs);
-    assertClose(plain.native, plain.cpu, "BatchMatMul");
+    assertClose(plain.native, plain.cpu, "BatchMatMul", TOLERANCE);
     const n = c.transposeB ? c.b[1] : c.b[2];
     const fused = await onBoth("_FusedMatMul", { a, b, bias: random([n]) }, { ...attrs, activation: "relu" });
-    assertClose(fused.native, fused.cpu, "_FusedMatMul");
+    assertClose(fused.native, fused.cpu, "_FusedMatMul", TOLERANCE);
   });
 }
 
@@ -139,7 +122,7 @@ Deno.test("gradients of a small conv net on native match the CPU backend", async
     tf.dispose([...g, xt, w1t, b1t, w2t]);
   }
   await tf.setBackend("wasm");
-  grads.cpu.forEach((expected, i) => assertClose(grads.wasm[i], expected, `gradient ${i}`));
+  grads.cpu.forEach((expected, i) => assertClose(grads.wasm[i], expected, `gradient ${i}`, TOLERANCE));
 });
 
 const poolCases = [
@@ -163,7 +146,7 @@ for (const { x, size, stride, pad } of poolCases) {
     const dy = random(outValues.shape);
     const attrs = { filterSize: size, strides: stride, pad };
     const grad = await onBoth("MaxPoolGrad", { dy, input, output: outValues }, attrs);
-    assertClose(grad.native, grad.cpu, "MaxPoolGrad");
+    assertClose(grad.native, grad.cpu, "MaxPoolGrad", TOLERANCE);
   });
 }
 
@@ -191,7 +174,7 @@ Deno.test("on native the dense head's float32 layers multiply with oneDNN's GEMM
     await selectBackend("wasm");
     assert.equal(activeTfjsBackend(), "wasm");
     const simd = head.forward(x, 5).logits;
-    assertClose(native, simd, "dense head");
+    assertClose(native, simd, "dense head", TOLERANCE);
   } finally {
     await selectBackend("native");
     head.dispose();
@@ -208,10 +191,10 @@ for (const { x, ...attrs } of lrnCases) {
   Deno.test(`native LRN and LRNGrad match the CPU backend (x ${x}, radius ${attrs.depthRadius}, α ${attrs.alpha})`, async () => {
     const input = { shape: x, values: random(x).values.map((v) => v * 3) };
     const forward = await onBoth("LRN", { x: input }, attrs);
-    assertClose(forward.native, forward.cpu, "LRN");
+    assertClose(forward.native, forward.cpu, "LRN", TOLERANCE);
     const dy = random(x);
     const y = { shape: x, values: forward.cpu };
     const grad = await onBoth("LRNGrad", { x: input, y, dy }, attrs);
-    assertClose(grad.native, grad.cpu, "LRNGrad");
+    assertClose(grad.native, grad.cpu, "LRNGrad", TOLERANCE);
   });
 }

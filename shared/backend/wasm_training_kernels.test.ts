@@ -3,10 +3,12 @@ import * as tf from "./tensorflow.ts";
 import "./training_ops.ts"; // gradients
 import seedrandom from "seedrandom";
 import { selectBackend } from "./select_backend.ts";
+import { assertClose, CONV_CASES } from "./kernel_test_support.ts";
+
+/** max |Δ| / max |ref| against the CPU backend. */
+const TOLERANCE = 1e-5;
 
 await selectBackend("wasm");
-
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
 
 function randomArray(rng: () => number, size: number): Float32Array {
   return Float32Array.from({ length: size }, () => rng() * 2 - 1);
@@ -37,28 +39,7 @@ function onBoth(
   return { wasm: results.wasm.values, cpu: results.cpu.values, shape: results.cpu.shape };
 }
 
-function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-  }
-  assert.ok(maxRef > 0, `${label}: reference is all zeros`);
-  assert.ok(maxDiff / maxRef <= 1e-5, `${label}: max |Δ| ${maxDiff} vs max |ref| ${maxRef}`);
-}
-
-const convCases: { x: number[]; filter: number[]; stride: number; pad: Pad }[] = [
-  { x: [2, 31, 31, 3], filter: [11, 11, 3, 8], stride: 4, pad: "valid" },
-  { x: [2, 35, 33, 3], filter: [11, 11, 3, 5], stride: 4, pad: [[0, 0], [2, 2], [2, 2], [0, 0]] },
-  { x: [1, 30, 30, 2], filter: [11, 11, 2, 4], stride: 4, pad: "same" },
-  { x: [3, 9, 9, 6], filter: [5, 5, 6, 7], stride: 1, pad: [[0, 0], [2, 2], [2, 2], [0, 0]] },
-  { x: [2, 8, 10, 5], filter: [3, 3, 5, 4], stride: 1, pad: "same" },
-  { x: [2, 8, 7, 4], filter: [3, 3, 4, 6], stride: 1, pad: "valid" },
-  { x: [2, 12, 12, 3], filter: [4, 4, 3, 2], stride: 2, pad: "same" },
-  { x: [1, 13, 11, 4], filter: [3, 2, 4, 3], stride: 3, pad: [[0, 0], [1, 0], [0, 2], [0, 0]] },
-  { x: [2, 6, 6, 3], filter: [1, 1, 3, 5], stride: 1, pad: "valid" },
-];
+const convCases = [...CONV_CASES, { x: [2, 6, 6, 3], filter: [1, 1, 3, 5], stride: 1, pad: "valid" as const }];
 
 for (const [i, c] of convCases.entries()) {
   const name = `stride ${c.stride}, pad ${JSON.stringify(c.pad)}, x ${c.x}, filter ${c.filter}`;
@@ -82,7 +63,7 @@ for (const [i, c] of convCases.entries()) {
       filterShape: c.filter,
     });
     assert.deepEqual(r.shape, c.filter);
-    assertClose(r.wasm, r.cpu, name);
+    assertClose(r.wasm, r.cpu, name, TOLERANCE);
   });
 
   Deno.test(`Conv2DBackpropInput on WASM matches the CPU backend (${name})`, () => {
@@ -93,7 +74,7 @@ for (const [i, c] of convCases.entries()) {
       inputShape: c.x,
     });
     assert.deepEqual(r.shape, c.x);
-    assertClose(r.wasm, r.cpu, name);
+    assertClose(r.wasm, r.cpu, name, TOLERANCE);
   });
 }
 
@@ -113,7 +94,7 @@ for (const [i, c] of matMulCases.entries()) {
       a: { shape: c.a, values: randomArray(rng, tf.util.sizeFromShape(c.a)) },
       b: { shape: c.b, values: randomArray(rng, tf.util.sizeFromShape(c.b)) },
     }, { transposeA: c.transposeA, transposeB: c.transposeB });
-    assertClose(r.wasm, r.cpu, "matmul");
+    assertClose(r.wasm, r.cpu, "matmul", TOLERANCE);
   });
 }
 
@@ -133,6 +114,6 @@ Deno.test("gradients of a strided, padded conv2d on WASM match the CPU backend",
     tf.dispose([x, w, dx, dw]);
   }
   tf.setBackend("wasm");
-  assertClose(grads.wasm[0], grads.cpu[0], "dx");
-  assertClose(grads.wasm[1], grads.cpu[1], "dw");
+  assertClose(grads.wasm[0], grads.cpu[0], "dx", TOLERANCE);
+  assertClose(grads.wasm[1], grads.cpu[1], "dw", TOLERANCE);
 });

@@ -9,23 +9,16 @@ import seedrandom from "seedrandom";
 import { selectBackend } from "./select_backend.ts";
 import { kSplits } from "./conv2d_backprop_filter_webgpu.ts";
 import { deviceHasShaderF16, useHalfPrecision } from "./webgpu_device.ts";
+import { assertClose } from "./kernel_test_support.ts";
+
+/** max |Δ| / max |ref| against the CPU backend (the adapter may sum in another order). */
+const TOLERANCE = 1e-4;
 
 await selectBackend("cpu");
 await selectBackend("webgpu");
 
 function randomArray(rng: () => number, size: number): Float32Array {
   return Float32Array.from({ length: size }, () => rng() * 2 - 1);
-}
-
-/** max |Δ| / max |ref| ≤ 1e-4. */
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
-  let maxRef = 0, maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-  }
-  assert.ok(maxRef > 0, `${label}: reference is all zeros`);
-  assert.ok(maxDiff / maxRef <= 1e-4, `${label}: max |Δ| ${maxDiff} vs max |ref| ${maxRef}`);
 }
 
 /** `f` on WebGPU and on the CPU backend, with the same inputs; each result read back awaited. */
@@ -76,7 +69,7 @@ for (const [i, c] of matMulCases.entries()) {
     const a = { shape: c.a, values: randomArray(rng, tf.util.sizeFromShape(c.a)) };
     const b = { shape: c.b, values: randomArray(rng, tf.util.sizeFromShape(c.b)) };
     const r = await onBoth([a, b], (x, y) => tf.matMul(x, y, c.transposeA, c.transposeB));
-    assertClose(r.webgpu[0], r.cpu[0], name);
+    assertClose(r.webgpu[0], r.cpu[0], name, TOLERANCE);
   });
 }
 
@@ -88,8 +81,8 @@ Deno.test("a dense layer's gradients on WebGPU match the CPU backend", async () 
     const [dx, dw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.matMul(p, q)))))([a, b]);
     return [dx, dw];
   });
-  assertClose(r.webgpu[0], r.cpu[0], "dx");
-  assertClose(r.webgpu[1], r.cpu[1], "dw");
+  assertClose(r.webgpu[0], r.cpu[0], "dx", TOLERANCE);
+  assertClose(r.webgpu[1], r.cpu[1], "dw", TOLERANCE);
 });
 
 const poolCases: { x: number[]; size: number; stride: number; pad: "valid" | "same" }[] = [
@@ -113,7 +106,7 @@ for (const [i, c] of poolCases.entries()) {
       });
       return grad(input);
     });
-    assertClose(r.webgpu[0], r.cpu[0], name);
+    assertClose(r.webgpu[0], r.cpu[0], name, TOLERANCE);
   });
 }
 
@@ -142,7 +135,7 @@ for (const [i, c] of filterCases.entries()) {
         const y = tf.conv2d(input as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad);
         return tf.sum(tf.mul(y, tf.range(0, y.size).mod(13).sub(6).reshape(y.shape)));
       })(filter));
-    assertClose(r.webgpu[0], r.cpu[0], name);
+    assertClose(r.webgpu[0], r.cpu[0], name, TOLERANCE);
   });
 }
 
@@ -164,7 +157,7 @@ for (const c of lrnCases) {
         const y = tf.localResponseNormalization(tf.relu(v) as tf.Tensor4D, c.radius, c.bias, c.alpha, c.beta);
         return tf.sum(tf.mul(y, tf.range(0, y.size).mod(7).sub(3).reshape(y.shape)));
       })(input));
-    assertClose(r.webgpu[0], r.cpu[0], name);
+    assertClose(r.webgpu[0], r.cpu[0], name, TOLERANCE);
   });
 }
 
