@@ -114,10 +114,9 @@ function replacements(dnnl: OneDnn, original: (name: string) => KernelCall): Rec
     const info = convInfo(x!.shape, filter!.shape, attrs);
     const out = backend.makeOutput(info.outShape, "float32");
     if (info.outShape.some((d) => d === 0)) return out;
-    const conv = OneDnnConvolution.of(dnnl, geometryOf(info), {
-      kind: "forward",
-      bias: bias !== undefined,
-      relu: activation === "relu",
+    const conv = OneDnnConvolution.of(dnnl, {
+      geometry: geometryOf(info),
+      pass: { kind: "forward", bias: bias !== undefined, relu: activation === "relu" },
     });
     conv.run({
       src: pointerOf(backend, x!),
@@ -138,7 +137,7 @@ function replacements(dnnl: OneDnn, original: (name: string) => KernelCall): Rec
       const inputShape = attrs.inputShape as number[];
       const info = convInfo(inputShape, filter!.shape, { ...attrs, dilations: 1 });
       const out = backend.makeOutput(inputShape, "float32");
-      OneDnnConvolution.of(dnnl, geometryOf(info), { kind: "backwardData" }).run({
+      OneDnnConvolution.of(dnnl, { geometry: geometryOf(info), pass: { kind: "backwardData" } }).run({
         src: pointerOf(backend, out),
         weights: pointerOf(backend, filter!),
         dst: pointerOf(backend, dy!),
@@ -152,7 +151,7 @@ function replacements(dnnl: OneDnn, original: (name: string) => KernelCall): Rec
       const filterShape = attrs.filterShape as number[];
       const info = convInfo(x!.shape, filterShape, { ...attrs, dilations: 1 });
       const out = backend.makeOutput(filterShape, "float32");
-      OneDnnConvolution.of(dnnl, geometryOf(info), { kind: "backwardWeights" }).run({
+      OneDnnConvolution.of(dnnl, { geometry: geometryOf(info), pass: { kind: "backwardWeights" } }).run({
         src: pointerOf(backend, x!),
         weights: pointerOf(backend, out),
         dst: pointerOf(backend, dy!),

@@ -5,12 +5,21 @@
  * each call reorders the filter (or its gradient) between TF.js's layout and that one — a few
  * MiB at most for AlexNet, against hundreds of MFLOP of convolution.
  *
- * One {@linkcode OneDnnConvolution} per shape and pass, built on first use and kept: a training
- * run meets a handful of shapes.
+ * One {@linkcode OneDnnConvolution} per shape and pass, built on first use and kept
+ * (`perShape`).
  *
  * @module
  */
-import { type Descriptor, dimsOf, DNNL, type Handle, OneDnn, OP_DESC_BYTES, type Primitive } from "./onednn_library.ts";
+import {
+  type Descriptor,
+  dimsOf,
+  DNNL,
+  type Handle,
+  OneDnn,
+  OP_DESC_BYTES,
+  perShape,
+  type Primitive,
+} from "./onednn_library.ts";
 
 /** A convolution's shape (TF.js's `Conv2DInfo`, NHWC). */
 export interface ConvGeometry {
@@ -40,7 +49,7 @@ export type ConvPass =
 /**
  * @example
  * ```ts
- * const conv = OneDnnConvolution.of(dnnl, geometry, { kind: "forward", bias: true, relu: true });
+ * const conv = OneDnnConvolution.of(dnnl, { geometry, pass: { kind: "forward", bias: true, relu: true } });
  * conv.run({ src: x, weights: w, bias: b, dst: y });
  * ```
  */
@@ -54,6 +63,11 @@ export class OneDnnConvolution {
   readonly #userFilter: Handle;
   readonly #blockedFilter: Handle;
   readonly #activations: { input: Handle; output: Handle; bias: Handle | null };
+
+  /** The convolution for this shape and pass (made once per process). */
+  static readonly of = perShape((dnnl, key: { geometry: ConvGeometry; pass: ConvPass }) =>
+    new OneDnnConvolution(dnnl, key.geometry, key.pass)
+  );
 
   private constructor(dnnl: OneDnn, geometry: ConvGeometry, pass: ConvPass) {
     this.#dnnl = dnnl;
@@ -149,17 +163,6 @@ export class OneDnnConvolution {
     };
   }
 
-  /** The convolution for this shape and pass (made once per process). */
-  static of(dnnl: OneDnn, geometry: ConvGeometry, pass: ConvPass): OneDnnConvolution {
-    const key = JSON.stringify([geometry, pass]);
-    let conv = cache.get(key);
-    if (!conv) {
-      conv = new OneDnnConvolution(dnnl, geometry, pass);
-      cache.set(key, conv);
-    }
-    return conv;
-  }
-
   /**
    * Runs the pass on raw float32 buffers: forward `dst = conv(src, weights) (+ bias)(, ReLU)`;
    * backwardData `src = ∂/∂src` from `dst` (the output's gradient) and `weights`; backwardWeights
@@ -206,5 +209,3 @@ export class OneDnnConvolution {
     }
   }
 }
-
-const cache = new Map<string, OneDnnConvolution>();

@@ -170,7 +170,10 @@ export class OneDnn {
     this.stream = handleOf(stream);
   }
 
-  /** The library opened once per process, or why it cannot be (not installed, no FFI permission). */
+  /**
+   * The library, opened once per process, or why it cannot be (not installed, no FFI
+   * permission); a failure is not remembered, so a library installed since is found.
+   */
   static open(): OneDnn | string {
     if (opened !== undefined) return opened;
     const reasons: string[] = [];
@@ -180,13 +183,12 @@ export class OneDnn {
         return (opened = new OneDnn(Deno.dlopen(name, SYMBOLS), name));
       } catch (error) {
         if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-          return (opened = `FFI is not permitted (${(error as Error).message.split("\n")[0]})`);
+          return `FFI is not permitted (${(error as Error).message.split("\n")[0]})`;
         }
         reasons.push(name);
       }
     }
-    return (opened = `oneDNN is not installed (tried ${reasons.join(", ")}); on Debian or Ubuntu: ` +
-      "`apt-get install libdnnl2`");
+    return `oneDNN is not installed (tried ${reasons.join(", ")}); on Debian or Ubuntu: \`apt-get install libdnnl2\``;
   }
 
   /** Throws a {@linkcode OneDnnError} naming `what` unless `status` is `dnnl_success`. */
@@ -325,7 +327,25 @@ export class OneDnn {
   }
 }
 
-let opened: OneDnn | string | undefined;
+let opened: OneDnn | undefined;
+
+/**
+ * One primitive object per shape: `make` runs the first time a geometry is asked for, and later
+ * calls with an equal geometry (compared as JSON) get the same object. A training run meets a
+ * handful of shapes, and building a primitive costs far more than running it.
+ */
+export function perShape<G, T>(make: (dnnl: OneDnn, geometry: G) => T): (dnnl: OneDnn, geometry: G) => T {
+  const made = new Map<string, T>();
+  return (dnnl, geometry) => {
+    const key = JSON.stringify(geometry);
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(dnnl, geometry);
+      made.set(key, value);
+    }
+    return value;
+  };
+}
 
 /**
  * oneDNN's OpenMP threads (GNU libgomp, read when the library loads) sleep as soon as a primitive

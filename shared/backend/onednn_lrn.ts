@@ -6,7 +6,15 @@
  *
  * @module
  */
-import { type Descriptor, DNNL, type Handle, OneDnn, OP_DESC_BYTES, type Primitive } from "./onednn_library.ts";
+import {
+  type Descriptor,
+  DNNL,
+  type Handle,
+  OneDnn,
+  OP_DESC_BYTES,
+  perShape,
+  type Primitive,
+} from "./onednn_library.ts";
 
 /** The shape and constants of an LRN (TF.js's attributes). */
 export interface LrnGeometry {
@@ -31,6 +39,9 @@ export class OneDnnLrn {
   readonly #forward: Primitive;
   readonly #backward: Primitive;
   readonly #memory: { x: Handle; y: Handle; dy: Handle; dx: Handle; scratchY: Handle; workspace: Handle };
+
+  /** The LRN for this shape and these constants (made once per process). */
+  static readonly of = perShape((dnnl, geometry: LrnGeometry) => new OneDnnLrn(dnnl, geometry));
 
   private constructor(dnnl: OneDnn, g: LrnGeometry) {
     this.#dnnl = dnnl;
@@ -76,17 +87,6 @@ export class OneDnnLrn {
     };
   }
 
-  /** The LRN for this shape and these constants (made once per process). */
-  static of(dnnl: OneDnn, geometry: LrnGeometry): OneDnnLrn {
-    const key = JSON.stringify(geometry);
-    let lrn = cache.get(key);
-    if (!lrn) {
-      lrn = new OneDnnLrn(dnnl, geometry);
-      cache.set(key, lrn);
-    }
-    return lrn;
-  }
-
   /** `y = LRN(x)`, raw float32 NHWC buffers. */
   forward(buffers: { x: Handle; y: Handle }): void {
     const dnnl = this.#dnnl, m = this.#memory;
@@ -110,5 +110,3 @@ export class OneDnnLrn {
     ]);
   }
 }
-
-const cache = new Map<string, OneDnnLrn>();

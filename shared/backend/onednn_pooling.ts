@@ -6,7 +6,16 @@
  *
  * @module
  */
-import { type Descriptor, dimsOf, DNNL, type Handle, OneDnn, OP_DESC_BYTES, type Primitive } from "./onednn_library.ts";
+import {
+  type Descriptor,
+  dimsOf,
+  DNNL,
+  type Handle,
+  OneDnn,
+  OP_DESC_BYTES,
+  perShape,
+  type Primitive,
+} from "./onednn_library.ts";
 
 /** A max pooling's shape (TF.js's `Conv2DInfo` of a pooling, NHWC). */
 export interface PoolGeometry {
@@ -34,6 +43,9 @@ export class OneDnnMaxPoolGrad {
   readonly #forward: Primitive;
   readonly #backward: Primitive;
   readonly #memory: { input: Handle; dy: Handle; dx: Handle; output: Handle; workspace: Handle };
+
+  /** The gradient for this shape (made once per process). */
+  static readonly of = perShape((dnnl, geometry: PoolGeometry) => new OneDnnMaxPoolGrad(dnnl, geometry));
 
   private constructor(dnnl: OneDnn, g: PoolGeometry) {
     this.#dnnl = dnnl;
@@ -74,17 +86,6 @@ export class OneDnnMaxPoolGrad {
     };
   }
 
-  /** The gradient for this shape (made once per process). */
-  static of(dnnl: OneDnn, geometry: PoolGeometry): OneDnnMaxPoolGrad {
-    const key = JSON.stringify(geometry);
-    let grad = cache.get(key);
-    if (!grad) {
-      grad = new OneDnnMaxPoolGrad(dnnl, geometry);
-      cache.set(key, grad);
-    }
-    return grad;
-  }
-
   /** `dx` (input-shaped) from the pooling's `input` and its output's gradient `dy`, raw float32 NHWC buffers. */
   run(buffers: { input: Handle; dy: Handle; dx: Handle }): void {
     const dnnl = this.#dnnl, m = this.#memory;
@@ -99,5 +100,3 @@ export class OneDnnMaxPoolGrad {
     ]);
   }
 }
-
-const cache = new Map<string, OneDnnMaxPoolGrad>();
