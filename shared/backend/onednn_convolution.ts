@@ -1,7 +1,7 @@
 /**
  * 2-D convolutions in oneDNN on TF.js's own layouts: activations NHWC (oneDNN's `acdb`), the
  * filter `[kh, kw, in, out]` (`cdba`). oneDNN is left to choose the filter's layout (`any`: a
- * blocked one for its AVX-512 / AVX2 kernels, 3–4× faster here than on the plain layout), so
+ * blocked one for its AVX-512 / AVX2 kernels, faster than its path for the plain layout), so
  * each call reorders the filter (or its gradient) between TF.js's layout and that one — a few
  * MiB at most for AlexNet, against hundreds of MFLOP of convolution.
  *
