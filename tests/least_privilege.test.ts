@@ -90,6 +90,28 @@ Deno.test("the trainer writes only under its data folders and runs no program", 
   await Deno.remove(outside, { recursive: true });
 });
 
+Deno.test("experiment:transfer runs python3 (PyTorch's side) and no other program, and writes as the trainer does", async () => {
+  const outside = await Deno.makeTempDir();
+  await Deno.mkdir(`${ROOT}runs`, { recursive: true });
+  expect(
+    await probe("experiment", [
+      `write:${outside}/x`,
+      `write:${ROOT}runs/.probe`,
+      "run:python3",
+      "run:true",
+      "env:HOME",
+    ]),
+    {
+      [`write:${outside}/x`]: "refused",
+      [`write:${ROOT}runs/.probe`]: "granted",
+      "run:python3": "granted",
+      "run:true": "refused",
+      "env:HOME": "refused",
+    },
+  );
+  await Deno.remove(outside, { recursive: true });
+});
+
 Deno.test("the edge function reads no file, reaches only its listed hosts, reads only its variables", async () => {
   expect(
     await probe("edge", [

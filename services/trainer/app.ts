@@ -9,8 +9,9 @@
  */
 import { type EpochMetrics, EpochMetricsSchema, newRunId } from "../../shared/bus/mod.ts";
 import { readSigningKey } from "../../shared/checkpoint/mod.ts";
-import { computeColourPca } from "../../shared/image/mod.ts";
-import { defaultInputSize } from "../../shared/model/mod.ts";
+import type { Architecture } from "../../shared/checkpoint/mod.ts";
+import { type ColourPca, computeColourPca } from "../../shared/image/mod.ts";
+import { type AlexNet, defaultInputSize } from "../../shared/model/mod.ts";
 import { Checkpointer } from "./checkpointing.ts";
 import { EpochReporter } from "./epoch_reporter.ts";
 import { evaluateSplit } from "./evaluate_split.ts";
@@ -20,16 +21,24 @@ import type { TrainConfig, TrainIo, TrainResult } from "./train_config.ts";
 import { loadTrainingData } from "./training_data.ts";
 import { type EpochTraining, TrainingLoop } from "./training_loop.ts";
 
+/** What a run starts from; the same config gives the same (split, starting weights, colour PCA). */
+export interface PreparedRun {
+  resumed: Resumed | null;
+  arch: Architecture;
+  inputSize: number;
+  /** The edge images are rescaled to before cropping: `inputSize`·256/224, the paper's 256 for 224. */
+  resizeSize: number;
+  data: Awaited<ReturnType<typeof loadTrainingData>>;
+  model: AlexNet;
+  /** The training set's colour PCA, or null without PCA colour noise. */
+  pca: ColourPca | null;
+}
+
 /**
- * Trains one model end to end.
- *
- * @example
- * ```ts
- * const result = await runTraining({ ...DEFAULT_TRAIN_CONFIG, epochs: 2 }, { log: console.error, stdout: console.log });
- * ```
+ * A run's data and starting network, before any step: what {@linkcode runTraining} trains, and
+ * what a peer (PyTorch, in `experiment:transfer --peer torch`) can be handed to train the same way.
  */
-export async function runTraining(config: TrainConfig, io: TrainIo): Promise<TrainResult> {
-  const runId = config.runId ?? newRunId();
+export async function prepareRun(config: TrainConfig, io: Pick<TrainIo, "log">): Promise<PreparedRun> {
   const resumed: Resumed | null = config.resume ? await loadResumed(config.resume, config.lr, io) : null;
   const arch = resumed?.model.spec.arch ?? config.arch;
   const inputSize = resumed?.model.inputSize ?? config.inputSize ?? defaultInputSize(arch);
@@ -40,10 +49,24 @@ export async function runTraining(config: TrainConfig, io: TrainIo): Promise<Tra
     throw error;
   });
   const model = await initialModel(config, { arch, inputSize, classNames: data.classNames }, resumed, io);
+  const pca = config.augment.pca ? computeColourPca(data.train.images) : null;
+  return { resumed, arch, inputSize, resizeSize, data, model, pca };
+}
+
+/**
+ * Trains one model end to end (from `prepared`, when the caller has prepared the run already).
+ *
+ * @example
+ * ```ts
+ * const result = await runTraining({ ...DEFAULT_TRAIN_CONFIG, epochs: 2 }, { log: console.error, stdout: console.log });
+ * ```
+ */
+export async function runTraining(config: TrainConfig, io: TrainIo, prepared?: PreparedRun): Promise<TrainResult> {
+  const runId = config.runId ?? newRunId();
+  const { resumed, arch, inputSize, resizeSize, data, model, pca } = prepared ?? await prepareRun(config, io);
   const outDir = config.out ?? `runs/${config.name}/${runId}`;
   await Deno.mkdir(outDir, { recursive: true });
   const trainCount = data.train.images.length, valCount = data.val.images.length;
-  const pca = config.augment.pca ? computeColourPca(data.train.images) : null;
   const schedule = new PlateauSchedule(resumed?.learningRate ?? config.lr, config.patience);
   const loop = await TrainingLoop.start(model, data.train, {
     ...config,

@@ -5,64 +5,69 @@
  * trains only the classifier) — with one chart of both runs, `report.md` and both runs'
  * metrics. Every other `deno task train` flag applies to both runs.
  *
+ * `--peer torch` trains each side in PyTorch too (`torch_peer_run.ts`), from the same starting
+ * weights on the same split with the same recipe; `--seeds N` repeats everything for seeds
+ * `--seed` … `--seed`+N−1 and reports the means. The runs go one after another (each uses every
+ * core).
+ *
  * @module
  */
 import { describeBackendChoice, selectBackend } from "../../../shared/backend/mod.ts";
-import type { EpochMetrics } from "../../../shared/bus/mod.ts";
 import { loadPretrained } from "../../../shared/checkpoint/codec/mod.ts";
 import { runCli, UsageError } from "../../../shared/cli/mod.ts";
 import { svgToPng } from "../../../shared/image/mod.ts";
-import { runTraining } from "../app.ts";
+import { prepareRun, runTraining } from "../app.ts";
 import type { TrainConfig } from "../train_config.ts";
-import { renderLossAccuracySvg } from "../curves_svg.ts";
 import { parseTrainArgs } from "../train_args.ts";
+import { trainPeer, writePeerRun } from "./torch_peer_run.ts";
+import { type Contender, type EpochPoint, transferReport, transferSvg } from "./transfer_report.ts";
 
-const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(1)}%`);
-
-/** The per-epoch comparison table of `report.md`. */
-export function transferReport(
-  scratch: EpochMetrics[],
-  pretrained: EpochMetrics[],
-  pretrainedSide: string,
-  command: string,
-): string {
-  const lines = [
-    "# Pretrained vs from scratch",
-    "",
-    `Pretrained side: ${pretrainedSide}.`,
-    "",
-    `Command: \`${command}\``,
-    "",
-    "| epoch | scratch train loss | scratch val loss | scratch val top-1 | pretrained train loss | pretrained val loss | pretrained val top-1 |",
-    "|---|---|---|---|---|---|---|",
-  ];
-  for (let i = 0; i < Math.max(scratch.length, pretrained.length); i++) {
-    const a = scratch[i], b = pretrained[i];
-    lines.push(
-      `| ${i + 1} | ${a?.trainLoss.toFixed(4) ?? "–"} | ${a?.valLoss?.toFixed(4) ?? "–"} | ${
-        pct(a?.valTop1 ?? null)
-      } | ` +
-        `${b?.trainLoss.toFixed(4) ?? "–"} | ${b?.valLoss?.toFixed(4) ?? "–"} | ${pct(b?.valTop1 ?? null)} |`,
-    );
+/** The experiment's own flags, taken out of the arguments; the rest are `deno task train`'s. */
+export function splitExperimentArgs(args: string[]): {
+  peer: "torch" | null;
+  seeds: number;
+  python: string;
+  trainArgs: string[];
+} {
+  const own: Record<string, string> = {};
+  const trainArgs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s, 2);
+    if (!["--peer", "--seeds", "--python"].includes(flag)) {
+      trainArgs.push(args[i]);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    own[flag.slice(2)] = value;
   }
-  lines.push(
-    "",
-    `Final val top-1: scratch ${pct(scratch.at(-1)?.valTop1 ?? null)}, pretrained ${
-      pct(pretrained.at(-1)?.valTop1 ?? null)
-    }.`,
-    "",
-    "![training curves](transfer.png)",
-    "",
-  );
-  return lines.join("\n");
+  if (own.peer !== undefined && own.peer !== "torch") {
+    throw new UsageError(`--peer takes "torch", got "${own.peer}"`);
+  }
+  const seeds = Number(own.seeds ?? "1");
+  if (!Number.isInteger(seeds) || seeds < 1) {
+    throw new UsageError(`--seeds must be a positive integer, got "${own.seeds}"`);
+  }
+  return {
+    peer: own.peer === "torch" ? "torch" : null,
+    seeds,
+    python: own.python ?? Deno.env.get("PYTHON") ?? "/usr/bin/python3",
+    trainArgs,
+  };
 }
 
+const COLOURS = {
+  ours: { scratch: "#1f77b4", pretrained: "#d62728" },
+  PyTorch: { scratch: "#ff7f0e", pretrained: "#2ca02c" },
+};
+
 async function main(args: string[]): Promise<number> {
-  const parsed = parseTrainArgs(args);
+  const experiment = splitExperimentArgs(args);
+  const parsed = parseTrainArgs(experiment.trainArgs);
   if (parsed === "help") {
     console.log(
       "Usage: deno task experiment:transfer --data DIR --pretrained FILE.pth|CHECKPOINT_DIR --epochs N [--freeze features]\n" +
-        "       [--out DIR] [any deno task train flag, applied to both runs]",
+        "       [--peer torch] [--seeds N] [--python /usr/bin/python3] [--out DIR] [any deno task train flag, applied to every run]",
     );
     return 0;
   }
@@ -72,6 +77,7 @@ async function main(args: string[]): Promise<number> {
     );
   }
   if (parsed.resume) throw new UsageError("--resume does not apply to an experiment");
+  if (experiment.peer) await checkTorch(experiment.python);
   const log = (line: string) => console.error(line);
   log(describeBackendChoice(await selectBackend(parsed.backend)));
   const source = await loadPretrained(parsed.pretrained);
@@ -81,58 +87,64 @@ async function main(args: string[]): Promise<number> {
     `classes ${manifest.classNames.slice(0, 5).join(", ")}${manifest.classNames.length > 5 ? ", …" : ""}; ` +
     `${parsed.freezeFeatures ? "conv layers frozen" : "all layers fine-tuned"}) from ${parsed.pretrained}`;
   const out = parsed.out ?? `runs/transfer-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}`;
-  // Both runs share the architecture of the pretrained side, and everything else.
-  const common: TrainConfig = {
-    ...parsed,
-    arch: manifest.arch,
-    groups: manifest.groups,
-    width: manifest.width,
-    nats: null,
-  };
   const io = { log, stdout: (line: string) => console.log(line) };
-  log(`== from scratch → ${out}/scratch`);
-  const scratch = await runTraining({
-    ...common,
-    pretrained: null,
-    freezeFeatures: false,
-    out: `${out}/scratch`,
-    name: `${parsed.name}-scratch`,
-  }, io);
-  log(`== from ${manifest.name}@${manifest.version} → ${out}/pretrained`);
-  const pretrained = await runTraining({ ...common, out: `${out}/pretrained`, name: `${parsed.name}-pretrained` }, io);
-
-  const svg = renderLossAccuracySvg(
-    [
-      { label: "scratch train", colour: "#1f77b4", values: scratch.epochs.map((e) => e.trainLoss) },
-      { label: "scratch val", colour: "#1f77b4", dashed: true, values: scratch.epochs.map((e) => e.valLoss) },
-      { label: "pretrained train", colour: "#d62728", values: pretrained.epochs.map((e) => e.trainLoss) },
-      { label: "pretrained val", colour: "#d62728", dashed: true, values: pretrained.epochs.map((e) => e.valLoss) },
-    ],
-    [
-      { label: "scratch val top-1", colour: "#1f77b4", values: scratch.epochs.map((e) => e.valTop1) },
-      { label: "pretrained val top-1", colour: "#d62728", values: pretrained.epochs.map((e) => e.valTop1) },
-    ],
-    Math.max(scratch.epochs.length, pretrained.epochs.length),
-    `pretrained (${manifest.name}) vs scratch`,
+  const engines = experiment.peer ? (["ours", "PyTorch"] as const) : (["ours"] as const);
+  const contenders: Contender[] = (["scratch", "pretrained"] as const).flatMap((side) =>
+    engines.map((engine) => ({ engine, side, colour: COLOURS[engine][side], runs: [] as EpochPoint[][] }))
+  );
+  for (let k = 0; k < experiment.seeds; k++) {
+    const seed = parsed.seed + k;
+    for (const side of ["scratch", "pretrained"] as const) {
+      // Both sides share the architecture of the pretrained side, and everything else.
+      const config: TrainConfig = {
+        ...parsed,
+        seed,
+        arch: manifest.arch,
+        groups: manifest.groups,
+        width: manifest.width,
+        nats: null,
+        ...(side === "scratch" ? { pretrained: null, freezeFeatures: false } : {}),
+        out: `${out}/${side}${experiment.seeds > 1 ? `-seed${seed}` : ""}`,
+        name: `${parsed.name}-${side}`,
+      };
+      log(`== ${side}, seed ${seed} → ${config.out}`);
+      const prepared = await prepareRun(config, io);
+      const peerDir = `${config.out}/torch/data`;
+      if (experiment.peer) await writePeerRun(prepared, config, peerDir);
+      const ours = await runTraining(config, io, prepared);
+      contenders.find((c) => c.side === side && c.engine === "ours")!.runs.push(ours.epochs);
+      if (!experiment.peer) continue;
+      log(`== ${side}, seed ${seed}, PyTorch → ${config.out}/torch`);
+      const theirs = await trainPeer(experiment.python, peerDir, (e) =>
+        log(
+          `PyTorch epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, ` +
+            `val top-1 ${(e.valTop1 * 100).toFixed(1)}% (${e.seconds.toFixed(0)} s)`,
+        ));
+      await Deno.remove(peerDir, { recursive: true });
+      await Deno.writeTextFile(`${config.out}/torch/metrics.json`, JSON.stringify(theirs, null, 2) + "\n");
+      contenders.find((c) => c.side === side && c.engine === "PyTorch")!.runs.push(theirs);
+    }
+  }
+  const svg = transferSvg(
+    contenders,
+    `pretrained (${manifest.name}) vs scratch${experiment.peer ? ", ours vs PyTorch" : ""}`,
   );
   await Deno.writeTextFile(`${out}/transfer.svg`, svg);
   await Deno.writeFile(`${out}/transfer.png`, await svgToPng(svg));
-  await Deno.writeTextFile(`${out}/scratch-metrics.json`, JSON.stringify(scratch.epochs, null, 2) + "\n");
-  await Deno.writeTextFile(`${out}/pretrained-metrics.json`, JSON.stringify(pretrained.epochs, null, 2) + "\n");
-  await Deno.writeTextFile(
-    `${out}/report.md`,
-    transferReport(
-      scratch.epochs,
-      pretrained.epochs,
-      pretrainedSide,
-      `deno task experiment:transfer ${args.join(" ")}`,
-    ),
-  );
-  console.log(
-    `final val top-1: scratch ${pct(scratch.epochs.at(-1)?.valTop1 ?? null)}, pretrained ` +
-      `${pct(pretrained.epochs.at(-1)?.valTop1 ?? null)}; ${out}/transfer.svg, ${out}/report.md`,
-  );
+  const report = transferReport(contenders, pretrainedSide, `deno task experiment:transfer ${args.join(" ")}`);
+  await Deno.writeTextFile(`${out}/report.md`, report);
+  console.log(report.slice(report.indexOf("Final val top-1:")).replace(/\n!\[.*$/s, "").trim());
+  console.log(`${out}/transfer.svg, ${out}/report.md`);
   return 0;
+}
+
+/** A one-line error where `python` cannot import torch. */
+async function checkTorch(python: string): Promise<void> {
+  const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stderr: "null" }).output()
+    .catch(() => ({ success: false }));
+  if (!probe.success) {
+    throw new UsageError(`${python} cannot import torch (--peer torch); install it: apt-get install -y python3-torch`);
+  }
 }
 
 if (import.meta.main) await runCli(() => main(Deno.args));

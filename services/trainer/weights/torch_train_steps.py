@@ -2,126 +2,101 @@
 
 Reads DIR/spec.json (weight names, steps, learning rate, momentum, weight decay), DIR/w_I.npy (the weights in
 this project's TF.js layouts: conv [kh, kw, in, out], dense [in, out] with fc6's inputs in HWC order) and
-DIR/x_S.npy / DIR/y_S.npy (batch S: NHWC float32 images, float32 class indices). Builds torchvision's AlexNet-OWT
-structure, or the paper's (LRN as torch.nn.LocalResponseNorm with alpha times n, since PyTorch divides it by n; the
-two towers as grouped convolutions; Caffe's ceil pooling), with the weights' own channel counts (so narrow networks
-work), without dropout, and runs
-torch.optim.SGD (momentum, weight decay on weights and not biases, as the project's optimizer does) on
-F.cross_entropy. Writes DIR/torch_losses.npy and, after step 1 and after the last step, DIR/torch_after_T_I.npy
-in the project's layouts.
+DIR/x_S.npy / DIR/y_S.npy (batch S: NHWC float32 images, float32 class indices) and, where spec.json says
+"dropout": true, DIR/m_S_K.npy (the multiplier, 0 or 2, of dropout layer K at step S: this project's masks, so
+both sides drop the same units). Builds the network (`torch_alexnet.py`) and runs torch.optim.SGD (momentum,
+weight decay on weights and not biases, as the project's optimizer does) on F.cross_entropy. Writes DIR/torch_losses.npy and, after step 1 and after the last step, DIR/torch_after_T_I.npy
+in the project's layouts. `--double` runs the same in float64: the reference both float32 runs are measured
+against (files still written as float32); with `--flip-kinks F` as well, each step first measures how far float32
+puts each ReLU's inputs from float64's (a float32 copy of the network on the same batch), and every unit within F
+times that of 0 — where float32's rounding can put it on either side of the kink — passes the gradient it would
+block and blocks the one it would pass (`KinkFlippedReLU`): how far those units alone can move the weights.
 """
 import argparse
+import copy
 import json
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-ARCHS = {
-    # name: [(layer, stride, padding)], layers followed by LRN, layers followed by pooling, ceil pooling
-    "alexnet-owt": ([("conv1", 4, 2), ("conv2", 1, 2), ("conv3", 1, 1), ("conv4", 1, 1), ("conv5", 1, 1)], set(), False),
-    "alexnet": ([("conv1", 4, 0), ("conv2", 1, 2), ("conv3", 1, 1), ("conv4", 1, 1), ("conv5", 1, 1)], {"conv1", "conv2"}, True),
-}
-POOL_AFTER = {"conv1", "conv2", "conv5"}
+from torch_alexnet import POOLED, from_torch, load_network, mask_to_torch, sgd
 
 
-def to_torch(name, value, pooled):
-    if name.endswith("/kernel") and value.ndim == 4:
-        return value.transpose(3, 2, 0, 1)
-    if name == "fc6/kernel":
-        channels = value.shape[0] // (pooled * pooled)
-        return value.reshape(pooled, pooled, channels, -1).transpose(2, 0, 1, 3).reshape(value.shape[0], -1).T
-    if name.endswith("/kernel"):
-        return value.T
-    return value
+class KinkFlippedReLU(torch.autograd.Function):
+    """ReLU whose gradient is flipped at units whose input lies within `tolerance` of 0."""
+
+    @staticmethod
+    def forward(ctx, z, tolerance):
+        ctx.save_for_backward((z > 0) ^ (z.abs() < tolerance))
+        return z.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (passes,) = ctx.saved_tensors
+        return g * passes, None
 
 
-def from_torch(name, value, pooled):
-    if name.endswith("/kernel") and value.ndim == 4:
-        return value.transpose(2, 3, 1, 0)
-    if name == "fc6/kernel":
-        out, inputs = value.shape
-        channels = inputs // (pooled * pooled)
-        return value.T.reshape(channels, pooled, pooled, out).transpose(1, 2, 0, 3).reshape(inputs, out)
-    if name.endswith("/kernel"):
-        return value.T
-    return value
+def pre_activations(net, x, masks):
+    """Every ReLU's input, in order, of one forward pass."""
+    captured, relu = [], net.relu
+    net.relu = lambda z: (captured.append(z.detach().double()), relu(z))[1]
+    try:
+        with torch.no_grad():
+            net(x, masks)
+    finally:
+        net.relu = relu
+    return captured
 
 
-class AlexNetTorch(nn.Module):
-    def __init__(self, weights, arch, lrn):
-        super().__init__()
-        self.layers, self.lrn_after, self.ceil = ARCHS[arch]
-        self.convs = nn.ModuleDict()
-        channels = 3
-        for name, stride, pad in self.layers:
-            k = weights[f"{name}/kernel"]  # [out, in/groups, kh, kw]
-            groups = channels // k.shape[1]
-            self.convs[name] = nn.Conv2d(channels, k.shape[0], k.shape[2], stride, pad, groups=groups)
-            channels = k.shape[0]
-        self.lrn = nn.LocalResponseNorm(lrn["size"], alpha=lrn["alpha"] * lrn["size"], beta=lrn["beta"], k=lrn["k"])
-        self.fcs = nn.ModuleDict()
-        for name in ["fc6", "fc7", "fc8"]:
-            k = weights[f"{name}/kernel"]
-            self.fcs[name] = nn.Linear(k.shape[1], k.shape[0])
-
-    def forward(self, x):
-        for name, _, _ in self.layers:
-            x = F.relu(self.convs[name](x))
-            if name in self.lrn_after:
-                x = self.lrn(x)
-            if name in POOL_AFTER:
-                x = F.max_pool2d(x, 3, 2, ceil_mode=self.ceil)
-        x = torch.flatten(F.adaptive_avg_pool2d(x, 6), 1)
-        x = F.relu(self.fcs["fc6"](x))
-        x = F.relu(self.fcs["fc7"](x))
-        return self.fcs["fc8"](x)
+def flip_near_kinks(net, x, masks, factor):
+    """Makes the next forward pass of float64 `net` use KinkFlippedReLU, each ReLU with `factor` × float32's error
+    on its inputs (measured on a float32 copy) as the tolerance."""
+    exact = pre_activations(net, x, masks)
+    single = copy.deepcopy(net).float()
+    rounded = pre_activations(single, x.float(), None if masks is None else [m.float() for m in masks])
+    tolerances = iter([factor * (a - b).abs().max().item() for a, b in zip(rounded, exact)])
+    net.relu = lambda z: KinkFlippedReLU.apply(z, next(tolerances))
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", required=True)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--double", action="store_true")
+    parser.add_argument("--flip-kinks", type=float, default=0.0)
     args = parser.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     spec = json.load(open(f"{args.dir}/spec.json"))
     names = spec["names"]
-    pooled = 6
-    ours = {n: np.load(f"{args.dir}/w_{i}.npy") for i, n in enumerate(names)}
-    converted = {n: np.ascontiguousarray(to_torch(n, v, pooled)) for n, v in ours.items()}
-    net = AlexNetTorch(converted, spec["arch"], spec["lrn"])
-    params = {}
-    for name, _, _ in net.layers:
-        params[f"{name}/kernel"], params[f"{name}/bias"] = net.convs[name].weight, net.convs[name].bias
-    for name in ["fc6", "fc7", "fc8"]:
-        params[f"{name}/kernel"], params[f"{name}/bias"] = net.fcs[name].weight, net.fcs[name].bias
-    with torch.no_grad():
-        for n, p in params.items():
-            if tuple(p.shape) != converted[n].shape:
-                raise SystemExit(f"{n}: PyTorch wants {tuple(p.shape)}, got {converted[n].shape}")
-            p.copy_(torch.from_numpy(converted[n]))
-    weights = [p for n, p in params.items() if n.endswith("/kernel")]
-    biases = [p for n, p in params.items() if n.endswith("/bias")]
-    optimizer = torch.optim.SGD(
-        [{"params": weights, "weight_decay": spec["weightDecay"]}, {"params": biases, "weight_decay": 0.0}],
-        lr=spec["learningRate"],
-        momentum=spec["momentum"],
-    )
+    dtype = torch.float64 if args.double else torch.float32
+    net, params = load_network(args.dir, spec, dtype)
+    if not spec.get("dropout"):
+        net.eval()  # no dropout (no batch norm either: eval mode changes nothing else)
+    optimizer = sgd(params, spec)
     losses = []
     for step in range(spec["steps"]):
-        x = torch.from_numpy(np.load(f"{args.dir}/x_{step}.npy")).permute(0, 3, 1, 2).contiguous()
+        x = torch.from_numpy(np.load(f"{args.dir}/x_{step}.npy")).permute(0, 3, 1, 2).contiguous().to(dtype)
         y = torch.from_numpy(np.load(f"{args.dir}/y_{step}.npy")).long()
+        masks = None
+        if spec.get("dropout"):
+            masks = [
+                torch.from_numpy(np.ascontiguousarray(mask_to_torch(spec["arch"], k, np.load(f"{args.dir}/m_{step}_{k}.npy"))))
+                .to(dtype) for k in range(2)
+            ]
         optimizer.zero_grad()
-        loss = F.cross_entropy(net(x), y)
+        if args.flip_kinks > 0:
+            flip_near_kinks(net, x, masks, args.flip_kinks)
+        loss = F.cross_entropy(net(x, masks), y)
+        net.relu = F.relu
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
         if step == 0 or step == spec["steps"] - 1:
             for i, n in enumerate(names):
-                value = params[n].detach().numpy()
-                np.save(f"{args.dir}/torch_after_{step + 1}_{i}.npy", np.ascontiguousarray(from_torch(n, value, pooled)))
+                value = params[n].detach().float().numpy()
+                np.save(f"{args.dir}/torch_after_{step + 1}_{i}.npy", np.ascontiguousarray(from_torch(n, value, POOLED)))
     np.save(f"{args.dir}/torch_losses.npy", np.array(losses, dtype=np.float32))
     print(json.dumps({"losses": losses}))
 

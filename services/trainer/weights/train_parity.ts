@@ -2,8 +2,8 @@
  * Training step for step against PyTorch (`deno task verify:torch --train`), for AlexNet-OWT and the
  * paper's AlexNet (LRN, two towers as grouped convolutions, ceil pooling): both start from
  * the same weights (this model's, handed to PyTorch as `.npy` in the project's layouts and
- * converted there), take the same batches (augmentation off, dropout off: no masks to share)
- * and run K steps of SGD with momentum and weight decay (lr 0.01, 0.9, 5e-4: the paper's); the
+ * converted there), take the same batches (augmentation off; dropout off, or on with this
+ * model's masks handed to PyTorch so both drop the same units) and run K steps of SGD with momentum and weight decay (lr 0.01, 0.9, 5e-4: the paper's); the
  * losses of every step and every weight after step 1 and after step K are compared. The
  * project's optimizer leaves biases out of the weight decay, so PyTorch's is set up the same way.
  *
@@ -33,11 +33,20 @@ export interface TrainParityOptions {
   dir: string;
   /** PyTorch's threads (0: its default). */
   threads?: number;
+  /** Dropout on, each step's masks drawn here from a seed and handed to PyTorch. */
+  dropout?: boolean;
   /**
    * Also run PyTorch from the same weights perturbed by 1e-7 (float32's rounding): how far
    * PyTorch drifts from itself is the floor a comparison over many steps can be held to.
    */
   calibrate?: boolean;
+  /**
+   * Also run PyTorch in float64 from the same start: how far ours and PyTorch's float32 run each are
+   * from exact arithmetic; and once more in float64 with the ReLU units float32 cannot place flipped
+   * (those within 4× float32's error of 0: one such unit of conv3 carries 2% of its bias gradient
+   * at full size), which says how far those units alone move the weights.
+   */
+  reference?: boolean;
 }
 
 /** Losses, weights after step 1 and K, and the updates, of one run against PyTorch's. */
@@ -48,6 +57,8 @@ export interface ParityErrors {
   weights: { afterFirst: { error: number; tensor: string }; afterLast: { error: number; tensor: string } };
   /** The same measure on the change of each weight over the run (w_K − w_0): the updates themselves. */
   updates: { error: number; tensor: string };
+  /** max|Δ|/max|w| of every tensor (in the network's weight order), after step 1, after step K, of the updates. */
+  perTensor: { names: string[]; afterFirst: number[]; afterLast: number[]; updates: number[] };
 }
 
 /** Losses of both, and how far ours are from PyTorch's (and, calibrated, PyTorch's from itself). */
@@ -55,6 +66,11 @@ export interface TrainParityResult extends ParityErrors {
   losses: { ours: number[]; torch: number[] };
   /** PyTorch from weights perturbed by 1e-7 against PyTorch: the floor (with `calibrate`). */
   floor?: ParityErrors;
+  /**
+   * Against PyTorch in float64 (with `reference`): ours, PyTorch's float32 run, and float64 with
+   * every ReLU unit float32 could put on the other side of its kink flipped.
+   */
+  reference?: { ours: ParityErrors; torch: ParityErrors; kinks: ParityErrors };
 }
 
 const SGD = { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4 };
@@ -75,30 +91,52 @@ export function worstTrainError(result: ParityErrors): number {
 /** A calibrated run may differ from PyTorch by this many times PyTorch's own drift. */
 export const FLOOR_FACTOR = 4;
 
+/** Every measure of a comparison, named: each step's loss, then each tensor after step 1, after step K, its update. */
+function measures(errors: ParityErrors): [string, number][] {
+  const { names, afterFirst, afterLast, updates } = errors.perTensor;
+  return [
+    ...errors.lossErrors.map((e, i): [string, number] => [`loss at step ${i + 1}`, e]),
+    ...names.map((n, i): [string, number] => [`${n} after step 1`, afterFirst[i]]),
+    ...names.map((n, i): [string, number] => [`${n} after the last step`, afterLast[i]]),
+    ...names.map((n, i): [string, number] => [`${n}'s update`, updates[i]]),
+  ];
+}
+
 /**
- * The measures a result fails, each held to 1e-3 or, calibrated, to 4× PyTorch's own drift on
- * the same measure where that is larger (a loss step by step; the weights after step 1 and after
- * step K; the updates): over many steps of random labels PyTorch drifts from itself, started from
- * weights perturbed by float32's rounding, further than 1e-3. Empty: it passes.
+ * The measures a result fails — each step's loss; every tensor after step 1, after step K, and its
+ * update — each held to 1e-3 of PyTorch's, or, calibrated, to 4× PyTorch's own drift on the same
+ * measure where that is larger (over many steps of random labels PyTorch drifts from itself,
+ * started from weights perturbed by float32's rounding, further than 1e-3). With a float64
+ * reference a measure also passes when ours is no further from float64 than 1e-3, or 4× PyTorch's
+ * float32 run is, or 4× flipping the ReLU units within float32's reach of their kink moves it:
+ * a unit whose input float32 cannot place on either side of 0 passes or blocks its whole gradient,
+ * in PyTorch's float32 as in ours. Empty: it passes.
  */
 export function parityFailures(result: TrainParityResult): string[] {
-  const floor = result.floor;
   const limit = (drift: number | undefined) => Math.max(TRAIN_PARITY_TOLERANCE, FLOOR_FACTOR * (drift ?? 0));
-  const failures: string[] = [];
-  const check = (what: string, error: number, drift: number | undefined) => {
-    if (!(error <= limit(drift))) failures.push(`${what} ${error.toExponential(2)} > ${limit(drift).toExponential(2)}`);
-  };
-  result.lossErrors.forEach((e, i) => check(`loss at step ${i + 1}`, e, floor?.lossErrors[i]));
-  check("weights after step 1", result.weights.afterFirst.error, floor?.weights.afterFirst.error);
-  check("weights after the last step", result.weights.afterLast.error, floor?.weights.afterLast.error);
-  check("updates", result.updates.error, floor?.updates.error);
-  return failures;
+  const floor = result.floor && measures(result.floor);
+  const reference = result.reference &&
+    {
+      ours: measures(result.reference.ours),
+      torch: measures(result.reference.torch),
+      kinks: measures(result.reference.kinks),
+    };
+  return measures(result).flatMap(([what, error], i) => {
+    if (error <= limit(floor?.[i][1])) return [];
+    const e = reference && { ours: reference.ours[i][1], torch: reference.torch[i][1], kinks: reference.kinks[i][1] };
+    if (e && e.ours <= limit(Math.max(e.torch, e.kinks))) return [];
+    const against64 = e
+      ? ` (against float64: ours ${e.ours.toExponential(2)}, PyTorch's ${e.torch.toExponential(2)}, ` +
+        `kinks flipped ${e.kinks.toExponential(2)})`
+      : "";
+    return [`${what} ${error.toExponential(2)} > ${limit(floor?.[i][1]).toExponential(2)}${against64}`];
+  });
 }
 
 /** PyTorch's K steps on the files in `dir`. */
-async function runTorch(options: TrainParityOptions, dir: string): Promise<void> {
+async function runTorch(options: TrainParityOptions, dir: string, flags: string[] = []): Promise<void> {
   const torch = await new Deno.Command(options.python, {
-    args: [SCRIPT, "--dir", dir, "--threads", String(options.threads ?? 0)],
+    args: [SCRIPT, "--dir", dir, "--threads", String(options.threads ?? 0), ...flags],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -124,26 +162,30 @@ async function readTorch(dir: string, names: string[], steps: number): Promise<R
   };
 }
 
-/** The tensor with the largest max|Δ|/max|ref|, and that error. */
-function worst(ours: Float32Array[], theirs: Float32Array[], names: string[]): { error: number; tensor: string } {
-  let error = 0, tensor = names[0];
-  ours.forEach((values, i) => {
-    const e = relativeError(values, theirs[i]);
-    if (e > error) (error = e), (tensor = names[i]);
-  });
-  return { error, tensor };
+/** max|Δ|/max|ref| of each tensor. */
+const tensorErrors = (ours: Float32Array[], theirs: Float32Array[]) =>
+  ours.map((values, i) => relativeError(values, theirs[i]));
+
+/** The tensor with the largest error, and that error. */
+function worst(errors: number[], names: string[]): { error: number; tensor: string } {
+  const i = errors.reduce((best, e, k) => (e > errors[best] ? k : best), 0);
+  return { error: errors[i], tensor: names[i] };
 }
 
 /** How far run `a` is from the reference run `ref`, both started from `start`. */
 function compare(a: RunOutcome, ref: RunOutcome, start: Float32Array[], names: string[]): ParityErrors {
   const change = (after: Float32Array[]) => after.map((w, i) => w.map((v, k) => v - start[i][k]));
+  const perTensor = {
+    names,
+    afterFirst: tensorErrors(a.afterFirst, ref.afterFirst),
+    afterLast: tensorErrors(a.afterLast, ref.afterLast),
+    updates: tensorErrors(change(a.afterLast), change(ref.afterLast)),
+  };
   return {
     lossErrors: a.losses.map((l, i) => Math.abs(l - ref.losses[i]) / Math.abs(ref.losses[i])),
-    weights: {
-      afterFirst: worst(a.afterFirst, ref.afterFirst, names),
-      afterLast: worst(a.afterLast, ref.afterLast, names),
-    },
-    updates: worst(change(a.afterLast), change(ref.afterLast), names),
+    weights: { afterFirst: worst(perTensor.afterFirst, names), afterLast: worst(perTensor.afterLast, names) },
+    updates: worst(perTensor.updates, names),
+    perTensor,
   };
 }
 
@@ -173,21 +215,35 @@ export async function trainParity(
     const shapes = model.network.weights.map((w) => w.shape as number[]);
     const start = await model.weightArrays();
     await Promise.all(start.map((values, i) => Deno.writeFile(`${dir}/w_${i}.npy`, writeNpy(shapes[i], values))));
+    const dropoutShapes = model.network.layers.filter((l) => l.getClassName() === "Dropout")
+      .map((l) => [batch, ...(l.outputShape as number[]).slice(1)]);
+    const stepSeed = (s: number) => options.seed * 1000 + s;
     let state = options.seed >>> 0;
     const nextLabel = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) % classes);
     const batches: { x: Float32Array; labels: Int32Array }[] = [];
+    const files = ["spec.json"];
     for (let s = 0; s < steps; s++) {
-      const x = tf.randomNormal([batch, size, size, 3], 0, 1, "float32", options.seed * 1000 + s);
+      const x = tf.randomNormal([batch, size, size, 3], 0, 1, "float32", stepSeed(s));
       const values = (await x.data()) as Float32Array;
       x.dispose();
       const labels = Int32Array.from({ length: batch }, nextLabel);
       batches.push({ x: values, labels });
       await Deno.writeFile(`${dir}/x_${s}.npy`, writeNpy([batch, size, size, 3], values));
       await Deno.writeFile(`${dir}/y_${s}.npy`, writeNpy([batch], Float32Array.from(labels)));
+      files.push(`x_${s}.npy`, `y_${s}.npy`);
+      if (!options.dropout) continue;
+      // The masks TF.js's Dropout layer draws for seed + k (setDropoutSeed), redrawn here: the same
+      // multiplier ⌊u + keep⌋ / keep from the same seeded uniform numbers.
+      for (const [k, shape] of dropoutShapes.entries()) {
+        const mask = tf.tidy(() => tf.randomUniform(shape, 0, 1, "float32", stepSeed(s) + k).add(0.5).floor().div(0.5));
+        await Deno.writeFile(`${dir}/m_${s}_${k}.npy`, writeNpy(shape, (await mask.data()) as Float32Array));
+        mask.dispose();
+        files.push(`m_${s}_${k}.npy`);
+      }
     }
     await Deno.writeTextFile(
       `${dir}/spec.json`,
-      JSON.stringify({ arch: options.arch, lrn: LRN_DEFAULTS, names, steps, ...SGD }),
+      JSON.stringify({ arch: options.arch, lrn: LRN_DEFAULTS, names, steps, dropout: !!options.dropout, ...SGD }),
     );
     log(`PyTorch: ${steps} steps …`);
     await runTorch(options, dir);
@@ -198,35 +254,48 @@ export async function trainParity(
       const xt = tf.tensor4d(x, [batch, size, size, 3]);
       const y = tf.oneHot(tf.tensor1d(labels, "int32"), classes);
       try {
-        ours.push((await trainStep(model, sgd, xt, y, { dropout: false })).loss);
+        const step = options.dropout ? { dropout: true, dropoutSeed: stepSeed(s) } : { dropout: false };
+        ours.push((await trainStep(model, sgd, xt, y, step)).loss);
       } finally {
         tf.dispose([xt, y]);
       }
       if (s === 0) afterFirst = await model.weightArrays();
     }
-    const afterLast = await model.weightArrays();
+    const oursRun = { losses: ours, afterFirst, afterLast: await model.weightArrays() };
     const torch = await readTorch(dir, names, steps);
     const result: TrainParityResult = {
       losses: { ours, torch: torch.losses },
-      ...compare({ losses: ours, afterFirst, afterLast }, torch, start, names),
+      ...compare(oursRun, torch, start, names),
+    };
+    /** PyTorch again in `dir/sub` on the same batches, from `weights` (default: the same start). */
+    const torchAgain = async (sub: string, flags: string[], weights = start) => {
+      await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
+      for (const file of files) await Deno.copyFile(`${dir}/${file}`, `${dir}/${sub}/${file}`);
+      await Promise.all(weights.map((w, i) => Deno.writeFile(`${dir}/${sub}/w_${i}.npy`, writeNpy(shapes[i], w))));
+      await runTorch(options, `${dir}/${sub}`, flags);
+      return await readTorch(`${dir}/${sub}`, names, steps);
     };
     if (options.calibrate) {
       log(`PyTorch from weights perturbed by 1e-7: ${steps} steps …`);
-      const sub = `${dir}/perturbed`;
-      await Deno.mkdir(sub, { recursive: true });
-      for (const file of ["spec.json", ...batches.flatMap((_, s) => [`x_${s}.npy`, `y_${s}.npy`])]) {
-        await Deno.copyFile(`${dir}/${file}`, `${sub}/${file}`);
-      }
       let noise = 12345;
       const jitter = () => ((noise = (Math.imul(noise, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1) * 1e-7;
-      await Promise.all(
-        start.map((values, i) =>
-          Deno.writeFile(`${sub}/w_${i}.npy`, writeNpy(shapes[i], values.map((v) => v * (1 + jitter()))))
-        ),
+      const perturbed = await torchAgain(
+        "perturbed",
+        [],
+        start.map((values) => values.map((v) => v * (1 + jitter()))),
       );
-      await runTorch(options, sub);
-      const other = await readTorch(sub, names, steps);
-      result.floor = compare(other, torch, start, names);
+      result.floor = compare(perturbed, torch, start, names);
+    }
+    if (options.reference) {
+      log(`PyTorch in float64: ${steps} steps …`);
+      const exact = await torchAgain("float64", ["--double"]);
+      log(`PyTorch in float64, ReLUs within 4× float32's error of their kink flipped: ${steps} steps …`);
+      const kinks = await torchAgain("float64-kinks", ["--double", "--flip-kinks", String(FLOOR_FACTOR)]);
+      result.reference = {
+        ours: compare(oursRun, exact, start, names),
+        torch: compare(torch, exact, start, names),
+        kinks: compare(kinks, exact, start, names),
+      };
     }
     return result;
   } finally {

@@ -6,8 +6,9 @@
  * and prints max |Δ| / max |ref|. Exit 1 when an error exceeds 1e-4.
  *
  * `--train`: K steps of SGD from the same weights on the same batches in both
- * (`train_parity.ts`; alexnet-owt or the paper's alexnet, dropout off), losses and weights compared after step 1 and
- * step K; exit 1 when an error exceeds 1e-3.
+ * (`train_parity.ts`; alexnet-owt or the paper's alexnet; dropout off, or `--dropout` with our masks handed to
+ * PyTorch), losses and every weight compared after step 1 and step K, with PyTorch's own drift and PyTorch in float64
+ * as references; exit 1 when a measure fails `parityFailures`.
  *
  * @module
  */
@@ -28,6 +29,7 @@ async function main(args: string[]): Promise<number> {
       backend: { type: "string", default: "wasm" },
       keep: { type: "string" },
       train: { type: "boolean" },
+      dropout: { type: "boolean" },
       arch: { type: "string", default: "alexnet-owt" },
       width: { type: "string", default: "1" },
       size: { type: "string", default: "224" },
@@ -42,7 +44,7 @@ async function main(args: string[]): Promise<number> {
       "Usage: deno task verify:torch [--python /usr/bin/python3] [--backend wasm] [--keep DIR]\n" +
         "       deno task verify:torch --train [--arch alexnet-owt|alexnet] [--backend wasm|native] [--width 1] " +
         "[--size 224] [--batch 8] " +
-        "[--steps 10] [--seed 1] [--keep DIR]",
+        "[--steps 10] [--seed 1] [--dropout] [--keep DIR]",
     );
     return 0;
   }
@@ -96,6 +98,7 @@ async function verifyTraining(
     batch: string;
     steps: string;
     seed: string;
+    dropout?: boolean;
     keep?: string;
   },
   dir: string,
@@ -121,7 +124,9 @@ async function verifyTraining(
     classes: 1000,
     seed: number("seed", values.seed, true),
     dir,
+    dropout: values.dropout,
     calibrate: true,
+    reference: true,
   }, (line) => console.error(line));
   for (const [i, loss] of result.losses.ours.entries()) {
     console.log(
@@ -138,12 +143,20 @@ async function verifyTraining(
   };
   console.log(`ours against PyTorch: ${describe(result)}`);
   if (result.floor) console.log(`PyTorch against itself from weights perturbed by 1e-7: ${describe(result.floor)}`);
+  if (result.reference) {
+    console.log(`ours against PyTorch in float64: ${describe(result.reference.ours)}`);
+    console.log(`PyTorch's float32 run against its float64 run: ${describe(result.reference.torch)}`);
+    console.log(
+      `float64 with the ReLUs float32 cannot place flipped, against float64: ${describe(result.reference.kinks)}`,
+    );
+  }
   if (!values.keep) await Deno.remove(dir, { recursive: true });
   const failures = parityFailures(result);
   console.log(
     failures.length === 0
-      ? "PASS: every loss, the weights after step 1 and the last, and the updates within 1e-3 of PyTorch's, or " +
-        "within 4× PyTorch's drift from itself where that is larger"
+      ? "PASS: every loss, every tensor after step 1 and the last, and every update within 1e-3 of PyTorch's, or " +
+        "within 4× PyTorch's drift from itself where that is larger, or no further from float64 than 4× PyTorch's " +
+        "float32 run or 4× the ReLUs float32 cannot place"
       : `FAIL: ${failures.join("; ")}`,
   );
   return failures.length === 0 ? 0 : 1;
