@@ -63,20 +63,27 @@ Deno.test("a diverging run stops with a message saying what to do", async () => 
   }
 });
 
-Deno.test("the same --seed gives bit-identical weights after an epoch (dropout masks seeded per step)", async () => {
-  const run = async (seed: number) => {
-    const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 4, inputSize: 63, width: 0.25, seed: 1 });
-    const loop = await TrainingLoop.start(model, data, { ...settings, seed, loaderWorkers: 1 });
+for (const backend of ["wasm", "native"] as const) {
+  Deno.test(`the same --seed on ${backend} gives bit-identical weights after an epoch (dropout masks seeded per step)`, async () => {
+    await selectBackend(backend);
+    const run = async (seed: number) => {
+      const model = AlexNet.create({ arch: "alexnet-owt", numClasses: 4, inputSize: 63, width: 0.25, seed: 1 });
+      const loop = await TrainingLoop.start(model, data, { ...settings, seed, loaderWorkers: 1 });
+      try {
+        await loop.epoch(1, 4, () => {});
+        return await model.weightArrays();
+      } finally {
+        loop.close();
+        model.dispose();
+      }
+    };
     try {
-      await loop.epoch(1, 4, () => {});
-      return await model.weightArrays();
+      const [first, again] = [await run(1), await run(1)];
+      assert.ok(first.every((w, i) => w.every((v, k) => Object.is(v, again[i][k]))), "the same seed, the same weights");
+      const other = await run(2);
+      assert.ok(first.some((w, i) => w.some((v, k) => v !== other[i][k])), "another seed, other weights");
     } finally {
-      loop.close();
-      model.dispose();
+      await selectBackend("wasm");
     }
-  };
-  const [first, again] = [await run(1), await run(1)];
-  assert.ok(first.every((w, i) => w.every((v, k) => Object.is(v, again[i][k]))), "the same seed, the same weights");
-  const other = await run(2);
-  assert.ok(first.some((w, i) => w.some((v, k) => v !== other[i][k])), "another seed, other weights");
-});
+  });
+}

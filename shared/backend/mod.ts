@@ -23,7 +23,7 @@ export {
 } from "./backend_names.ts";
 export { selectBackend, type SelectBackendOptions } from "./select_backend.ts";
 export { storageBindingLimit } from "./storage_binding_limit.ts";
-export { wasmHeapBytes } from "./wasm_heap.ts";
+export { wasmHeapBytes, wasmHeapViews } from "./wasm_heap.ts";
 export { activeTfjsBackend } from "./active_tfjs_backend.ts";
 export { OneDnn, OneDnnError } from "./onednn_library.ts";
 export * as tf from "./tensorflow.ts";
