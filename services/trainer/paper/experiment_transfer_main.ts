@@ -17,8 +17,9 @@ import { loadPretrained } from "../../../shared/checkpoint/codec/mod.ts";
 import { runCli, UsageError } from "../../../shared/cli/mod.ts";
 import { svgToPng } from "../../../shared/image/mod.ts";
 import { prepareRun, runTraining } from "../app.ts";
-import type { TrainConfig } from "../train_config.ts";
+import type { TrainConfig, TrainIo } from "../train_config.ts";
 import { parseTrainArgs } from "../train_args.ts";
+import { requireTorch } from "../weights/require_torch.ts";
 import { trainPeer, writePeerRun } from "./torch_peer_run.ts";
 import { type Contender, type EpochPoint, transferReport, transferSvg } from "./transfer_report.ts";
 
@@ -61,6 +62,33 @@ const COLOURS = {
   PyTorch: { scratch: "#ff7f0e", pretrained: "#2ca02c" },
 };
 
+/** One side's run for one seed: ours, then (given a Python) PyTorch's from the same prepared start. */
+async function runSide(
+  config: TrainConfig,
+  python: string | null,
+  io: TrainIo,
+): Promise<{ ours: EpochPoint[]; PyTorch?: EpochPoint[] }> {
+  const prepared = await prepareRun(config, io);
+  const peerDir = `${config.out}/torch/data`;
+  try {
+    if (python) await writePeerRun(prepared, config, peerDir);
+  } catch (error) {
+    prepared.model.dispose();
+    throw error;
+  }
+  const ours = (await runTraining(config, io, prepared)).epochs;
+  if (!python) return { ours };
+  io.log(`== PyTorch → ${config.out}/torch`);
+  const theirs = await trainPeer(python, peerDir, (e) =>
+    io.log(
+      `PyTorch epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, ` +
+        `val top-1 ${(e.valTop1 * 100).toFixed(1)}% (${e.seconds.toFixed(0)} s)`,
+    ));
+  await Deno.remove(peerDir, { recursive: true });
+  await Deno.writeTextFile(`${config.out}/torch/metrics.json`, JSON.stringify(theirs, null, 2) + "\n");
+  return { ours, PyTorch: theirs };
+}
+
 async function main(args: string[]): Promise<number> {
   const experiment = splitExperimentArgs(args);
   const parsed = parseTrainArgs(experiment.trainArgs);
@@ -77,7 +105,7 @@ async function main(args: string[]): Promise<number> {
     );
   }
   if (parsed.resume) throw new UsageError("--resume does not apply to an experiment");
-  if (experiment.peer) await checkTorch(experiment.python);
+  if (experiment.peer) await requireTorch(experiment.python);
   const log = (line: string) => console.error(line);
   log(describeBackendChoice(await selectBackend(parsed.backend)));
   const source = await loadPretrained(parsed.pretrained);
@@ -93,8 +121,8 @@ async function main(args: string[]): Promise<number> {
     engines.map((engine) => ({ engine, side, colour: COLOURS[engine][side], runs: [] as EpochPoint[][] }))
   );
   for (let k = 0; k < experiment.seeds; k++) {
-    const seed = parsed.seed + k;
     for (const side of ["scratch", "pretrained"] as const) {
+      const seed = parsed.seed + k;
       // Both sides share the architecture of the pretrained side, and everything else.
       const config: TrainConfig = {
         ...parsed,
@@ -108,21 +136,8 @@ async function main(args: string[]): Promise<number> {
         name: `${parsed.name}-${side}`,
       };
       log(`== ${side}, seed ${seed} → ${config.out}`);
-      const prepared = await prepareRun(config, io);
-      const peerDir = `${config.out}/torch/data`;
-      if (experiment.peer) await writePeerRun(prepared, config, peerDir);
-      const ours = await runTraining(config, io, prepared);
-      contenders.find((c) => c.side === side && c.engine === "ours")!.runs.push(ours.epochs);
-      if (!experiment.peer) continue;
-      log(`== ${side}, seed ${seed}, PyTorch → ${config.out}/torch`);
-      const theirs = await trainPeer(experiment.python, peerDir, (e) =>
-        log(
-          `PyTorch epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}, ` +
-            `val top-1 ${(e.valTop1 * 100).toFixed(1)}% (${e.seconds.toFixed(0)} s)`,
-        ));
-      await Deno.remove(peerDir, { recursive: true });
-      await Deno.writeTextFile(`${config.out}/torch/metrics.json`, JSON.stringify(theirs, null, 2) + "\n");
-      contenders.find((c) => c.side === side && c.engine === "PyTorch")!.runs.push(theirs);
+      const runs = await runSide(config, experiment.peer ? experiment.python : null, io);
+      for (const c of contenders.filter((c) => c.side === side)) c.runs.push(runs[c.engine]!);
     }
   }
   const svg = transferSvg(
@@ -136,15 +151,6 @@ async function main(args: string[]): Promise<number> {
   console.log(report.slice(report.indexOf("Final val top-1:")).replace(/\n!\[.*$/s, "").trim());
   console.log(`${out}/transfer.svg, ${out}/report.md`);
   return 0;
-}
-
-/** A one-line error where `python` cannot import torch. */
-async function checkTorch(python: string): Promise<void> {
-  const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stderr: "null" }).output()
-    .catch(() => ({ success: false }));
-  if (!probe.success) {
-    throw new UsageError(`${python} cannot import torch (--peer torch); install it: apt-get install -y python3-torch`);
-  }
 }
 
 if (import.meta.main) await runCli(() => main(Deno.args));

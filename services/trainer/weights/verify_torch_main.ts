@@ -17,6 +17,7 @@ import { loadTorchvisionPth, torchParity } from "../../../shared/checkpoint/code
 import { readNpy } from "../../../shared/checkpoint/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import { type ParityErrors, parityFailures, trainParity } from "./train_parity.ts";
+import { requireTorch } from "./require_torch.ts";
 
 const TOLERANCE = 1e-4;
 const SCRIPT = new URL("../../../shared/checkpoint/torch_fixtures/make_torch_fixtures.py", import.meta.url).pathname;
@@ -48,13 +49,7 @@ async function main(args: string[]): Promise<number> {
     );
     return 0;
   }
-  const probe = await new Deno.Command(values.python, { args: ["-c", "import torch, torchvision"], stderr: "null" })
-    .output().catch(() => ({ success: false }));
-  if (!probe.success) {
-    throw new UsageError(
-      `${values.python} cannot import torch and torchvision; install them: apt-get install -y python3-torch python3-torchvision`,
-    );
-  }
+  await requireTorch(values.python, ["torch", "torchvision"]);
   console.error(describeBackendChoice(await selectBackend(parseBackendName(values.backend))));
   const dir = values.keep ?? await Deno.makeTempDir({ prefix: "verify-torch-" });
   if (values.train) return await verifyTraining(values, dir);
