@@ -8,11 +8,13 @@
  * `--peer torch` trains each side in PyTorch too (`torch_peer_run.ts`), from the same starting
  * weights on the same split with the same recipe; `--seeds N` repeats everything for seeds
  * `--seed` … `--seed`+N−1 and reports the means. The runs go one after another (each uses every
- * core).
+ * core), each into `OUT/SIDE-seedN/`; `--report-only` rebuilds the report from the runs there.
  *
  * @module
  */
+import { z } from "zod";
 import { describeBackendChoice, selectBackend } from "../../../shared/backend/mod.ts";
+import { EpochMetricsSchema } from "../../../shared/bus/mod.ts";
 import { loadPretrained } from "../../../shared/checkpoint/codec/mod.ts";
 import { runCli, UsageError } from "../../../shared/cli/mod.ts";
 import { svgToPng } from "../../../shared/image/mod.ts";
@@ -20,7 +22,7 @@ import { prepareRun, runTraining } from "../app.ts";
 import type { TrainConfig, TrainIo } from "../train_config.ts";
 import { parseTrainArgs } from "../train_args.ts";
 import { requireTorch } from "../weights/require_torch.ts";
-import { trainPeer, writePeerRun } from "./torch_peer_run.ts";
+import { PeerEpochSchema, trainPeer, writePeerRun } from "./torch_peer_run.ts";
 import { type Contender, type EpochPoint, transferReport, transferSvg } from "./transfer_report.ts";
 
 /** The experiment's own flags, taken out of the arguments; the rest are `deno task train`'s. */
@@ -28,12 +30,18 @@ export function splitExperimentArgs(args: string[]): {
   peer: "torch" | null;
   seeds: number;
   python: string;
+  reportOnly: boolean;
   trainArgs: string[];
 } {
   const own: Record<string, string> = {};
   const trainArgs: string[] = [];
+  let reportOnly = false;
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split(/=(.*)/s, 2);
+    if (flag === "--report-only" && inline === undefined) {
+      reportOnly = true;
+      continue;
+    }
     if (!["--peer", "--seeds", "--python"].includes(flag)) {
       trainArgs.push(args[i]);
       continue;
@@ -53,6 +61,7 @@ export function splitExperimentArgs(args: string[]): {
     peer: own.peer === "torch" ? "torch" : null,
     seeds,
     python: own.python ?? Deno.env.get("PYTHON") ?? "/usr/bin/python3",
+    reportOnly,
     trainArgs,
   };
 }
@@ -61,6 +70,34 @@ const COLOURS = {
   ours: { scratch: "#1f77b4", pretrained: "#d62728" },
   PyTorch: { scratch: "#ff7f0e", pretrained: "#2ca02c" },
 };
+
+/**
+ * `--report-only`: every finished run under `out` (`SIDE-seedN/metrics.jsonl`, and PyTorch's
+ * `SIDE-seedN/torch/metrics.json`) into `contenders` — to report an interrupted experiment, or
+ * seeds run by separate commands into the same folder.
+ */
+async function readRuns(out: string, contenders: Contender[]): Promise<void> {
+  const folders = [];
+  for await (const entry of Deno.readDir(out)) {
+    const match = /^(scratch|pretrained)-seed(\d+)$/.exec(entry.name);
+    if (entry.isDirectory && match) folders.push({ name: entry.name, side: match[1], seed: Number(match[2]) });
+  }
+  folders.sort((a, b) => a.seed - b.seed);
+  const read = (path: string) => Deno.readTextFile(path).catch(() => null);
+  for (const { name, side } of folders) {
+    const ours = await read(`${out}/${name}/metrics.jsonl`);
+    const theirs = await read(`${out}/${name}/torch/metrics.json`);
+    for (const c of contenders.filter((c) => c.side === side)) {
+      if (c.engine === "ours" && ours) {
+        c.runs.push(ours.trim().split("\n").map((line) => EpochMetricsSchema.parse(JSON.parse(line))));
+      }
+      if (c.engine === "PyTorch" && theirs) c.runs.push(z.array(PeerEpochSchema).parse(JSON.parse(theirs)));
+    }
+  }
+  if (contenders.every((c) => c.runs.length === 0)) {
+    throw new UsageError(`--report-only: no finished runs (SIDE-seedN/metrics.jsonl) under ${out}`);
+  }
+}
 
 /** One side's run for one seed: ours, then (given a Python) PyTorch's from the same prepared start. */
 async function runSide(
@@ -95,7 +132,8 @@ async function main(args: string[]): Promise<number> {
   if (parsed === "help") {
     console.log(
       "Usage: deno task experiment:transfer --data DIR --pretrained FILE.pth|CHECKPOINT_DIR --epochs N [--freeze features]\n" +
-        "       [--peer torch] [--seeds N] [--python /usr/bin/python3] [--out DIR] [any deno task train flag, applied to every run]",
+        "       [--peer torch] [--seeds N] [--python /usr/bin/python3] [--out DIR] [--report-only]\n" +
+        "       [any deno task train flag, applied to every run]",
     );
     return 0;
   }
@@ -105,6 +143,9 @@ async function main(args: string[]): Promise<number> {
     );
   }
   if (parsed.resume) throw new UsageError("--resume does not apply to an experiment");
+  if (experiment.reportOnly && !parsed.out) {
+    throw new UsageError("--report-only needs --out DIR, the experiment's folder");
+  }
   if (experiment.peer) await requireTorch(experiment.python);
   const log = (line: string) => console.error(line);
   log(describeBackendChoice(await selectBackend(parsed.backend)));
@@ -120,7 +161,7 @@ async function main(args: string[]): Promise<number> {
   const contenders: Contender[] = (["scratch", "pretrained"] as const).flatMap((side) =>
     engines.map((engine) => ({ engine, side, colour: COLOURS[engine][side], runs: [] as EpochPoint[][] }))
   );
-  for (let k = 0; k < experiment.seeds; k++) {
+  for (let k = 0; k < (experiment.reportOnly ? 0 : experiment.seeds); k++) {
     for (const side of ["scratch", "pretrained"] as const) {
       const seed = parsed.seed + k;
       // Both sides share the architecture of the pretrained side, and everything else.
@@ -132,7 +173,7 @@ async function main(args: string[]): Promise<number> {
         width: manifest.width,
         nats: null,
         ...(side === "scratch" ? { pretrained: null, freezeFeatures: false } : {}),
-        out: `${out}/${side}${experiment.seeds > 1 ? `-seed${seed}` : ""}`,
+        out: `${out}/${side}-seed${seed}`,
         name: `${parsed.name}-${side}`,
       };
       log(`== ${side}, seed ${seed} → ${config.out}`);
@@ -140,13 +181,15 @@ async function main(args: string[]): Promise<number> {
       for (const c of contenders.filter((c) => c.side === side)) c.runs.push(runs[c.engine]!);
     }
   }
+  if (experiment.reportOnly) await readRuns(out, contenders);
   const svg = transferSvg(
     contenders,
     `pretrained (${manifest.name}) vs scratch${experiment.peer ? ", ours vs PyTorch" : ""}`,
   );
   await Deno.writeTextFile(`${out}/transfer.svg`, svg);
   await Deno.writeFile(`${out}/transfer.png`, await svgToPng(svg));
-  const report = transferReport(contenders, pretrainedSide, `deno task experiment:transfer ${args.join(" ")}`);
+  const command = `deno task experiment:transfer ${args.filter((a) => a !== "--report-only").join(" ")}`;
+  const report = transferReport(contenders, pretrainedSide, command);
   await Deno.writeTextFile(`${out}/report.md`, report);
   console.log(report.slice(report.indexOf("Final val top-1:")).replace(/\n!\[.*$/s, "").trim());
   console.log(`${out}/transfer.svg, ${out}/report.md`);

@@ -105,6 +105,19 @@ Deno.test("experiment:transfer --peer torch trains ours and PyTorch's from each 
       assert.ok((await Deno.stat(`${work}/x/${run}/metrics.jsonl`)).isFile, run);
     }
     assert.ok((await Deno.stat(`${work}/x/transfer.png`)).size > 0);
+    // The report again from the runs on disk, as after an interrupted experiment.
+    await Deno.remove(`${work}/x/report.md`);
+    const again = await new Deno.Command(Deno.execPath(), {
+      args: [
+        ...taskArgs(taskFor("services/trainer/paper/experiment_transfer_main.ts"), [`--allow-write=${work}`]),
+        ...["--pretrained", `${work}/pretrained`, "--peer", "torch", "--out", `${work}/x`, "--report-only"],
+      ],
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(again.code, 0, new TextDecoder().decode(again.stderr));
+    const rebuilt = await Deno.readTextFile(`${work}/x/report.md`);
+    const table = (text: string) => text.slice(text.indexOf("| epoch |"));
+    assert.equal(table(rebuilt), table(report));
   } finally {
     await Deno.remove(work, { recursive: true });
     await Deno.remove(data, { recursive: true });

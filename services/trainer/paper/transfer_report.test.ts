@@ -52,6 +52,8 @@ Deno.test("the experiment's own flags come out of the train flags, checked", () 
   const split = splitExperimentArgs(["--data", "d", "--peer", "torch", "--seeds=3", "--epochs", "2"]);
   assert.deepEqual([split.peer, split.seeds, split.trainArgs], ["torch", 3, ["--data", "d", "--epochs", "2"]]);
   assert.equal(splitExperimentArgs(["--data", "d"]).peer, null);
+  assert.deepEqual(splitExperimentArgs(["--report-only", "--out", "x"]).trainArgs, ["--out", "x"]);
+  assert.equal(splitExperimentArgs(["--report-only"]).reportOnly, true);
   assert.throws(() => splitExperimentArgs(["--peer", "jax"]), UsageError);
   assert.throws(() => splitExperimentArgs(["--seeds", "0"]), UsageError);
   assert.throws(() => splitExperimentArgs(["--seeds"]), UsageError);
