@@ -188,8 +188,7 @@ async function main(args: string[]): Promise<number> {
   );
   await Deno.writeTextFile(`${out}/transfer.svg`, svg);
   await Deno.writeFile(`${out}/transfer.png`, await svgToPng(svg));
-  const command = `deno task experiment:transfer ${args.filter((a) => a !== "--report-only").join(" ")}`;
-  const report = transferReport(contenders, pretrainedSide, command);
+  const report = transferReport(contenders, pretrainedSide, `deno task experiment:transfer ${args.join(" ")}`);
   await Deno.writeTextFile(`${out}/report.md`, report);
   console.log(report.slice(report.indexOf("Final val top-1:")).replace(/\n!\[.*$/s, "").trim());
   console.log(`${out}/transfer.svg, ${out}/report.md`);

@@ -15,6 +15,8 @@ Deno.test("the transfer report has one row per epoch and both final accuracies",
   assert.match(report, /- ours scratch: 60\.0%\n- ours pretrained: 80\.0%/);
   assert.match(report, /Pretrained side: x@v1\./);
   assert.doesNotMatch(report, /ours − PyTorch/);
+  const uneven = transferReport([{ ...contenders[0], runs: [[point(0.5)], [point(0.7)]] }, contenders[1]], "x", "c");
+  assert.match(uneven, /the mean of the seeds each ran \(ours scratch 2, ours pretrained 1\)/);
 });
 
 Deno.test("with PyTorch beside ours, the report averages the seeds and gives each side's gap", () => {

@@ -41,7 +41,10 @@ const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a +
 
 /** `report.md`: what ran, a table per epoch (means over seeds), the final accuracies and the gaps. */
 export function transferReport(contenders: Contender[], pretrainedSide: string, command: string): string {
-  const seeds = Math.max(...contenders.map((c) => c.runs.length));
+  const counts = [...new Set(contenders.map((c) => c.runs.length))];
+  const seeds = counts.length === 1
+    ? (counts[0] > 1 ? `, the mean of ${counts[0]} seeds` : "")
+    : `, the mean of the seeds each ran (${contenders.map((c) => `${label(c)} ${c.runs.length}`).join(", ")})`;
   const curves = contenders.map((c) => ({
     train: meanCurve(c.runs, "trainLoss"),
     val: meanCurve(c.runs, "valLoss"),
@@ -56,7 +59,7 @@ export function transferReport(contenders: Contender[], pretrainedSide: string, 
     "",
     `Command: \`${command}\``,
     "",
-    `Each cell: validation top-1 · validation loss · training loss${seeds > 1 ? `, the mean of ${seeds} seeds` : ""}.`,
+    `Each cell: validation top-1 · validation loss · training loss${seeds}.`,
     "",
     `| epoch | ${contenders.map(label).join(" | ")} |`,
     `|---|${contenders.map(() => "---").join("|")}|`,
