@@ -62,9 +62,12 @@ export function renderLossAccuracySvg(loss: Series[], accuracy: Series[], epochs
   const finite = loss.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const lossMax = Math.max(0.1, ...finite) * 1.1;
   const escaped = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="880" height="420" font-family="sans-serif">
+  // Three legend rows fit above the title; each further row (two series each) adds 16 px.
+  const rows = Math.ceil(Math.max(loss.length, accuracy.length) / 2);
+  const height = 420 + 16 * Math.max(0, rows - 3);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="880" height="${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
-<text x="440" y="412" text-anchor="middle" font-size="12" fill="#555">${escaped}</text>
+<text x="440" y="${height - 8}" text-anchor="middle" font-size="12" fill="#555">${escaped}</text>
 ${panel("loss", 0, loss, lossMax, Math.max(1, epochs))}
 ${panel("accuracy", 440, accuracy, 1, Math.max(1, epochs))}
 </svg>

@@ -42,6 +42,7 @@ Deno.test("with PyTorch beside ours, the report averages the seeds and gives eac
   assert.match(report, /- scratch: ours − PyTorch = \+4\.0 points \(outside 3 points\)/);
   assert.match(report, /- pretrained: ours − PyTorch = -1\.0 points \(within 3 points\)/);
   const svg = transferSvg(contenders, "t");
+  assert.match(svg, /height="436"/, "four legend rows under the loss panel: 16 px more than three");
   for (const label of ["ours scratch val", "PyTorch pretrained val top-1"]) assert.ok(svg.includes(label), label);
 });
 
