@@ -8,8 +8,8 @@ import { DEFAULT_TRAIN_CONFIG } from "./train_config.ts";
 
 await selectBackend("wasm");
 
-// Dropout masks are not seeded (a seeded tfjs dropout repeats one mask every step), so runs differ a little: measured
-// best-epoch accuracies on the 48 validation images were 93.8–100%; chance is 25%.
+// Measured best-epoch accuracies on the 48 validation images were 93.8–100% across the code's history (before dropout
+// masks were seeded per step, runs also differed from one another); chance is 25%.
 Deno.test("a short run on generated shapes reaches ≥ 85% validation accuracy", async () => {
   const out = await Deno.makeTempDir({ prefix: "alexnet-train-" });
   const lines: string[] = [];
