@@ -5,10 +5,11 @@
  * entry points that exist.
  */
 import assert from "node:assert/strict";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { parseAllDocuments } from "yaml";
 import { connectBus } from "../shared/bus/mod.ts";
 import { freePort, pollUntil } from "../shared/cli/mod.ts";
-import { findNatsServer } from "./local/nats_server_process.ts";
+import { findNatsServer } from "../shared/nats_server/mod.ts";
 import { BUS_ROLES, natsIdentities } from "./nats/nats_identities.ts";
 import { parseShard } from "../services/retrieval/shards.ts";
 
@@ -91,14 +92,14 @@ Deno.test({
         // An R3 stream needs all three JetStream servers in one meta group.
         await pollUntil("an R3 stream to be created", async () => {
           try {
-            const jsm = await admin.jetstreamManager();
+            const jsm = await jetstreamManager(admin);
             await jsm.streams.add({ name: "PROBE", subjects: ["probe.>"], num_replicas: 3 });
             return true;
           } catch {
             return false;
           }
         }, { timeoutMs: 30_000 });
-        const info = await (await admin.jetstreamManager()).streams.info("PROBE");
+        const info = await (await jetstreamManager(admin)).streams.info("PROBE");
         assert.equal(info.cluster?.replicas?.length, 2, "a leader and two replicas");
       } finally {
         await admin.close();
@@ -106,7 +107,7 @@ Deno.test({
       const inference = await connectBus(`nats://127.0.0.1:${nodes[2].client}`, "c", { nkey: ids.seeds.inference });
       try {
         await assert.rejects(
-          inference.jetstream().publish("alexnet.checkpoint.published", "{}"),
+          jetstream(inference).publish("alexnet.checkpoint.published", "{}"),
           (e: Error) => /Permissions Violation/.test(e.message),
           "the permissions hold on every node",
         );

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { taskArgs } from "../shared/cli/mod.ts";
-import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { selectBackend } from "../shared/backend/mod.ts";
 import {
   CHECKPOINT_PUBLISHED,
@@ -234,7 +234,7 @@ Deno.test({
       // Every checkpoint announcement, as any subscriber sees them.
       const announced: string[] = [];
       const announcements = nc.subscribe(CHECKPOINT_PUBLISHED, {
-        callback: (_, m) => announced.push(CheckpointPublishedSchema.parse(m.json()).version),
+        callback: (_, m) => void announced.push(CheckpointPublishedSchema.parse(m.json()).version),
       });
       const epochs = 4;
       const job = await submitTrainJob(nc, [

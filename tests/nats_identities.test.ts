@@ -7,10 +7,10 @@
  * password: a client must trust the server's CA and present its own certificate.
  */
 import assert from "node:assert/strict";
+import { jetstream } from "@nats-io/jetstream";
 import { taskArgs } from "../shared/cli/mod.ts";
 import { fileURLToPath } from "node:url";
-import type { NatsConnection } from "nats";
-import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { type BusRole, natsIdentities } from "../deploy/nats/nats_identities.ts";
 import { selectBackend } from "../shared/backend/mod.ts";
 import {
@@ -19,6 +19,7 @@ import {
   fetchCheckpoint,
   isPermissionViolation,
   modelPins,
+  type NatsConnection,
   pinnedVersion,
   promoteVersion,
   publishCheckpoint,
@@ -80,7 +81,7 @@ Deno.test("auth.conf: strangers are refused, and each role may do its part and n
         `${role} cannot upload a checkpoint`,
       );
       await assert.rejects(
-        nc.jetstream().publish(CHECKPOINT_PUBLISHED, JSON.stringify(published)),
+        jetstream(nc).publish(CHECKPOINT_PUBLISHED, JSON.stringify(published)),
         refusedByNats,
         `${role} cannot announce one`,
       );

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { selectBackend } from "../shared/backend/mod.ts";
 import { connectBus, publishCheckpoint, RETRIEVAL_SEARCH } from "../shared/bus/mod.ts";
 import { encodeCheckpoint } from "../shared/checkpoint/codec/mod.ts";

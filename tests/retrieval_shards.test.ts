@@ -4,7 +4,7 @@
  * with one shard SIGKILLed the answer comes back in time, marked `partial: true`.
  */
 import assert from "node:assert/strict";
-import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { selectBackend } from "../shared/backend/mod.ts";
 import { connectBus, publishCheckpoint } from "../shared/bus/mod.ts";
 import { pollUntil } from "../shared/cli/mod.ts";

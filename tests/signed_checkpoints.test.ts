@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { taskArgs } from "../shared/cli/mod.ts";
-import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { connectBus, publishCheckpoint } from "../shared/bus/mod.ts";
 import {
   type CheckpointFiles,

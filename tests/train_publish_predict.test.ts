@@ -4,9 +4,10 @@
  * photo exactly as the local checkpoint folder does.
  */
 import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { taskArgs } from "../shared/cli/mod.ts";
 import { encode as encodePng } from "fast-png";
-import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { connectBus, EVENTS_STREAM, listCheckpointVersions } from "../shared/bus/mod.ts";
 import { generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
 
@@ -47,7 +48,7 @@ Deno.test("train --nats publishes; predict --nats NAME fetches the newest checkp
     const nc = await connectBus(server.url);
     const versions = await listCheckpointVersions(nc, "e2e-shapes");
     assert.equal(versions.length, 2);
-    const events = await (await nc.jetstreamManager()).streams.info(EVENTS_STREAM);
+    const events = await (await jetstreamManager(nc)).streams.info(EVENTS_STREAM);
     assert.ok(events.state.messages >= 4, "checkpoint, epoch and progress events are in the stream");
     await nc.close();
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { selectBackend } from "../shared/backend/mod.ts";
 import { connectBus } from "../shared/bus/mod.ts";
 import { pollUntil } from "../shared/cli/mod.ts";

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { taskArgs, taskFor } from "../shared/cli/mod.ts";
-import { NatsServerProcess } from "../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { connectBus, EpochMetricsSchema, publishCheckpoint } from "../shared/bus/mod.ts";
 import { readCheckpointDir, writeNpy } from "../shared/checkpoint/mod.ts";
 import { pollUntil } from "../shared/cli/mod.ts";

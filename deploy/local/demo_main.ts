@@ -9,11 +9,11 @@
  * @module
  */
 import { basename, resolve } from "node:path";
-import type { NatsConnection } from "nats";
 import {
   connectBus,
   EpochMetricsSchema,
   listCheckpointVersions,
+  type NatsConnection,
   submitTrainJob,
   TrainProgressSchema,
   TrainStatusSchema,

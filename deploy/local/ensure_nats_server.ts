@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { findNatsServer, NatsServerMissingError } from "./nats_server_process.ts";
+import { findNatsServer, NatsServerMissingError } from "../../shared/nats_server/mod.ts";
 import { aptInstall, canAptInstall } from "../../shared/cli/mod.ts";
 
 /** Returns the binary path, installing it with apt-get where that is possible. */

@@ -14,7 +14,7 @@ import { taskArgs } from "../../shared/cli/mod.ts";
 import { buildBrowserBundle } from "../../shared/web/mod.ts";
 import { type BusRole, natsIdentities } from "../nats/nats_identities.ts";
 import { ensureNatsServer } from "./ensure_nats_server.ts";
-import { forwardLines, NatsServerProcess } from "./nats_server_process.ts";
+import { forwardLines, NatsServerProcess } from "../../shared/nats_server/mod.ts";
 
 /** Options of {@linkcode LocalStack.start}. */
 export interface LocalStackOptions {

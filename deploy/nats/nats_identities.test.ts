@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { nkeys } from "nats";
+import * as nkeys from "@nats-io/nkeys";
 import { BUS_ROLES, natsIdentities } from "./nats_identities.ts";
 
 Deno.test("identities are made once (owner-only seeds), then read back unchanged", async () => {

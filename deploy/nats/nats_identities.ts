@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { nkeys } from "nats";
+import * as nkeys from "@nats-io/nkeys";
 import { UsageError } from "../../shared/cli/mod.ts";
 
 /** The roles `auth.conf` defines. */

@@ -4,9 +4,11 @@
  * KV pin (promote/rollback) is followed within seconds.
  */
 import assert from "node:assert/strict";
+import { jetstream } from "@nats-io/jetstream";
+import { Objm } from "@nats-io/obj";
 import { tf } from "../../shared/backend/mod.ts";
 import { encode as encodePng } from "fast-png";
-import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../../shared/nats_server/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import {
   CHECKPOINT_BUCKET,
@@ -97,14 +99,14 @@ Deno.test("new versions swap in under load, tampered ones are refused, restarts 
 
     // v3 with one corrupted shard: uploaded and announced, but refused on verification.
     const tampered = await versionFiles("v3");
-    const bucket = await nc.jetstream().views.os(CHECKPOINT_BUCKET);
+    const bucket = await new Objm(nc).open(CHECKPOINT_BUCKET);
     for (const [file, bytes] of tampered) {
       const copy = file.startsWith("group1-shard1of") ? bytes.slice() : bytes;
       if (copy !== bytes) copy[10] ^= 0xff;
       await bucket.putBlob({ name: checkpointObjectName("swap", "v3", file) }, copy);
     }
     const manifest = JSON.parse(new TextDecoder().decode(tampered.get("manifest.json")));
-    await nc.jetstream().publish(
+    await jetstream(nc).publish(
       CHECKPOINT_PUBLISHED,
       JSON.stringify(CheckpointPublishedSchema.parse({
         schema: "alexnet.checkpoint.published/v1",

@@ -32,7 +32,7 @@ import { corsOrigins, serveUntilSignal, tokenOption, WorkQueue } from "../../sha
 import { createInferenceApp, DEFAULT_LIMITS } from "./app.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
-import { serveClassifyOverNats } from "./nats_classify.ts";
+import { serveInferenceOverNats } from "./nats_classify.ts";
 import { natsModelRegistry } from "./nats_model_registry.ts";
 import { TrainingRelay } from "./training_relay.ts";
 
@@ -203,7 +203,7 @@ async function main(args: string[]): Promise<number> {
     });
     await follower.start();
   }
-  if (nc) serveClassifyOverNats(nc, engine, config.topk);
+  if (nc) serveInferenceOverNats(nc, engine, config.topk);
   const training = nc ? new TrainingRelay(nc) : undefined;
   const app = createInferenceApp({
     engine,

@@ -5,15 +5,15 @@
  *
  * @module
  */
-import type { NatsConnection } from "nats";
 import {
   busIdentityFlags,
   busIdentityFrom,
   busIdentityHelp,
-  CHECKPOINT_BUCKET,
   connectBus,
+  listCheckpointNames,
   listCheckpointVersions,
   modelPins,
+  type NatsConnection,
   NoEarlierPinError,
   pinnedVersion,
   promoteVersion,
@@ -30,13 +30,6 @@ Options: --nats URL (default $NATS_URL or nats://127.0.0.1:4222), --json, --help
 NATS identity (promote and rollback need the admin role of deploy/nats/auth.conf):
 ${busIdentityHelp()}`;
 
-async function modelNames(nc: NatsConnection): Promise<string[]> {
-  const bucket = await nc.jetstream().views.os(CHECKPOINT_BUCKET);
-  const names = (await bucket.list()).filter((o) => !o.deleted && o.name.endsWith("/manifest.json"))
-    .map((o) => o.name.split("/")[0]);
-  return [...new Set(names)].sort();
-}
-
 /** Runs one models command; returns the lines to print. */
 export async function runModelsCommand(nc: NatsConnection, command: string[], json: boolean): Promise<string[]> {
   const kv = await modelPins(nc);
@@ -44,7 +37,7 @@ export async function runModelsCommand(nc: NatsConnection, command: string[], js
   switch (verb) {
     case "list": {
       const models = [];
-      for (const model of await modelNames(nc)) {
+      for (const model of await listCheckpointNames(nc)) {
         models.push({
           name: model,
           pinned: await pinnedVersion(kv, model),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../../shared/nats_server/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { bytesToBase64, connectBus, INFERENCE_CLASSIFY } from "../../shared/bus/mod.ts";
 import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
@@ -9,7 +9,7 @@ import { WorkQueue } from "../../shared/http/mod.ts";
 import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";
 import { InferenceEngine } from "./inference_engine.ts";
-import { serveClassifyOverNats } from "./nats_classify.ts";
+import { serveInferenceOverNats } from "./nats_classify.ts";
 
 await selectBackend("wasm");
 
@@ -27,13 +27,13 @@ Deno.test("classify over NATS: replicas in the queue group share requests, bad r
   const nc = await connectBus(nats.url);
   const replicas = [await replica(), await replica()];
   const counts = [0, 0];
-  const subs = replicas.map((r, i) => {
+  const services = replicas.map((r, i) => {
     const original = r.engine.classify.bind(r.engine);
     r.engine.classify = (bytes, options) => {
       counts[i]++;
       return original(bytes, options);
     };
-    return serveClassifyOverNats(nc, r.engine, 5);
+    return serveInferenceOverNats(nc, r.engine, 5);
   });
   try {
     const image = encodePng({ ...generateShapeImage(0, 70, new SeededRandom(1)), channels: 3, depth: 8 });
@@ -55,10 +55,11 @@ Deno.test("classify over NATS: replicas in the queue group share requests, bad r
       JSON.stringify({ schema: "alexnet.inference.classify/v1", image: btoa("text") }),
     );
     assert.equal(bad.json<{ error: { code: string } }>().error.code, "unsupported_media_type");
+    assert.equal(bad.headers?.get("Nats-Service-Error-Code"), "415", "the micro protocol's error header too");
     const malformed = await nc.request(INFERENCE_CLASSIFY, JSON.stringify({ image: 3 }));
     assert.equal(malformed.json<{ error: { code: string } }>().error.code, "invalid_request");
   } finally {
-    subs.forEach((s) => s.unsubscribe());
+    await Promise.all(services.map((s) => s.stop()));
     replicas.forEach((r) => r.engine.slot.close());
     await nc.close();
     await nats.stop({ removeStore: true });

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import type { NatsConnection } from "nats";
 import {
   fetchCheckpointManifest,
   isPermissionViolation,
   listCheckpointVersions,
   modelPins,
+  type NatsConnection,
   NoEarlierPinError,
   pinnedVersion,
   promoteVersion,

@@ -6,11 +6,12 @@
  *
  * @module
  */
-import type { NatsConnection, Subscription } from "nats";
 import {
   CHECKPOINT_PUBLISHED,
   CheckpointPublishedSchema,
   EpochMetricsSchema,
+  type NatsConnection,
+  type Subscription,
   TRAIN_EVENTS_WILDCARD,
   TrainProgressSchema,
   TrainStatusSchema,

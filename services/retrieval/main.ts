@@ -20,8 +20,8 @@ import { loadPredictor } from "../../shared/predictor/mod.ts";
 import { createRetrievalApp } from "./app.ts";
 import { DEFAULT_COMPACT } from "./compact/compact_index.ts";
 import { ImageLibrary } from "./image_library.ts";
-import { serveSearchOverNats } from "./nats_search.ts";
-import { scatterSearch, serveShardPart } from "./shard_search.ts";
+import { serveRetrievalOverNats } from "./nats_search.ts";
+import { scatterSearch } from "./shard_search.ts";
 import { parseShard } from "./shards.ts";
 import { RetrievalLibrary } from "./retrieval_library.ts";
 
@@ -183,8 +183,7 @@ async function main(args: string[]): Promise<number> {
     log,
   });
   await follower.start();
-  serveSearchOverNats(nc, library, k);
-  if (shard) serveShardPart(nc, library);
+  serveRetrievalOverNats(nc, library, k, shard ? library : undefined);
 
   await serveUntilSignal(server, log, async () => {
     await follower.stop();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
-import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../../shared/nats_server/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { connectBus, embeddingsSubject } from "../../shared/bus/mod.ts";
 import { pollUntil } from "../../shared/cli/mod.ts";

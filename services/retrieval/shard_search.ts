@@ -7,12 +7,13 @@
  *
  * @module
  */
-import { type NatsConnection, RequestStrategy, type Subscription } from "nats";
 import {
+  endpoint,
+  type Endpoint,
   float32FromBase64,
   float32ToBase64,
+  type NatsConnection,
   RETRIEVAL_SHARD_SEARCH,
-  serveRequests,
   ShardSearchReplySchema,
   type ShardSearchRequest,
   ShardSearchRequestSchema,
@@ -42,10 +43,12 @@ export interface Gathered {
   total: number;
 }
 
-/** Answers this shard's part of every search. */
-export function serveShardPart(nc: NatsConnection, part: ShardPart): Subscription {
-  return serveRequests(nc, {
+/** The endpoint answering this shard's part of every search (no queue group: every shard answers). */
+export function shardSearchEndpoint(part: ShardPart): Endpoint {
+  return endpoint({
+    name: "shard-search",
     subject: RETRIEVAL_SHARD_SEARCH,
+    queue: null,
     schema: ShardSearchRequestSchema,
     answer: async (request: ShardSearchRequest) => ({
       shard: part.shardName,
@@ -56,7 +59,7 @@ export function serveShardPart(nc: NatsConnection, part: ShardPart): Subscriptio
         request.version,
       ),
     }),
-    errorCode: (error) => describeError(error).code,
+    describeError,
   });
 }
 
@@ -81,7 +84,7 @@ export async function scatterSearch(
   const answered = new Set<string>();
   try {
     const replies = await nc.requestMany(RETRIEVAL_SHARD_SEARCH, JSON.stringify(request), {
-      strategy: RequestStrategy.Count,
+      strategy: "count",
       maxMessages: total,
       maxWait: timeoutMs,
     });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../../shared/nats_server/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { connectBus, type EpochMetrics, listCheckpointVersions } from "../../shared/bus/mod.ts";
 import { loadCheckpointDir } from "../../shared/checkpoint/codec/mod.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { decode } from "fast-png";
-import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../../shared/nats_server/mod.ts";
 import {
   connectBus,
   type EpochMetrics,
@@ -70,9 +71,9 @@ Deno.test("with a bus, the run's status, progress and epochs are events in JetSt
     await reporter.finish([metrics(1, 0.5)]);
     await nc.flush();
 
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const last = async (subject: string) =>
-      (await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: subject })).json();
+      (await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: subject }))!.json();
     const p = TrainProgressSchema.parse(await last("alexnet.train.run-1.progress"));
     assert.deepEqual([p.seen, p.total, p.loss], [10, 10, 0.7]);
     assert.ok(p.imagesPerSec > 0, "the rate is measured even without a progress bar");

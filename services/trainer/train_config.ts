@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NatsConnection } from "nats";
+import type { NatsConnection } from "../../shared/bus/mod.ts";
 import type { BusIdentity } from "../../shared/bus/mod.ts";
 import type { BackendName } from "../../shared/backend/mod.ts";
 import type { EpochMetrics } from "../../shared/bus/mod.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { taskArgs } from "../../shared/cli/mod.ts";
-import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { NatsServerProcess } from "../../shared/nats_server/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import {
   connectBus,
@@ -85,7 +86,7 @@ Deno.test("train --submit queues a job instead of training and prints its id", a
     const printed = JSON.parse(new TextDecoder().decode(stdout));
     assert.deepEqual(printed.args, TINY, "the job carries the train flags without --submit/--nats");
     const nc = await connectBus(nats.url);
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     assert.equal((await jsm.streams.info("ALEXNET_JOBS")).state.messages, 1);
     await nc.drain();
     const missing = await new Deno.Command(Deno.execPath(), {

@@ -8,10 +8,11 @@
  *
  * @module
  */
-import type { JsMsg, NatsConnection } from "nats";
 import {
   fetchCheckpoint,
+  type JsMsg,
   listCheckpointVersions,
+  type NatsConnection,
   publishTrainStatus,
   TrainJobSchema,
   trainJobsConsumer,

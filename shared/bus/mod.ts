@@ -1,7 +1,16 @@
 /**
- * The NATS side of the system, bytes only: connecting, every subject/stream/bucket name, the
- * message schemas, checkpoints in the object store (upload, list, fetch with verification),
- * the checkpoint follower, model pins, training jobs. Nothing here imports TensorFlow.js or
+ * The NATS side of the system, bytes only, on nats.js v3 and layered as its modules are — each
+ * layer imports only those above it in this list:
+ *
+ * - `core/` (`@nats-io/nats-core`, `transport-node`, `nkeys`): connecting, identity, error kinds,
+ *   every subject/stream/bucket name, the message schemas;
+ * - `jetstream/` (`@nats-io/jetstream`): streams, the training jobs' work queue and status events;
+ * - `kv/` (`@nats-io/kv`): model pins;
+ * - `obj/` (`@nats-io/obj`): checkpoints in the object store (upload, list, fetch with
+ *   verification) and the checkpoint follower;
+ * - `services/`: request-reply endpoints as NATS micro services (`$SRV.PING|INFO|STATS`).
+ *
+ * The import-rule test enforces the order. Nothing here imports TensorFlow.js or
  * `shared/model` (a test enforces it): the follower hands verified files to the service,
  * which builds the network.
  *
@@ -13,11 +22,13 @@
  *
  * @module
  */
-export { bytesFromBase64, bytesToBase64, float32FromBase64, float32ToBase64 } from "./base64.ts";
-export { type BusIdentity, busIdentityFlags, busIdentityFrom, busIdentityHelp } from "./bus_identity.ts";
-export { type ConnectionState, followConnection, isBusUnavailable, isPermissionViolation } from "./bus_errors.ts";
-export { connectBus } from "./connect_bus.ts";
-export { ensureStream, streamReplicas } from "./ensure_stream.ts";
+export { bytesFromBase64, bytesToBase64, float32FromBase64, float32ToBase64 } from "./core/base64.ts";
+export { type BusIdentity, busIdentityFlags, busIdentityFrom, busIdentityHelp } from "./core/bus_identity.ts";
+export { type ConnectionState, followConnection, isBusUnavailable, isPermissionViolation } from "./core/bus_errors.ts";
+export { connectBus } from "./core/connect_bus.ts";
+export type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
+export type { Consumer, JsMsg } from "@nats-io/jetstream";
+export { ensureEventsStream, ensureStream, streamReplicas } from "./jetstream/ensure_stream.ts";
 export {
   CHECKPOINT_BUCKET,
   CHECKPOINT_PUBLISHED,
@@ -31,19 +42,22 @@ export {
   IMAGES_BUCKET,
   INFERENCE_CLASSIFY,
   INFERENCE_QUEUE_GROUP,
+  INFERENCE_SERVICE,
   JOBS_STREAM,
   MODELS_BUCKET,
   RETRIEVAL_EMBED,
   RETRIEVAL_QUEUE_GROUP,
   RETRIEVAL_SEARCH,
+  RETRIEVAL_SERVICE,
   RETRIEVAL_SHARD_SEARCH,
+  SERVICES_VERSION,
   TRAIN_EVENTS_WILDCARD,
   TRAIN_JOBS,
   TRAIN_WORKERS_CONSUMER,
   trainEpochSubject,
   trainProgressSubject,
   trainStatusSubject,
-} from "./subjects.ts";
+} from "./core/subjects.ts";
 export {
   type AddedImage,
   type CheckpointPublished,
@@ -68,20 +82,28 @@ export {
   TrainProgressSchema,
   type TrainStatus,
   TrainStatusSchema,
-} from "./messages.ts";
+} from "./core/messages.ts";
 export {
   CheckpointNotFoundError,
   downloadCheckpoint,
-  ensureEventsStream,
   fetchCheckpoint,
   fetchCheckpointManifest,
+  listCheckpointNames,
   listCheckpointVersions,
   publishCheckpoint,
   type PublishInfo,
-} from "./checkpoint_store.ts";
-export { CheckpointFollower, type FollowerOptions } from "./checkpoint_follower.ts";
-export { type RequestService, serveRequests } from "./serve_requests.ts";
-export { modelPins, NoEarlierPinError, pinHistory, pinnedVersion, promoteVersion, rollbackPin } from "./model_pins.ts";
+} from "./obj/checkpoint_store.ts";
+export { CheckpointFollower, type FollowerOptions } from "./obj/checkpoint_follower.ts";
+export {
+  endpoint,
+  type Endpoint,
+  type EndpointError,
+  type EndpointStats,
+  type MicroService,
+  type MicroServiceConfig,
+  startMicroService,
+} from "./services/micro_service.ts";
+export { modelPins, NoEarlierPinError, pinHistory, pinnedVersion, promoteVersion, rollbackPin } from "./kv/model_pins.ts";
 export {
   ensureJobsQueue,
   JOB_ACK_WAIT_MS,
@@ -89,4 +111,4 @@ export {
   publishTrainStatus,
   submitTrainJob,
   trainJobsConsumer,
-} from "./train_jobs.ts";
+} from "./jetstream/train_jobs.ts";

@@ -6,9 +6,13 @@
  *
  * @module
  */
-import type { NatsConnection } from "nats";
-import { withScratchNatsServer } from "../../../deploy/local/nats_server_process.ts";
-import { type AddedImage, connectBus, embeddingsSubject } from "../../../shared/bus/mod.ts";
+import { withScratchNatsServer } from "../../../shared/nats_server/mod.ts";
+import {
+  type AddedImage,
+  connectBus,
+  embeddingsSubject,
+  type NatsConnection,
+} from "../../../shared/bus/mod.ts";
 import { encodeCheckpoint } from "../../../shared/checkpoint/codec/mod.ts";
 import { sampleManifestInfo } from "../../../shared/checkpoint/mod.ts";
 import { ProgressBar } from "../../../shared/cli/mod.ts";

@@ -2,15 +2,21 @@
  * Web Worker of `deno task retrieval:bench --shards S`: one shard, on a thread of its own. It
  * keeps the rows the bench sends it (as float16, half of float32's memory), builds its compact
  * index when told, and then answers `alexnet.retrieval.shard.search` on the bench's nats-server
- * through {@linkcode serveShardPart} — what a `serve:retrieval --shard I/N` process does once
+ * through {@linkcode shardSearchEndpoint} — what a `serve:retrieval --shard I/N` process does once
  * its index is built — until the bench terminates it.
  *
  * @module
  */
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
-import { connectBus } from "../../../shared/bus/mod.ts";
+import {
+  connectBus,
+  RETRIEVAL_QUEUE_GROUP,
+  RETRIEVAL_SERVICE,
+  SERVICES_VERSION,
+  startMicroService,
+} from "../../../shared/bus/mod.ts";
 import { CompactIndex, type CompactSettings, describeCompact } from "../compact/compact_index.ts";
-import { serveShardPart } from "../shard_search.ts";
+import { shardSearchEndpoint } from "../shard_search.ts";
 
 /** What the bench asks of a shard worker; each request is answered once, in order. */
 export type ShardWorkerRequest =
@@ -60,12 +66,19 @@ async function handle(request: ShardWorkerRequest): Promise<ShardWorkerReply> {
       const built = index;
       if (!built) throw new Error("serve before build");
       const nc = await connectBus(request.url, `retrieval-bench-shard-${request.shard}`);
-      serveShardPart(nc, {
+      const part = shardSearchEndpoint({
         shardName: request.shard,
         searchPart: (vector, k, exclude, version) => {
           if (version !== request.version) throw new Error(`this shard holds version ${request.version}`);
           return Promise.resolve(built.search(vector, k, exclude));
         },
+      });
+      startMicroService(nc, {
+        name: RETRIEVAL_SERVICE,
+        version: SERVICES_VERSION,
+        description: "a retrieval bench shard",
+        queue: RETRIEVAL_QUEUE_GROUP,
+        endpoints: [part],
       });
       await nc.flush();
       return { type: "ok" };

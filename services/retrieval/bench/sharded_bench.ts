@@ -12,9 +12,11 @@
  *
  * @module
  */
-import type { NatsConnection } from "nats";
-import { type NatsServerProcess, withScratchNatsServer } from "../../../deploy/local/nats_server_process.ts";
-import { connectBus } from "../../../shared/bus/mod.ts";
+import { type NatsServerProcess, withScratchNatsServer } from "../../../shared/nats_server/mod.ts";
+import {
+  connectBus,
+  type NatsConnection,
+} from "../../../shared/bus/mod.ts";
 import { ProgressBar } from "../../../shared/cli/mod.ts";
 import { type CompactSettings, defaultLists } from "../compact/compact_index.ts";
 import { syntheticVectors } from "../compact/synthetic_vectors.ts";

@@ -63,6 +63,11 @@ export function checkpointObjectName(name: string, version: string, file: string
 
 /** Queue group the inference replicas share on {@linkcode INFERENCE_CLASSIFY}. */
 export const INFERENCE_QUEUE_GROUP = "alexnet-inference";
+/** The NATS micro service names (`nats micro info alexnet-inference`) and their contract's version. */
+export const INFERENCE_SERVICE = "alexnet-inference";
+export const RETRIEVAL_SERVICE = "alexnet-retrieval";
+/** The request-reply contract's version (the `/v1` schemas): a breaking change to them is 2.0.0. */
+export const SERVICES_VERSION = "1.0.0";
 
 /** Object store of indexed images: `originals/<sha256>` and `thumbnails/<sha256>.jpg`. */
 export const IMAGES_BUCKET = "alexnet-images";

@@ -5,34 +5,25 @@
  *
  * @module
  */
-import type { NatsConnection, ObjectStore } from "nats";
-import { type CheckpointFiles, parseManifest, verifyCheckpoint } from "../checkpoint/checkpoint_files.ts";
-import { SIGNATURE_FILE } from "../checkpoint/checkpoint_signature.ts";
-import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
-import { type CheckpointPublished, CheckpointPublishedSchema } from "./messages.ts";
-import {
-  CHECKPOINT_BUCKET,
-  CHECKPOINT_PUBLISHED,
-  checkpointObjectName,
-  EVENTS_STREAM,
-  EVENTS_SUBJECTS,
-} from "./subjects.ts";
-import { ensureStream, streamReplicas } from "./ensure_stream.ts";
-import type { BusIdentity } from "./bus_identity.ts";
-import { connectBus } from "./connect_bus.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstream } from "@nats-io/jetstream";
+import { type ObjectStore, Objm } from "@nats-io/obj";
+import { type CheckpointFiles, parseManifest, verifyCheckpoint } from "../../checkpoint/checkpoint_files.ts";
+import { SIGNATURE_FILE } from "../../checkpoint/checkpoint_signature.ts";
+import type { CheckpointManifest } from "../../checkpoint/checkpoint_manifest.ts";
+import { type CheckpointPublished, CheckpointPublishedSchema } from "../core/messages.ts";
+import { CHECKPOINT_BUCKET, CHECKPOINT_PUBLISHED, checkpointObjectName } from "../core/subjects.ts";
+import { ensureEventsStream, streamReplicas } from "../jetstream/ensure_stream.ts";
+import type { BusIdentity } from "../core/bus_identity.ts";
+import { connectBus } from "../core/connect_bus.ts";
 
 /** A requested checkpoint that is not in the store. */
 export class CheckpointNotFoundError extends Error {
   override name = "CheckpointNotFoundError";
 }
 
-/** Creates the events stream if it is missing, or brings its subjects up to date (idempotent). */
-export async function ensureEventsStream(nc: NatsConnection): Promise<void> {
-  await ensureStream(nc, { name: EVENTS_STREAM, subjects: EVENTS_SUBJECTS });
-}
-
 async function checkpointBucket(nc: NatsConnection): Promise<ObjectStore> {
-  return await nc.jetstream().views.os(CHECKPOINT_BUCKET, { replicas: streamReplicas() });
+  return await new Objm(nc).create(CHECKPOINT_BUCKET, { replicas: streamReplicas() });
 }
 
 /** What the trainer knows about a checkpoint beyond its files. */
@@ -76,8 +67,16 @@ export async function publishCheckpoint(
     metrics: manifest.metrics,
     createdAt: manifest.createdAt,
   });
-  await nc.jetstream().publish(CHECKPOINT_PUBLISHED, JSON.stringify(event));
+  await jetstream(nc).publish(CHECKPOINT_PUBLISHED, JSON.stringify(event));
   return event;
+}
+
+/** Every model name with at least one stored checkpoint, sorted. */
+export async function listCheckpointNames(nc: NatsConnection): Promise<string[]> {
+  const names = (await (await checkpointBucket(nc)).list())
+    .filter((o) => !o.deleted && o.name.endsWith("/manifest.json"))
+    .map((o) => o.name.split("/")[0]);
+  return [...new Set(names)].sort();
 }
 
 /** Every stored version of `name`, oldest first. */

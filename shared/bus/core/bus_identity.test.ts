@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { nkeys } from "nats";
-import { UsageError } from "../cli/usage_error.ts";
+import { createAccount, createUser } from "@nats-io/nkeys";
+import { UsageError } from "../../cli/usage_error.ts";
 import { busConnectOptions, busIdentityFlags, busIdentityFrom } from "./bus_identity.ts";
 
 const noEnv = () => undefined;
@@ -42,8 +42,8 @@ Deno.test("connect options read the files they name and refuse a seed that is no
   const dir = await Deno.makeTempDir();
   try {
     const user = `${dir}/user.nk`, account = `${dir}/account.nk`;
-    await Deno.writeTextFile(user, new TextDecoder().decode(nkeys.createUser().getSeed()) + "\n");
-    await Deno.writeTextFile(account, new TextDecoder().decode(nkeys.createAccount().getSeed()));
+    await Deno.writeTextFile(user, new TextDecoder().decode(createUser().getSeed()) + "\n");
+    await Deno.writeTextFile(account, new TextDecoder().decode(createAccount().getSeed()));
     assert.equal(typeof (await busConnectOptions({ nkey: user })).authenticator, "function");
     await assert.rejects(busConnectOptions({ nkey: account }), usage(/does not hold an nkey user seed/));
     await assert.rejects(busConnectOptions({ nkey: `${dir}/missing.nk` }), usage(/cannot read the nkey seed file/));

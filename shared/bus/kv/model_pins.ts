@@ -4,13 +4,14 @@
  *
  * @module
  */
-import type { KV, NatsConnection } from "nats";
-import { MODELS_BUCKET } from "./subjects.ts";
-import { streamReplicas } from "./ensure_stream.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { type KV, Kvm } from "@nats-io/kv";
+import { MODELS_BUCKET } from "../core/subjects.ts";
+import { streamReplicas } from "../jetstream/ensure_stream.ts";
 
 /** Opens (creating if needed) the pins bucket. */
 export async function modelPins(nc: NatsConnection): Promise<KV> {
-  return await nc.jetstream().views.kv(MODELS_BUCKET, { history: 20, replicas: streamReplicas() });
+  return await new Kvm(nc).create(MODELS_BUCKET, { history: 20, replicas: streamReplicas() });
 }
 
 /** The pinned version of `name`, or null. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { freePort } from "../../shared/cli/mod.ts";
+import { freePort } from "../cli/mod.ts";
 
 /** No nats-server binary could be found. */
 export class NatsServerMissingError extends Error {

@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
-import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Objm } from "@nats-io/obj";
+import { NatsServerProcess } from "../../nats_server/mod.ts";
 import {
   addWeightShards,
   CheckpointDigestError,
   type CheckpointFiles,
   digestsOf,
-} from "../checkpoint/checkpoint_files.ts";
-import { CheckpointManifestSchema } from "../checkpoint/checkpoint_manifest.ts";
-import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";
-import { CHECKPOINT_BUCKET, CHECKPOINT_PUBLISHED, checkpointObjectName, EVENTS_STREAM } from "./subjects.ts";
+} from "../../checkpoint/checkpoint_files.ts";
+import { CheckpointManifestSchema } from "../../checkpoint/checkpoint_manifest.ts";
+import { sampleManifestInfo } from "../../checkpoint/sample_manifest_info.ts";
+import { CHECKPOINT_BUCKET, CHECKPOINT_PUBLISHED, checkpointObjectName, EVENTS_STREAM } from "../core/subjects.ts";
 import { fetchCheckpoint, listCheckpointVersions, publishCheckpoint } from "./checkpoint_store.ts";
-import { connectBus } from "./connect_bus.ts";
-import { CheckpointPublishedSchema } from "./messages.ts";
+import { connectBus } from "../core/connect_bus.ts";
+import { CheckpointPublishedSchema } from "../core/messages.ts";
 
 /**
  * Checkpoint files as bytes (the bus never builds a network): a `model.json`, 9 MB of weight
@@ -45,9 +47,9 @@ Deno.test("a published checkpoint survives a server restart and comes back byte 
     assert.equal(event.version, "20261129T000000Z-abcd-e001");
 
     // The event is durable in the stream.
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const stored = await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: CHECKPOINT_PUBLISHED });
-    assert.equal(CheckpointPublishedSchema.parse(stored.json()).name, "bus-test");
+    assert.equal(CheckpointPublishedSchema.parse(stored!.json()).name, "bus-test");
 
     await nc.close();
     await server.stop();
@@ -61,7 +63,7 @@ Deno.test("a published checkpoint survives a server restart and comes back byte 
       await assert.rejects(fetchCheckpoint(nc2, "no-such-model"), /no checkpoint named no-such-model/);
 
       // A shard changed in the store after publication is refused on fetch.
-      const bucket = await nc2.jetstream().views.os(CHECKPOINT_BUCKET);
+      const bucket = await new Objm(nc2).open(CHECKPOINT_BUCKET);
       const shard = [...files.keys()].find((name) => name.endsWith(".bin"))!;
       const tampered = files.get(shard)!.slice();
       tampered[7] ^= 1;

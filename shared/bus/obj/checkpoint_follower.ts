@@ -9,13 +9,16 @@
  *
  * @module
  */
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, type KV, type NatsConnection } from "nats";
-import { type CheckpointFiles, parseManifest } from "../checkpoint/checkpoint_files.ts";
-import type { CheckpointManifest } from "../checkpoint/checkpoint_manifest.ts";
-import { ensureEventsStream, fetchCheckpoint, listCheckpointVersions } from "./checkpoint_store.ts";
-import { CheckpointPublishedSchema } from "./messages.ts";
-import { modelPins, pinnedVersion } from "./model_pins.ts";
-import { CHECKPOINT_PUBLISHED, EVENTS_STREAM } from "./subjects.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { type CheckpointFiles, parseManifest } from "../../checkpoint/checkpoint_files.ts";
+import type { CheckpointManifest } from "../../checkpoint/checkpoint_manifest.ts";
+import { CheckpointPublishedSchema } from "../core/messages.ts";
+import { CHECKPOINT_PUBLISHED, EVENTS_STREAM } from "../core/subjects.ts";
+import { ensureEventsStream } from "../jetstream/ensure_stream.ts";
+import { modelPins, pinnedVersion } from "../kv/model_pins.ts";
+import { fetchCheckpoint, listCheckpointVersions } from "./checkpoint_store.ts";
 
 /** Settings of {@linkcode CheckpointFollower}. */
 export interface FollowerOptions {
@@ -62,7 +65,7 @@ export class CheckpointFollower {
   async start(): Promise<void> {
     const { modelName, consumerName } = this.#options;
     await ensureEventsStream(this.#nc);
-    const jsm = await this.#nc.jetstreamManager();
+    const jsm = await jetstreamManager(this.#nc);
     try {
       await jsm.consumers.info(EVENTS_STREAM, consumerName);
     } catch {
@@ -78,7 +81,7 @@ export class CheckpointFollower {
     const initial = this.#pin ?? (await listCheckpointVersions(this.#nc, modelName)).at(-1);
     if (initial) await this.#enqueue(initial, this.#pin ? "pinned" : "newest");
     else this.#options.log(`no checkpoint named ${modelName} yet; waiting for one to be published`);
-    this.#consumeEvents(await (await this.#nc.jetstream().consumers.get(EVENTS_STREAM, consumerName)).consume());
+    this.#consumeEvents(await (await jetstream(this.#nc).consumers.get(EVENTS_STREAM, consumerName)).consume());
     this.#watchPin();
   }
 

@@ -17,7 +17,7 @@
  * @module
  */
 import tls from "node:tls";
-import { NodeTransport } from "nats/lib/src/node_transport.js";
+import { NodeTransport } from "@nats-io/transport-node/lib/node_transport.js";
 
 type Socket = { on(event: string, listener: () => void): unknown; removeAllListeners(...args: unknown[]): unknown };
 type Transport = { socket?: Socket };

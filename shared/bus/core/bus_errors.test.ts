@@ -1,17 +1,24 @@
 import assert from "node:assert/strict";
-import { NatsServerProcess } from "../../deploy/local/nats_server_process.ts";
-import { pollUntil } from "../cli/poll_until.ts";
+import { errors } from "@nats-io/nats-core";
+import { JetStreamApiError } from "@nats-io/jetstream";
+import { NatsServerProcess } from "../../nats_server/mod.ts";
+import { pollUntil } from "../../cli/poll_until.ts";
 import { followConnection, isBusUnavailable, isPermissionViolation } from "./bus_errors.ts";
 import { connectBus } from "./connect_bus.ts";
 
 Deno.test("bus errors: unreachable (worth a retry) is told apart from refused and from anything else", () => {
-  for (const code of ["TIMEOUT", "503", "DISCONNECT", "CONNECTION_CLOSED"]) {
-    assert.ok(isBusUnavailable(Object.assign(new Error("x"), { code })), code);
+  const noResponders = new errors.RequestError("no responders", { cause: new errors.NoRespondersError("a.b") });
+  for (const error of [new errors.TimeoutError(), noResponders, new errors.ClosedConnectionError()]) {
+    assert.ok(isBusUnavailable(error), error.name);
   }
+  assert.ok(isBusUnavailable(new JetStreamApiError({ code: 503, err_code: 10039, description: "unavailable" })));
   assert.ok(isBusUnavailable(new Error("JetStream system temporarily unavailable")));
   assert.ok(!isBusUnavailable(new Error("stream not found")));
-  assert.ok(!isBusUnavailable(Object.assign(new Error("p"), { code: "PERMISSIONS_VIOLATION" })));
-  assert.ok(isPermissionViolation(Object.assign(new Error("p"), { code: "PERMISSIONS_VIOLATION" })));
+  const refused = new errors.PermissionViolationError("denied", "publish", "alexnet.x");
+  assert.ok(!isBusUnavailable(refused));
+  assert.ok(isPermissionViolation(refused));
+  assert.ok(isPermissionViolation(new errors.RequestError("r", { cause: refused })), "found among the causes");
+  assert.ok(!isPermissionViolation(new Error("denied")));
   assert.ok(!isPermissionViolation(null));
 });
 

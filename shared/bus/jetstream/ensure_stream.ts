@@ -4,7 +4,9 @@
  *
  * @module
  */
-import type { NatsConnection, StreamConfig } from "nats";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstreamManager, type StreamConfig } from "@nats-io/jetstream";
+import { EVENTS_STREAM, EVENTS_SUBJECTS } from "../core/subjects.ts";
 
 /** Replicas for our streams, object stores and KV buckets (env `ALEXNET_NATS_REPLICAS`, default 1). */
 export function streamReplicas(): number {
@@ -27,7 +29,7 @@ export async function ensureStream(
   nc: NatsConnection,
   config: Partial<StreamConfig> & { name: string },
 ): Promise<void> {
-  const jsm = await nc.jetstreamManager();
+  const jsm = await jetstreamManager(nc);
   let info;
   try {
     info = await jsm.streams.info(config.name);
@@ -39,4 +41,9 @@ export async function ensureStream(
   if (want && [...info.config.subjects ?? []].sort().join(" ") !== want) {
     await jsm.streams.update(config.name, { ...info.config, subjects: config.subjects });
   }
+}
+
+/** Creates the events stream if it is missing, or brings its subjects up to date (idempotent). */
+export async function ensureEventsStream(nc: NatsConnection): Promise<void> {
+  await ensureStream(nc, { name: EVENTS_STREAM, subjects: EVENTS_SUBJECTS });
 }

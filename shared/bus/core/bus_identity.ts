@@ -10,8 +10,9 @@
  *
  * @module
  */
-import { type ConnectionOptions, credsAuthenticator, nkeyAuthenticator, nkeys } from "nats";
-import { UsageError } from "../cli/usage_error.ts";
+import { type ConnectionOptions, credsAuthenticator, nkeyAuthenticator } from "@nats-io/nats-core";
+import { fromSeed } from "@nats-io/nkeys";
+import { UsageError } from "../../cli/usage_error.ts";
 
 /** Where a process's NATS credentials are. At most one of `creds`, `nkey`, `user` is set. */
 export interface BusIdentity {
@@ -101,7 +102,7 @@ export async function busConnectOptions(identity: BusIdentity | undefined): Prom
   if (identity.nkey) {
     const seed = new TextDecoder().decode(await readFileNamed("nkey seed file", identity.nkey)).trim();
     try {
-      if (!nkeys.fromSeed(new TextEncoder().encode(seed)).getPublicKey().startsWith("U")) throw new Error("not a user");
+      if (!fromSeed(new TextEncoder().encode(seed)).getPublicKey().startsWith("U")) throw new Error("not a user");
     } catch {
       throw new UsageError(`${identity.nkey} does not hold an nkey user seed (a line starting "SU")`);
     }

@@ -6,12 +6,11 @@
  *
  * @module
  */
-import type { Consumer, NatsConnection } from "nats";
-import { AckPolicy, RetentionPolicy } from "nats";
-import { ensureEventsStream } from "./checkpoint_store.ts";
-import { ensureStream } from "./ensure_stream.ts";
-import { type TrainJob, TrainJobSchema, type TrainStatus, TrainStatusSchema } from "./messages.ts";
-import { JOBS_STREAM, TRAIN_JOBS, TRAIN_WORKERS_CONSUMER, trainStatusSubject } from "./subjects.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { AckPolicy, type Consumer, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
+import { ensureEventsStream, ensureStream } from "./ensure_stream.ts";
+import { type TrainJob, TrainJobSchema, type TrainStatus, TrainStatusSchema } from "../core/messages.ts";
+import { JOBS_STREAM, TRAIN_JOBS, TRAIN_WORKERS_CONSUMER, trainStatusSubject } from "../core/subjects.ts";
 
 /** How long a job may go without an in-progress ack before it is redelivered (default). */
 export const JOB_ACK_WAIT_MS = 60_000;
@@ -30,7 +29,7 @@ export function newRunId(): string {
 export async function ensureJobsQueue(nc: NatsConnection, ackWaitMs?: number): Promise<number> {
   await ensureEventsStream(nc);
   await ensureStream(nc, { name: JOBS_STREAM, subjects: [TRAIN_JOBS], retention: RetentionPolicy.Workqueue });
-  const jsm = await nc.jetstreamManager();
+  const jsm = await jetstreamManager(nc);
   const wantNs = ackWaitMs === undefined ? undefined : ackWaitMs * 1_000_000;
   let info;
   try {
@@ -52,7 +51,7 @@ export async function ensureJobsQueue(nc: NatsConnection, ackWaitMs?: number): P
 /** Publishes a status event of a run (kept in the events stream). */
 export async function publishTrainStatus(nc: NatsConnection, status: Omit<TrainStatus, "schema" | "at">) {
   const event = TrainStatusSchema.parse({ schema: "alexnet.train.status/v1", at: new Date().toISOString(), ...status });
-  await nc.jetstream().publish(trainStatusSubject(status.runId), JSON.stringify(event));
+  await jetstream(nc).publish(trainStatusSubject(status.runId), JSON.stringify(event));
 }
 
 /**
@@ -71,7 +70,7 @@ export async function submitTrainJob(nc: NatsConnection, args: string[], name: s
     args,
     submittedAt: new Date().toISOString(),
   });
-  await nc.jetstream().publish(TRAIN_JOBS, JSON.stringify(job), { msgID: job.jobId });
+  await jetstream(nc).publish(TRAIN_JOBS, JSON.stringify(job), { msgID: job.jobId });
   await publishTrainStatus(nc, { runId: job.jobId, state: "queued", name });
   return job;
 }
@@ -82,5 +81,5 @@ export async function trainJobsConsumer(
   ackWaitMs?: number,
 ): Promise<{ consumer: Consumer; ackWaitMs: number }> {
   const ackWait = await ensureJobsQueue(nc, ackWaitMs);
-  return { consumer: await nc.jetstream().consumers.get(JOBS_STREAM, TRAIN_WORKERS_CONSUMER), ackWaitMs: ackWait };
+  return { consumer: await jetstream(nc).consumers.get(JOBS_STREAM, TRAIN_WORKERS_CONSUMER), ackWaitMs: ackWait };
 }

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { connect, type NatsConnection } from "nats";
-import { UsageError } from "../cli/usage_error.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import { UsageError } from "../../cli/usage_error.ts";
 import { busConnectOptions, type BusIdentity } from "./bus_identity.ts";
 import { quietAbandonedSockets } from "./quiet_abandoned_sockets.ts";
 
