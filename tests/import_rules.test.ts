@@ -3,6 +3,9 @@
  * transitively, type-only imports included):
  *
  * - nothing under `shared/bus` — tests included — reaches TensorFlow.js or `shared/model`;
+ * - `shared/bus` is layered as nats.js v3 is: `core` < `jetstream` < `kv` < `obj` < `services`, each
+ *   layer (tests included) reaching neither a higher layer nor a higher layer's nats.js module, and
+ *   nothing anywhere imports the old all-in-one `nats` package;
  * - nor does the checkpoint byte layer (`shared/checkpoint/*.ts`, the codec apart);
  * - nor does `deno task models`, which only changes pins;
  * - a service never reaches another service, tests included;
@@ -97,6 +100,57 @@ async function assertNoImports(files: string[], forbidden: (s: string) => boolea
 Deno.test("nothing under shared/bus imports TensorFlow.js or shared/model, directly or transitively", async () => {
   const files = await sources("shared/bus", { tests: true });
   await assertNoImports(files, (s) => isTensorflow(s) || under("shared/model")(s), "shared/bus must carry bytes only");
+});
+
+/** The bus's layers, lowest first, with the nats.js v3 module each adds. */
+const BUS_LAYERS = [
+  { layer: "core", packages: ["nats-core", "transport-node", "nkeys"] },
+  { layer: "jetstream", packages: ["jetstream"] },
+  { layer: "kv", packages: ["kv"] },
+  { layer: "obj", packages: ["obj"] },
+  { layer: "services", packages: ["services"] },
+];
+
+const isNatsModule = (name: string) => (s: string) => new RegExp(`^npm:/?@nats-io/${name}@`).test(s);
+
+Deno.test("shared/bus layers: each imports only the layers below it and their nats.js modules, tests included", async () => {
+  const top = [...Deno.readDirSync(`${ROOT}shared/bus`)].filter((e) => e.isFile).map((e) => e.name);
+  assert.deepEqual(top, ["mod.ts"], "every bus file lives in a layer; mod.ts is the front");
+  for (const [i, { layer }] of BUS_LAYERS.entries()) {
+    const higher = BUS_LAYERS.slice(i + 1);
+    const forbidden = [
+      ...higher.map((h) => under(`shared/bus/${h.layer}`)),
+      ...higher.flatMap((h) => h.packages.map(isNatsModule)),
+      under("shared/bus/mod.ts"),
+    ];
+    await assertNoImports(
+      await sources(`shared/bus/${layer}`, { tests: true }),
+      (s) => forbidden.some((f) => f(s)) || s === pathToFileURL(`${ROOT}shared/bus/mod.ts`).href,
+      `shared/bus/${layer} may import only ${BUS_LAYERS.slice(0, i).map((l) => l.layer).join(", ") || "itself"}`,
+    );
+  }
+});
+
+Deno.test("the layer rule sees a lower layer reaching a higher one", async () => {
+  const chains = await forbiddenImports(`${ROOT}shared/bus/obj/checkpoint_follower.ts`, under("shared/bus/kv"));
+  assert.ok(chains.some((c) => c.at(-1) === "shared/bus/kv/model_pins.ts"), "obj uses kv (allowed there, seen here)");
+  assert.ok(
+    (await forbiddenImports(`${ROOT}shared/bus/kv/model_pins.ts`, isNatsModule("kv"))).length > 0,
+    "a nats.js module import is seen",
+  );
+});
+
+Deno.test("nothing imports the old all-in-one nats package; deno.json maps only the v3 modules", async () => {
+  const config = JSON.parse(await Deno.readTextFile(CONFIG));
+  const mapped = Object.entries(config.imports as Record<string, string>).filter(([, to]) => /npm:\/?nats@/.test(to));
+  assert.deepEqual(mapped, []);
+  const files = (await Promise.all(["shared", "services", "deploy", "tests"].map((d) => sources(d, { tests: true }))))
+    .flat();
+  const old: string[] = [];
+  for (const file of files) {
+    if (/(?:from|import)\s*\(?\s*"nats(?:\/[^"]*)?"/.test(await Deno.readTextFile(`${ROOT}${file}`))) old.push(file);
+  }
+  assert.deepEqual(old, []);
 });
 
 Deno.test("the checkpoint byte layer imports neither TensorFlow.js nor shared/model", async () => {

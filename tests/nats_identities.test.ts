@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
+import { createUser } from "@nats-io/nkeys";
 import { taskArgs } from "../shared/cli/mod.ts";
 import { fileURLToPath } from "node:url";
 import { NatsServerProcess } from "../shared/nats_server/mod.ts";
@@ -17,12 +18,16 @@ import {
   CHECKPOINT_PUBLISHED,
   connectBus,
   fetchCheckpoint,
+  INFERENCE_SERVICE,
   isPermissionViolation,
   modelPins,
   type NatsConnection,
   pinnedVersion,
   promoteVersion,
   publishCheckpoint,
+  RETRIEVAL_SERVICE,
+  SERVICES_VERSION,
+  startMicroService,
   submitTrainJob,
 } from "../shared/bus/mod.ts";
 import { pollUntil, UsageError } from "../shared/cli/mod.ts";
@@ -57,8 +62,7 @@ Deno.test("auth.conf: strangers are refused, and each role may do its part and n
       (e: Error) => e instanceof UsageError && /refused an anonymous connection/.test(e.message),
     );
     const stranger = `${await Deno.makeTempDir()}/stranger.nk`;
-    const { nkeys } = await import("nats");
-    await Deno.writeTextFile(stranger, new TextDecoder().decode(nkeys.createUser().getSeed()));
+    await Deno.writeTextFile(stranger, new TextDecoder().decode(createUser().getSeed()));
     await assert.rejects(
       connectBus(server.url, "stranger", { nkey: stranger }),
       (e: Error) => e instanceof UsageError && /refused these credentials/.test(e.message),
@@ -93,6 +97,20 @@ Deno.test("auth.conf: strangers are refused, and each role may do its part and n
         `${role} cannot change a pin`,
       );
       await assert.rejects(submitTrainJob(nc, ["--epochs", "1"], "ids"), refusedByNats, `${role} cannot submit a job`);
+    }
+    // Each service answers NATS micro-service discovery ($SRV.*) under its own identity.
+    for (const [nc, name] of [[inference, INFERENCE_SERVICE], [retrieval, RETRIEVAL_SERVICE]] as const) {
+      const service = startMicroService(nc, {
+        name,
+        version: SERVICES_VERSION,
+        description: "",
+        queue: "q",
+        endpoints: [],
+      });
+      await nc.flush();
+      const ping = await admin.request(`$SRV.PING.${name}`, "", { timeout: 3000 });
+      assert.equal(ping.json<{ name: string }>().name, name, `${name} is discoverable`);
+      await service.stop();
     }
     await promoteVersion(await modelPins(admin), "ids", published.version);
     assert.equal(await pinnedVersion(await modelPins(inference), "ids"), published.version, "the admin pins");

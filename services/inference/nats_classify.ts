@@ -10,8 +10,8 @@
 import {
   bytesFromBase64,
   ClassifyRequestSchema,
-  endpoint,
   type Endpoint,
+  endpoint,
   INFERENCE_CLASSIFY,
   INFERENCE_QUEUE_GROUP,
   INFERENCE_SERVICE,

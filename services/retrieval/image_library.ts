@@ -27,7 +27,7 @@ import {
   type Subscription,
 } from "../../shared/bus/mod.ts";
 import { RequestError } from "../../shared/http/mod.ts";
-import { DeliverPolicy, type JetStreamClient, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, type JetStreamClient, jetstreamManager } from "@nats-io/jetstream";
 import { type ObjectStore, Objm } from "@nats-io/obj";
 
 /** The largest object a snapshot is stored in. */

@@ -10,8 +10,8 @@
  */
 import {
   bytesFromBase64,
-  endpoint,
   type Endpoint,
+  endpoint,
   type MicroService,
   type NatsConnection,
   RETRIEVAL_QUEUE_GROUP,

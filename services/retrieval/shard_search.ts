@@ -8,8 +8,8 @@
  * @module
  */
 import {
-  endpoint,
   type Endpoint,
+  endpoint,
   float32FromBase64,
   float32ToBase64,
   type NatsConnection,

@@ -95,15 +95,22 @@ export {
 } from "./obj/checkpoint_store.ts";
 export { CheckpointFollower, type FollowerOptions } from "./obj/checkpoint_follower.ts";
 export {
-  endpoint,
   type Endpoint,
+  endpoint,
   type EndpointError,
   type EndpointStats,
   type MicroService,
   type MicroServiceConfig,
   startMicroService,
 } from "./services/micro_service.ts";
-export { modelPins, NoEarlierPinError, pinHistory, pinnedVersion, promoteVersion, rollbackPin } from "./kv/model_pins.ts";
+export {
+  modelPins,
+  NoEarlierPinError,
+  pinHistory,
+  pinnedVersion,
+  promoteVersion,
+  rollbackPin,
+} from "./kv/model_pins.ts";
 export {
   ensureJobsQueue,
   JOB_ACK_WAIT_MS,

@@ -13,10 +13,7 @@
  * @module
  */
 import { type NatsServerProcess, withScratchNatsServer } from "../../../shared/nats_server/mod.ts";
-import {
-  connectBus,
-  type NatsConnection,
-} from "../../../shared/bus/mod.ts";
+import { connectBus, type NatsConnection } from "../../../shared/bus/mod.ts";
 import { ProgressBar } from "../../../shared/cli/mod.ts";
 import { type CompactSettings, defaultLists } from "../compact/compact_index.ts";
 import { syntheticVectors } from "../compact/synthetic_vectors.ts";

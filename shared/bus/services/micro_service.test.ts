@@ -26,7 +26,8 @@ function echoService(nc: Parameters<typeof startMicroService>[0]): MicroService 
           if (text === "no") throw new Refused("refused on purpose");
           return { text };
         },
-        describeError: (error) => error instanceof Refused ? { status: 409, code: "refused" } : { status: 500, code: "x" },
+        describeError: (error) =>
+          error instanceof Refused ? { status: 409, code: "refused" } : { status: 500, code: "x" },
       }),
       endpoint({
         name: "everyone",
@@ -78,7 +79,9 @@ Deno.test("micro service: nats.js's services client discovers it and sees reques
     assert.equal(malformed.headers?.get("Nats-Service-Error-Code"), "400");
 
     // Without a queue group every instance answers.
-    const all = await collect(nc.requestMany("test.everyone", "{}", { strategy: "count", maxMessages: 2, maxWait: 2000 }));
+    const all = await collect(
+      nc.requestMany("test.everyone", "{}", { strategy: "count", maxMessages: 2, maxWait: 2000 }),
+    );
     assert.equal(all.length, 2);
 
     const stats = await collect(client.stats("echo-test"));

@@ -113,7 +113,9 @@ const VERBS = ["PING", "INFO", "STATS"] as const;
 export function startMicroService(nc: NatsConnection, config: MicroServiceConfig): MicroService {
   if (!NAME.test(config.name)) throw new Error(`service name ${config.name} must match ${NAME}`);
   if (!SEMVER.test(config.version)) throw new Error(`service version ${config.version} is not a semantic version`);
-  for (const e of config.endpoints) if (!NAME.test(e.name)) throw new Error(`endpoint name ${e.name} must match ${NAME}`);
+  for (const e of config.endpoints) {
+    if (!NAME.test(e.name)) throw new Error(`endpoint name ${e.name} must match ${NAME}`);
+  }
   const id = nuid.next();
   const started = new Date().toISOString();
   const counters = config.endpoints.map((e): EndpointStats => ({
