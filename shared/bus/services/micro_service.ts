@@ -3,8 +3,8 @@
  * `io.nats.micro.v1`), which `nats micro ls|info|stats` and nats.js's `@nats-io/services` client
  * speak. A service has a name, a semantic version and an id per instance; each endpoint is a
  * subject answered in a queue group (replicas share the load), or by every instance when its
- * queue is `null` (scatter-gather). Every instance also answers `$SRV.PING|INFO|STATS`, `…​.NAME`
- * and `…​.NAME.ID` with who it is, its endpoints, and per endpoint the requests, errors, the last
+ * queue is `null` (scatter-gather). Every instance also answers `$SRV.PING|INFO|STATS`, `$SRV.VERB.NAME`
+ * and `$SRV.VERB.NAME.ID` with who it is, its endpoints, and per endpoint the requests, errors, the last
  * error and the processing time (nanoseconds, total and mean).
  *
  * Each request's JSON is validated by the endpoint's schema; a request that is not JSON or fails
