@@ -6,7 +6,8 @@
  * - `shared/bus` is layered as nats.js v3 is: `core` < `jetstream` < `kv` < `obj` < `services`, each
  *   layer (tests included) reaching neither a higher layer nor a higher layer's nats.js module, and
  *   nothing anywhere imports the old all-in-one `nats` package;
- * - nor does the checkpoint byte layer (`shared/checkpoint/*.ts`, the codec apart);
+ * - nor does the checkpoint byte layer (`shared/checkpoint`, tests included), which never reaches the codec either;
+ * - the codec (`shared/codec`) sits above the model: no library code of `shared/model` reaches it;
  * - nor does `deno task models`, which only changes pins;
  * - a service never reaches another service, tests included;
  * - library code in `shared/` never reaches `services/`, `deploy/` or `tests/`;
@@ -153,9 +154,17 @@ Deno.test("nothing imports the old all-in-one nats package; deno.json maps only 
   assert.deepEqual(old, []);
 });
 
-Deno.test("the checkpoint byte layer imports neither TensorFlow.js nor shared/model", async () => {
-  const files = await sources("shared/checkpoint", { tests: false, skip: ["shared/checkpoint/codec"] });
-  await assertNoImports(files, (s) => isTensorflow(s) || under("shared/model")(s), "checkpoint bytes without tfjs");
+Deno.test("the checkpoint byte layer imports neither TensorFlow.js, shared/model nor the codec, tests included", async () => {
+  const files = await sources("shared/checkpoint", { tests: true });
+  await assertNoImports(
+    files,
+    (s) => isTensorflow(s) || under("shared/model")(s) || under("shared/codec")(s),
+    "checkpoint bytes without tfjs, below the model and the codec",
+  );
+});
+
+Deno.test("the codec sits above the model: shared/model's library code never imports shared/codec", async () => {
+  await assertNoImports(await sources("shared/model", { tests: false }), under("shared/codec"), "model below codec");
 });
 
 Deno.test("deno task models (pin admin) loads no TensorFlow.js", async () => {

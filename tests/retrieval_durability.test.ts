@@ -7,7 +7,7 @@ import { encode as encodePng } from "fast-png";
 import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { selectBackend } from "../shared/backend/mod.ts";
 import { connectBus, publishCheckpoint, RETRIEVAL_SEARCH } from "../shared/bus/mod.ts";
-import { encodeCheckpoint } from "../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint } from "../shared/codec/mod.ts";
 import { sampleManifestInfo } from "../shared/checkpoint/mod.ts";
 import { generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
 import { AlexNet } from "../shared/model/mod.ts";

@@ -19,7 +19,7 @@ import {
   connectBus,
   publishCheckpoint,
 } from "../../shared/bus/mod.ts";
-import { encodeCheckpoint, loadCheckpointDir } from "../../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint, loadCheckpointDir } from "../../shared/codec/mod.ts";
 import { type CheckpointFiles, manifestInfo } from "../../shared/checkpoint/mod.ts";
 import { WorkQueue } from "../../shared/http/mod.ts";
 import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { taskArgs } from "../../shared/cli/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint } from "../../shared/codec/mod.ts";
 import { sampleManifestInfo, writeCheckpointDir } from "../../shared/checkpoint/mod.ts";
 import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";

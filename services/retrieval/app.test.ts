@@ -3,7 +3,7 @@ import { encode as encodePng } from "fast-png";
 import { NatsServerProcess } from "../../shared/nats_server/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { connectBus } from "../../shared/bus/mod.ts";
-import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint } from "../../shared/codec/mod.ts";
 import { loadPredictor } from "../../shared/predictor/mod.ts";
 import { sampleManifestInfo } from "../../shared/checkpoint/mod.ts";
 import { WorkQueue } from "../../shared/http/mod.ts";

@@ -4,7 +4,7 @@ import { NatsServerProcess } from "../../shared/nats_server/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { connectBus, embeddingsSubject } from "../../shared/bus/mod.ts";
 import { pollUntil } from "../../shared/cli/mod.ts";
-import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint } from "../../shared/codec/mod.ts";
 import { loadPredictor } from "../../shared/predictor/mod.ts";
 import { type CheckpointFiles, sampleManifestInfo } from "../../shared/checkpoint/mod.ts";
 import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { decode } from "fast-png";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { EpochMetricsSchema } from "../../shared/bus/mod.ts";
-import { loadCheckpointDir } from "../../shared/checkpoint/codec/mod.ts";
+import { loadCheckpointDir } from "../../shared/codec/mod.ts";
 import { runTraining } from "./app.ts";
 import { DEFAULT_TRAIN_CONFIG } from "./train_config.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { NatsServerProcess } from "../../shared/nats_server/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { connectBus, type EpochMetrics, listCheckpointVersions } from "../../shared/bus/mod.ts";
-import { loadCheckpointDir } from "../../shared/checkpoint/codec/mod.ts";
+import { loadCheckpointDir } from "../../shared/codec/mod.ts";
 import {
   type CheckpointSigner,
   checkSignature,

@@ -9,7 +9,7 @@
  * @module
  */
 import { type EpochMetrics, publishCheckpoint } from "../../shared/bus/mod.ts";
-import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint } from "../../shared/codec/mod.ts";
 import { type CheckpointSigner, signCheckpoint, writeCheckpointDir } from "../../shared/checkpoint/mod.ts";
 import { type ColourPca, IMAGENET_NORMALIZATION } from "../../shared/image/mod.ts";
 import type { AlexNet } from "../../shared/model/mod.ts";

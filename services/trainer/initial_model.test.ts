@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint } from "../../shared/codec/mod.ts";
 import { sampleManifestInfo, writeCheckpointDir } from "../../shared/checkpoint/mod.ts";
 import { UsageError } from "../../shared/cli/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { loadCheckpointDir, loadPretrained } from "../../shared/checkpoint/codec/mod.ts";
+import { loadCheckpointDir, loadPretrained } from "../../shared/codec/mod.ts";
 import type { Architecture } from "../../shared/checkpoint/mod.ts";
 import { UsageError } from "../../shared/cli/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";

@@ -1,7 +1,7 @@
 /**
  * Checkpoint bytes: the manifest schema, file digests and verification, checkpoint folders,
  * quantized copies, and readers of PyTorch files (`.pth`, `.npy`) and their download. Nothing
- * here imports TensorFlow.js or builds a network — that is the codec (`./codec/mod.ts`) — so
+ * here imports TensorFlow.js or builds a network — that is the codec (`shared/codec`, a layer above the model) — so
  * the bus and admin commands can stand on it.
  *
  * @example

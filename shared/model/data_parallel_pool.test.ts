@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../backend/tensorflow.ts";
 import { selectBackend } from "../backend/select_backend.ts";
-import { relativeError } from "../checkpoint/codec/torch_parity.ts";
+import { relativeError } from "../codec/torch_parity.ts";
 import { AlexNet } from "./alexnet.ts";
 import { DataParallelPool } from "./data_parallel_pool.ts";
 import { UsageError } from "../cli/usage_error.ts";

@@ -3,7 +3,7 @@ import * as tf from "../backend/tensorflow.ts";
 import { selectBackend } from "../backend/select_backend.ts";
 import { UsageError } from "../cli/usage_error.ts";
 import { AlexNet } from "./alexnet.ts";
-import { decodeInferenceNetwork, encodeCheckpoint } from "../checkpoint/codec/mod.ts";
+import { decodeInferenceNetwork, encodeCheckpoint } from "../codec/mod.ts";
 import { filesSource, openCheckpoint, quantizeCheckpoint, sampleManifestInfo } from "../checkpoint/mod.ts";
 import { FeaturePool } from "./feature_pool.ts";
 import type { InferenceNetwork } from "./inference_network.ts";

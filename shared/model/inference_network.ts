@@ -20,7 +20,7 @@ export type { InferenceSpec };
 /**
  * @example
  * ```ts
- * const network = await decodeInferenceNetwork(source, manifest); // shared/checkpoint/codec
+ * const network = await decodeInferenceNetwork(source, manifest); // shared/codec
  * const logits = await network.logits(values, 1);
  * const { fc7 } = await network.embedLayers(values, 1, ["fc7"]);
  * network.dispose();

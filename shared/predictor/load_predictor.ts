@@ -11,7 +11,7 @@ import type { CheckpointFiles } from "../checkpoint/checkpoint_files.ts";
 import { folderSource } from "../checkpoint/checkpoint_dir.ts";
 import { type CheckpointSource, filesSource, openCheckpoint } from "../checkpoint/checkpoint_source.ts";
 import { urlSource } from "../checkpoint/checkpoint_url.ts";
-import { decodeInferenceNetwork } from "../checkpoint/codec/decode_inference_network.ts";
+import { decodeInferenceNetwork } from "../codec/decode_inference_network.ts";
 import { Predictor, type PredictorOptions } from "./predictor.ts";
 
 /** What {@linkcode loadPredictor} reads: a folder path, an `http(s)://` folder URL, files in memory, or any source. */

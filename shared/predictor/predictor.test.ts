@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../backend/tensorflow.ts";
 import { encode as encodePng } from "fast-png";
 import { selectBackend } from "../backend/select_backend.ts";
-import { encodeCheckpoint } from "../checkpoint/codec/checkpoint_codec.ts";
+import { encodeCheckpoint } from "../codec/checkpoint_codec.ts";
 import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";
 import { generateShapeImage } from "../image/generated_shapes.ts";
 import { normalizeBatch } from "../image/normalize_batch.ts";

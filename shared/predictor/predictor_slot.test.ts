@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../backend/select_backend.ts";
-import { encodeCheckpoint } from "../checkpoint/codec/checkpoint_codec.ts";
+import { encodeCheckpoint } from "../codec/checkpoint_codec.ts";
 import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";
 import { AlexNet } from "../model/alexnet.ts";
 import { loadPredictor } from "./load_predictor.ts";

@@ -11,7 +11,7 @@
 import { tf } from "../../shared/backend/mod.ts";
 import { join } from "node:path";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { decodeInferenceNetwork, encodeCheckpoint, relativeError } from "../../shared/checkpoint/codec/mod.ts";
+import { decodeInferenceNetwork, encodeCheckpoint, relativeError } from "../../shared/codec/mod.ts";
 import { type Architecture, filesSource, openCheckpoint, sampleManifestInfo } from "../../shared/checkpoint/mod.ts";
 import { aptInstall, canAptInstall, parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { decodeImage, IMAGENET_NORMALIZATION, scanImageFolder } from "../../shared/image/mod.ts";

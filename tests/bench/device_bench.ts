@@ -13,7 +13,7 @@ import type { Architecture } from "../../shared/checkpoint/mod.ts";
 import { generateShapeDataset } from "../../shared/image/mod.ts";
 import { AlexNet, DataParallelPool, SgdMomentum, trainStep } from "../../shared/model/mod.ts";
 import { TrainingLoop } from "../../services/trainer/training_loop.ts";
-import { relativeError } from "../../shared/checkpoint/codec/mod.ts";
+import { relativeError } from "../../shared/codec/mod.ts";
 import { medianSeconds } from "./median_seconds.ts";
 
 /** One backend, network and batch size. */

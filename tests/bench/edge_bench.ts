@@ -13,7 +13,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { encodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint } from "../../shared/codec/mod.ts";
 import {
   type CheckpointFiles,
   quantizeCheckpoint,

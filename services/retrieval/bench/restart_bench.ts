@@ -8,7 +8,7 @@
  */
 import { withScratchNatsServer } from "../../../shared/nats_server/mod.ts";
 import { type AddedImage, connectBus, embeddingsSubject, type NatsConnection } from "../../../shared/bus/mod.ts";
-import { encodeCheckpoint } from "../../../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint } from "../../../shared/codec/mod.ts";
 import { sampleManifestInfo } from "../../../shared/checkpoint/mod.ts";
 import { ProgressBar } from "../../../shared/cli/mod.ts";
 import { AlexNet } from "../../../shared/model/mod.ts";

@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { describeBackendChoice, selectBackend } from "../../../shared/backend/mod.ts";
 import { EpochMetricsSchema } from "../../../shared/bus/mod.ts";
-import { loadPretrained } from "../../../shared/checkpoint/codec/mod.ts";
+import { loadPretrained } from "../../../shared/codec/mod.ts";
 import { runCli, UsageError } from "../../../shared/cli/mod.ts";
 import { svgToPng } from "../../../shared/image/mod.ts";
 import { prepareRun, runTraining } from "../app.ts";

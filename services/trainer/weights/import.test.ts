@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { taskArgs } from "../../../shared/cli/mod.ts";
 import { tf } from "../../../shared/backend/mod.ts";
 import { selectBackend } from "../../../shared/backend/mod.ts";
-import { loadCheckpointDir, torchParity } from "../../../shared/checkpoint/codec/mod.ts";
+import { loadCheckpointDir, torchParity } from "../../../shared/codec/mod.ts";
 import { readNpy, readPthStateDict } from "../../../shared/checkpoint/mod.ts";
 import { runTraining } from "../app.ts";
 import { DEFAULT_TRAIN_CONFIG } from "../train_config.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { selectBackend } from "../../../shared/backend/mod.ts";
-import { encodeCheckpoint, loadTorchvisionPth } from "../../../shared/checkpoint/codec/mod.ts";
+import { encodeCheckpoint, loadTorchvisionPth } from "../../../shared/codec/mod.ts";
 import { manifestInfo, PthFormatError, writeCheckpointDir } from "../../../shared/checkpoint/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../../shared/cli/mod.ts";
 

@@ -10,7 +10,7 @@
  * @module
  */
 import { activeTfjsBackend, tf } from "../../../shared/backend/mod.ts";
-import { relativeError } from "../../../shared/checkpoint/codec/mod.ts";
+import { relativeError } from "../../../shared/codec/mod.ts";
 import { readNpy, writeNpy } from "../../../shared/checkpoint/mod.ts";
 import type { Architecture } from "../../../shared/checkpoint/mod.ts";
 import { AlexNet, LRN_DEFAULTS, SgdMomentum, trainStep } from "../../../shared/model/mod.ts";

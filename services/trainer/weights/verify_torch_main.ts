@@ -13,7 +13,7 @@
  * @module
  */
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
-import { loadTorchvisionPth, torchParity } from "../../../shared/checkpoint/codec/mod.ts";
+import { loadTorchvisionPth, torchParity } from "../../../shared/codec/mod.ts";
 import { readNpy } from "../../../shared/checkpoint/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import { type ParityErrors, parityFailures, trainParity } from "./train_parity.ts";

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import * as tf from "../../backend/tensorflow.ts";
-import { selectBackend } from "../../backend/select_backend.ts";
-import { readNpy } from "../read_npy.ts";
-import { PthFormatError, readPthStateDict } from "../read_pth.ts";
+import * as tf from "../backend/tensorflow.ts";
+import { selectBackend } from "../backend/select_backend.ts";
+import { readNpy } from "../checkpoint/read_npy.ts";
+import { PthFormatError, readPthStateDict } from "../checkpoint/read_pth.ts";
 import { torchParity } from "./torch_parity.ts";
 import { alexNetFromTorchvision } from "./torchvision_alexnet.ts";
 
 await selectBackend("wasm");
 
-const fixtures = new URL("../torch_fixtures/", import.meta.url);
+const fixtures = new URL("../checkpoint/torch_fixtures/", import.meta.url);
 const npy = async (name: string) => readNpy(await Deno.readFile(new URL(name, fixtures)));
 
 for (const format of ["zip", "legacy"]) {

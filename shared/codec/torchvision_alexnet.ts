@@ -9,13 +9,13 @@
  *
  * @module
  */
-import * as tf from "../../backend/tensorflow.ts";
-import { AlexNet } from "../../model/alexnet.ts";
-import { TORCHVISION_KEYS } from "../../model/build_alexnet.ts";
-import { IMAGENET_NORMALIZATION } from "../../image/normalize_batch.ts";
-import { IMAGENET_SYNSETS } from "../../labels/imagenet_en.ts";
-import type { ManifestInput } from "../checkpoint_files.ts";
-import { PthFormatError, type TorchTensor } from "../read_pth.ts";
+import * as tf from "../backend/tensorflow.ts";
+import { AlexNet } from "../model/alexnet.ts";
+import { TORCHVISION_KEYS } from "../model/build_alexnet.ts";
+import { IMAGENET_NORMALIZATION } from "../image/normalize_batch.ts";
+import { IMAGENET_SYNSETS } from "../labels/imagenet_en.ts";
+import type { ManifestInput } from "../checkpoint/checkpoint_files.ts";
+import { PthFormatError, type TorchTensor } from "../checkpoint/read_pth.ts";
 
 /** torchvision's evaluation transform for its ImageNet AlexNet weights. */
 export const TORCHVISION_RESIZE = 256;

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { decodeCheckpoint } from "../../shared/checkpoint/codec/mod.ts";
+ * import { decodeCheckpoint } from "../../shared/codec/mod.ts";
  * const { manifest, model } = await decodeCheckpoint(files);
  * ```
  *

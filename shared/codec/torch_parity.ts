@@ -5,9 +5,9 @@
  *
  * @module
  */
-import * as tf from "../../backend/tensorflow.ts";
-import type { AlexNet } from "../../model/alexnet.ts";
-import type { NpyArray } from "../read_npy.ts";
+import * as tf from "../backend/tensorflow.ts";
+import type { AlexNet } from "../model/alexnet.ts";
+import type { NpyArray } from "../checkpoint/read_npy.ts";
 
 /** Relative errors of one comparison. */
 export interface TorchParity {

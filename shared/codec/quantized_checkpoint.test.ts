@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import * as tf from "../backend/tensorflow.ts";
 import { selectBackend } from "../backend/select_backend.ts";
 import { AlexNet } from "../model/alexnet.ts";
-import { CheckpointFormatError, concatBytes, weightManifest } from "./checkpoint_files.ts";
-import { decodeCheckpoint, encodeCheckpoint } from "./codec/checkpoint_codec.ts";
-import { relativeError } from "./codec/torch_parity.ts";
-import { float32ToFloat16Bits, quantizeCheckpoint } from "./quantize_checkpoint.ts";
-import { sampleManifestInfo } from "./sample_manifest_info.ts";
-import { storedBytes } from "./weight_storage.ts";
+import { CheckpointFormatError, concatBytes, weightManifest } from "../checkpoint/checkpoint_files.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint_codec.ts";
+import { relativeError } from "./torch_parity.ts";
+import { float32ToFloat16Bits, quantizeCheckpoint } from "../checkpoint/quantize_checkpoint.ts";
+import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";
+import { storedBytes } from "../checkpoint/weight_storage.ts";
 
 await selectBackend("wasm");
 

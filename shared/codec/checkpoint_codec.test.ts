@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import * as tf from "../../backend/tensorflow.ts";
-import { selectBackend } from "../../backend/select_backend.ts";
-import { AlexNet } from "../../model/alexnet.ts";
-import { CheckpointDigestError, CheckpointFormatError, type ManifestInput } from "../checkpoint_files.ts";
-import { readCheckpointDir, writeCheckpointDir } from "../checkpoint_dir.ts";
-import { sampleManifestInfo } from "../sample_manifest_info.ts";
+import * as tf from "../backend/tensorflow.ts";
+import { selectBackend } from "../backend/select_backend.ts";
+import { AlexNet } from "../model/alexnet.ts";
+import { CheckpointDigestError, CheckpointFormatError, type ManifestInput } from "../checkpoint/checkpoint_files.ts";
+import { readCheckpointDir, writeCheckpointDir } from "../checkpoint/checkpoint_dir.ts";
+import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";
 import { encodeCheckpoint, loadCheckpointDir } from "./checkpoint_codec.ts";
 
 await selectBackend("wasm");

@@ -13,15 +13,15 @@
  *
  * @module
  */
-import { releaseBuffers } from "../../image/release_buffer.ts";
-import { type DenseEncoding, DenseHead, type DenseLayerLayout } from "../../model/dense_head.ts";
-import { InferenceNetwork, type InferenceSpec } from "../../model/inference_network.ts";
-import { activeTfjsBackend } from "../../backend/active_tfjs_backend.ts";
-import { SimdFeatures } from "../../model/simd_features.ts";
-import type { TfjsFeatures } from "../../model/tfjs_features.ts";
-import { CheckpointFormatError, type WeightSpec } from "../checkpoint_files.ts";
-import { type OpenedCheckpoint, readVerifiedFile } from "../checkpoint_source.ts";
-import { storedBytes, weightStorage, weightValues } from "../weight_storage.ts";
+import { releaseBuffers } from "../image/release_buffer.ts";
+import { type DenseEncoding, DenseHead, type DenseLayerLayout } from "../model/dense_head.ts";
+import { InferenceNetwork, type InferenceSpec } from "../model/inference_network.ts";
+import { activeTfjsBackend } from "../backend/active_tfjs_backend.ts";
+import { SimdFeatures } from "../model/simd_features.ts";
+import type { TfjsFeatures } from "../model/tfjs_features.ts";
+import { CheckpointFormatError, type WeightSpec } from "../checkpoint/checkpoint_files.ts";
+import { type OpenedCheckpoint, readVerifiedFile } from "../checkpoint/checkpoint_source.ts";
+import { storedBytes, weightStorage, weightValues } from "../checkpoint/weight_storage.ts";
 
 const DENSE_LAYERS = ["fc6", "fc7", "fc8"] as const;
 /** Weight shards are 4 MiB (TF.js's converter writes the same); a larger one gets a larger buffer. */
@@ -253,7 +253,7 @@ export async function decodeInferenceNetwork(
 
 /** TF.js layers for the convolutions, on the process's backend: TF.js's layers are loaded only here. */
 async function tfjsFeatures(spec: InferenceSpec): Promise<TfjsFeatures> {
-  const { TfjsFeatures } = await import("../../model/tfjs_features.ts");
+  const { TfjsFeatures } = await import("../model/tfjs_features.ts");
   return TfjsFeatures.build(spec);
 }
 

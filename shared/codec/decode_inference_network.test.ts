@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
-import * as tf from "../../backend/tensorflow.ts";
-import { selectBackend } from "../../backend/select_backend.ts";
-import { AlexNet } from "../../model/alexnet.ts";
-import { SimdFeatures } from "../../model/simd_features.ts";
+import * as tf from "../backend/tensorflow.ts";
+import { selectBackend } from "../backend/select_backend.ts";
+import { AlexNet } from "../model/alexnet.ts";
+import { SimdFeatures } from "../model/simd_features.ts";
 import {
   CheckpointDigestError,
   type CheckpointFiles,
   CheckpointFormatError,
   sha256Hex,
   weightManifest,
-} from "../checkpoint_files.ts";
-import { folderSource, writeCheckpointDir } from "../checkpoint_dir.ts";
-import { filesSource, openCheckpoint } from "../checkpoint_source.ts";
-import { quantizeCheckpoint } from "../quantize_checkpoint.ts";
-import { sampleManifestInfo } from "../sample_manifest_info.ts";
+} from "../checkpoint/checkpoint_files.ts";
+import { folderSource, writeCheckpointDir } from "../checkpoint/checkpoint_dir.ts";
+import { filesSource, openCheckpoint } from "../checkpoint/checkpoint_source.ts";
+import { quantizeCheckpoint } from "../checkpoint/quantize_checkpoint.ts";
+import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint_codec.ts";
 import { decodeInferenceNetwork } from "./decode_inference_network.ts";
 import { relativeError } from "./torch_parity.ts";

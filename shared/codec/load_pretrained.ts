@@ -6,7 +6,7 @@
  * @module
  */
 import { basename } from "node:path";
-import { readPthStateDict } from "../read_pth.ts";
+import { readPthStateDict } from "../checkpoint/read_pth.ts";
 import { loadCheckpointDir, type LoadedCheckpoint, manifestFor } from "./checkpoint_codec.ts";
 import { alexNetFromTorchvision, torchvisionManifestInfo } from "./torchvision_alexnet.ts";
 

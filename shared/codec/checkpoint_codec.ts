@@ -6,10 +6,10 @@
  *
  * @module
  */
-import * as tf from "../../backend/tensorflow.ts";
-import { AlexNet } from "../../model/alexnet.ts";
-import "../../model/build_alexnet.ts"; // registers the custom layer classes for deserialisation
-import { type CheckpointManifest, CheckpointManifestSchema } from "../checkpoint_manifest.ts";
+import * as tf from "../backend/tensorflow.ts";
+import { AlexNet } from "../model/alexnet.ts";
+import "../model/build_alexnet.ts"; // registers the custom layer classes for deserialisation
+import { type CheckpointManifest, CheckpointManifestSchema } from "../checkpoint/checkpoint_manifest.ts";
 import {
   addWeightShards,
   type CheckpointFiles,
@@ -18,9 +18,9 @@ import {
   type ManifestInput,
   verifyCheckpoint,
   weightManifest,
-} from "../checkpoint_files.ts";
-import { readCheckpointDir } from "../checkpoint_dir.ts";
-import { tfjsReadableWeights } from "../weight_storage.ts";
+} from "../checkpoint/checkpoint_files.ts";
+import { readCheckpointDir } from "../checkpoint/checkpoint_dir.ts";
+import { tfjsReadableWeights } from "../checkpoint/weight_storage.ts";
 
 /** A verified, decoded checkpoint: the network and its manifest. */
 export interface LoadedCheckpoint {
