@@ -18,7 +18,8 @@ import {
   writeKeyPair,
 } from "../shared/checkpoint/mod.ts";
 import { freePort, pollUntil, taskArgs } from "../shared/cli/mod.ts";
-import { encodeRgbPng, generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
+import { encodeRgbPng, generateShapeImage } from "../shared/image/mod.ts";
+import { SeededRandom } from "../shared/random/mod.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 import { tinyCheckpoint } from "./fixtures/tiny_checkpoint.ts";
 

@@ -24,7 +24,8 @@ import {
 } from "../shared/bus/mod.ts";
 import { pollUntil } from "../shared/cli/mod.ts";
 import { fetchJsonOrNull } from "../shared/http/mod.ts";
-import { encodeRgbPng, generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
+import { encodeRgbPng, generateShapeImage } from "../shared/image/mod.ts";
+import { SeededRandom } from "../shared/random/mod.ts";
 import { writeShapeFolder } from "./fixtures/shape_folder.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 import { tinyCheckpoint } from "./fixtures/tiny_checkpoint.ts";

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { taskArgs, taskFor } from "../shared/cli/mod.ts";
-import { encodeRgbPng, generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
+import { encodeRgbPng, generateShapeImage } from "../shared/image/mod.ts";
+import { SeededRandom } from "../shared/random/mod.ts";
 import { startServiceStack } from "./fixtures/service_stack.ts";
 
 async function load(task: string, url: string, photos: string[]) {

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { taskArgs } from "../shared/cli/mod.ts";
 import { freePort, pollUntil } from "../shared/cli/mod.ts";
 import { fetchJsonOrNull } from "../shared/http/mod.ts";
-import { encodeRgbPng, GENERATED_CLASSES, generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
+import { encodeRgbPng, GENERATED_CLASSES, generateShapeImage } from "../shared/image/mod.ts";
+import { SeededRandom } from "../shared/random/mod.ts";
 import { LocalStack } from "../deploy/local/local_stack.ts";
 
 const root = new URL("../", import.meta.url).pathname;

@@ -17,7 +17,8 @@ import {
   RETRIEVAL_SERVICE,
   SERVICES_VERSION,
 } from "../shared/bus/mod.ts";
-import { generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
+import { generateShapeImage } from "../shared/image/mod.ts";
+import { SeededRandom } from "../shared/random/mod.ts";
 import { startServiceStack } from "./fixtures/service_stack.ts";
 
 interface Counts {

@@ -9,7 +9,8 @@ import { selectBackend } from "../shared/backend/mod.ts";
 import { connectBus, publishCheckpoint, RETRIEVAL_SEARCH } from "../shared/bus/mod.ts";
 import { encodeCheckpoint } from "../shared/codec/mod.ts";
 import { sampleManifestInfo } from "../shared/checkpoint/mod.ts";
-import { generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
+import { generateShapeImage } from "../shared/image/mod.ts";
+import { SeededRandom } from "../shared/random/mod.ts";
 import { AlexNet } from "../shared/model/mod.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 

@@ -9,7 +9,8 @@ import { taskArgs } from "../shared/cli/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { connectBus, EVENTS_STREAM, listCheckpointVersions } from "../shared/bus/mod.ts";
-import { generateShapeImage, SeededRandom } from "../shared/image/mod.ts";
+import { generateShapeImage } from "../shared/image/mod.ts";
+import { SeededRandom } from "../shared/random/mod.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 

@@ -12,7 +12,7 @@ import { NatsServerProcess } from "../shared/nats_server/mod.ts";
 import { connectBus, EpochMetricsSchema, publishCheckpoint } from "../shared/bus/mod.ts";
 import { readCheckpointDir, writeNpy } from "../shared/checkpoint/mod.ts";
 import { pollUntil } from "../shared/cli/mod.ts";
-import { SeededRandom } from "../shared/image/mod.ts";
+import { SeededRandom } from "../shared/random/mod.ts";
 import { writeShapeFolder } from "./fixtures/shape_folder.ts";
 import { spawnService } from "./fixtures/spawn_service.ts";
 import { webgpuAdapter, webgpuBindingLimit, webgpuHasShaderF16 } from "./fixtures/webgpu_adapter.ts";

@@ -20,13 +20,8 @@ import {
 } from "../../shared/bus/mod.ts";
 import { parseFlags, pollUntil, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { fetchJsonOrNull } from "../../shared/http/mod.ts";
-import {
-  encodeRgbPng,
-  GENERATED_CLASSES,
-  generateShapeImage,
-  scanImageFolder,
-  SeededRandom,
-} from "../../shared/image/mod.ts";
+import { encodeRgbPng, GENERATED_CLASSES, generateShapeImage, scanImageFolder } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { DEFAULT_STACK, LocalStack, prefixed } from "./local_stack.ts";
 import { STACK_FLAG_HELP, STACK_FLAG_OPTIONS, stackOptions } from "./stack_flags.ts";
 import { untilSignal } from "./up_main.ts";

@@ -22,7 +22,8 @@ import {
 import { encodeCheckpoint, loadCheckpointDir } from "../../shared/codec/mod.ts";
 import { type CheckpointFiles, manifestInfo } from "../../shared/checkpoint/mod.ts";
 import { WorkQueue } from "../../shared/http/mod.ts";
-import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
 import { createInferenceApp } from "./app.ts";
 import { InferenceEngine } from "./inference_engine.ts";

@@ -4,7 +4,8 @@ import { encode as encodePng } from "fast-png";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { encodeCheckpoint } from "../../shared/codec/mod.ts";
 import { sampleManifestInfo, writeCheckpointDir } from "../../shared/checkpoint/mod.ts";
-import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";
 import { spawnService } from "../../tests/fixtures/spawn_service.ts";
 

@@ -6,7 +6,8 @@ import { bytesToBase64, connectBus, INFERENCE_CLASSIFY } from "../../shared/bus/
 import { encodeCheckpoint } from "../../shared/codec/mod.ts";
 import { sampleManifestInfo } from "../../shared/checkpoint/mod.ts";
 import { WorkQueue } from "../../shared/http/mod.ts";
-import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { AlexNet } from "../../shared/model/mod.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { serveInferenceOverNats } from "./nats_classify.ts";

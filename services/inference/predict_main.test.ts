@@ -3,7 +3,8 @@ import { taskArgs } from "../../shared/cli/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { Image } from "imagescript";
 import { writeNpy } from "../../shared/checkpoint/mod.ts";
-import { GENERATED_CLASSES, generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { GENERATED_CLASSES, generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { trainTinyCheckpoint } from "../../tests/fixtures/trained_checkpoint.ts";
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

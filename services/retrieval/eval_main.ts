@@ -12,7 +12,7 @@ import { limitPerClass, loadImages, resizeImage, scanImageFolder } from "../../s
 import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import { evaluationCrops, openPredictor } from "../../shared/predictor/mod.ts";
 import { HnswIndex } from "./hnsw_index.ts";
-import { type RetrievalScores, scoreRetrieval } from "./retrieval_metrics.ts";
+import { type RetrievalScores, scoreRetrieval } from "./label_precision.ts";
 import {
   COMPACT_VARIANTS,
   CompactIndex,

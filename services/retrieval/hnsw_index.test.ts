@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { SeededRandom } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { HnswIndex } from "./hnsw_index.ts";
 import { VectorIndex } from "./vector_index.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../shared/backend/mod.ts";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { SeededRandom } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { l2Normalize, VectorIndex } from "./vector_index.ts";
 
 await selectBackend("wasm");

@@ -5,8 +5,8 @@ import {
   generateShapeImage,
   IMAGENET_NORMALIZATION,
   normalizeBatch,
-  SeededRandom,
 } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { augmentBatch } from "./augment_batch.ts";
 
 const images = Array.from({ length: 3 }, (_, i) => generateShapeImage(i, 73, new SeededRandom(i)));

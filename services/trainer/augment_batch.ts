@@ -17,8 +17,8 @@ import {
   normalizeBatch,
   randomCropWindow,
   type RgbImage,
-  type SeededRandom,
 } from "../../shared/image/mod.ts";
+import type { SeededRandom } from "../../shared/random/mod.ts";
 
 /** Which augmentations a run uses. */
 export interface Augmentation {

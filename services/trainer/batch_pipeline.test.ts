@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { computeColourPca, generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { computeColourPca, generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { BatchPipeline, type TrainingBatch } from "./batch_pipeline.ts";
 
 // Each image's label is its index, so a batch's labels say which images it holds.

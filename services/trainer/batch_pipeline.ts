@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { type RgbImage, SeededRandom } from "../../shared/image/mod.ts";
+import { type RgbImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import type { Augmentation } from "./augment_batch.ts";
 import {
   type BatchOutput,

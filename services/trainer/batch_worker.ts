@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SeededRandom } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { type Augmentation, augmentBatch, augmentBatchPacked } from "./augment_batch.ts";
 import { type ImageStore, storedImage } from "./image_store.ts";
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { computeColourPca, generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { computeColourPca, generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { augmentBatch, augmentBatchPacked } from "./augment_batch.ts";
 import { normalizePackedBatch } from "./device_batch.ts";
 

@@ -3,7 +3,8 @@ import { taskArgs } from "../../shared/cli/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { Image } from "imagescript";
 import { EpochMetricsSchema } from "../../shared/bus/mod.ts";
-import { generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 
 async function run(
   task: string,

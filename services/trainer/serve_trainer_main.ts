@@ -9,7 +9,7 @@ import { describeBackendChoice, parseBackendName, selectBackend } from "../../sh
 import { busIdentityFlags, busIdentityFrom, busIdentityHelp, connectBus } from "../../shared/bus/mod.ts";
 import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { readSigningKey } from "../../shared/checkpoint/mod.ts";
-import { TrainWorker } from "./train_worker.ts";
+import { TrainJobConsumer } from "./train_job_consumer.ts";
 
 const HELP = `Run a trainer worker that takes jobs from NATS.
 
@@ -58,7 +58,7 @@ async function main(args: string[]): Promise<number> {
   const signingKey = values["signing-key"] ?? (Deno.env.get("ALEXNET_SIGNING_KEY") || null);
   if (signingKey) log(`signing checkpoints with key ${(await readSigningKey(signingKey)).keyId}`);
   else log("no signing key: checkpoints are published unsigned (services refuse them unless --allow-unsigned)");
-  const trainer = new TrainWorker(nc, {
+  const trainer = new TrainJobConsumer(nc, {
     worker,
     log,
     runsDir: values.runs,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
 import { UsageError } from "../../shared/cli/mod.ts";
-import { generateShapeDataset, generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { generateShapeDataset, generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { DEFAULT_TRAIN_CONFIG } from "./train_config.ts";
 import { loadTrainingData, splitIndices } from "./training_data.ts";
 

@@ -12,8 +12,8 @@ import {
   loadImages,
   type RgbImage,
   scanImageFolder,
-  SeededRandom,
 } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import type { TrainConfig, TrainIo } from "./train_config.ts";
 
 /** Images with their labels. */

@@ -13,7 +13,7 @@
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import type { RgbImage } from "./rgb_image.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../random/seeded_random.ts";
 
 /** Principal axes of RGB colour, intensities in [0, 1]. Largest eigenvalue first. */
 export interface ColourPca {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { RgbImage } from "./rgb_image.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../random/seeded_random.ts";
 
 /** A square patch position, optionally mirrored left–right. */
 export interface CropWindow {

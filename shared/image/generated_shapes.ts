@@ -7,7 +7,7 @@
  * @module
  */
 import type { RgbImage } from "./rgb_image.ts";
-import { SeededRandom } from "./seeded_random.ts";
+import { SeededRandom } from "../random/seeded_random.ts";
 
 /** The generated classes, in label order. */
 export const GENERATED_CLASSES = ["disc", "square", "triangle", "cross"] as const;

@@ -7,7 +7,7 @@ import { decodeImage, ImageDecodeError, UnsupportedImageError } from "./decode_i
 import { IMAGENET_NORMALIZATION, normalizeBatch } from "./normalize_batch.ts";
 import { resizeShortSide } from "./resize_short_side.ts";
 import type { RgbImage } from "./rgb_image.ts";
-import { SeededRandom } from "./seeded_random.ts";
+import { SeededRandom } from "../random/seeded_random.ts";
 
 function noiseImage(width: number, height: number, seed: number): RgbImage {
   const rng = new SeededRandom(seed);

@@ -29,7 +29,6 @@ export {
 } from "./crop_image.ts";
 export { type ColourPca, computeColourPca, drawColourShift } from "./colour_pca.ts";
 export { IMAGENET_NORMALIZATION, type Normalization, normalizeBatch } from "./normalize_batch.ts";
-export { SeededRandom } from "./seeded_random.ts";
 export { type ImageFolder, type LabelledFile, limitPerClass, scanImageFolder } from "./image_folder.ts";
 export { type LoadedImages, loadImages } from "./load_images.ts";
 export { GENERATED_CLASSES, generateShapeDataset, generateShapeImage } from "./generated_shapes.ts";

@@ -7,7 +7,7 @@ import { sampleManifestInfo } from "../checkpoint/sample_manifest_info.ts";
 import { generateShapeImage } from "../image/generated_shapes.ts";
 import { normalizeBatch } from "../image/normalize_batch.ts";
 import { PixelLimitError } from "../image/pixel_limit.ts";
-import { SeededRandom } from "../image/seeded_random.ts";
+import { SeededRandom } from "../random/seeded_random.ts";
 import { AlexNet } from "../model/alexnet.ts";
 import { loadPredictor } from "./load_predictor.ts";
 import { evaluationCrops, modelInput } from "./preprocess.ts";

@@ -3,7 +3,7 @@ import { cropImage } from "../image/crop_image.ts";
 import { generateShapeImage } from "../image/generated_shapes.ts";
 import { IMAGENET_NORMALIZATION, normalizeBatch } from "../image/normalize_batch.ts";
 import { resizeShortSide } from "../image/resize_short_side.ts";
-import { SeededRandom } from "../image/seeded_random.ts";
+import { SeededRandom } from "../random/seeded_random.ts";
 import { evaluationCrops, modelInput } from "./preprocess.ts";
 
 const preprocessing = { resizeSize: 73, inputSize: 63, normalization: IMAGENET_NORMALIZATION };

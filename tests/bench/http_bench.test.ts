@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { encodeRgbPng, generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { encodeRgbPng, generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { tinyCheckpoint } from "../fixtures/tiny_checkpoint.ts";
 import { measureHttp, startInference } from "./http_bench.ts";
 

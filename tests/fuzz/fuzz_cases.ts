@@ -9,7 +9,8 @@
  */
 import { zlibSync } from "fflate";
 import { decodeImageWithin } from "../../shared/image/mod.ts";
-import { encodeJpeg, encodeRgbPng, generateShapeImage, SeededRandom } from "../../shared/image/mod.ts";
+import { encodeJpeg, encodeRgbPng, generateShapeImage } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 
 /** What a correct service does with a case: answer it (200/201), refuse it (4xx), or either. */
 export type Expectation = "answer" | "refuse" | "either";

@@ -10,7 +10,7 @@
  * @module
  */
 import { parseFlags, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
-import { SeededRandom } from "../../shared/image/mod.ts";
+import { SeededRandom } from "../../shared/random/mod.ts";
 import { residentKiB, startServiceStack } from "../fixtures/service_stack.ts";
 import { basePhotos, type FuzzCase, fuzzCases } from "./fuzz_cases.ts";
 

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { SeededRandom } from "../../../shared/image/mod.ts";
+import { SeededRandom } from "../../../shared/random/mod.ts";
 import { l2Normalize, type Neighbour, type SearchIndex } from "../vector_index.ts";
 import { kmeans, nearestCentroids } from "./kmeans.ts";
 import { fitPca, type Pca, project, projectRows } from "./pca.ts";

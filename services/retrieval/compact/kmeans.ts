@@ -5,7 +5,7 @@
  * @module
  */
 import { tf } from "../../../shared/backend/mod.ts";
-import { SeededRandom } from "../../../shared/image/mod.ts";
+import { SeededRandom } from "../../../shared/random/mod.ts";
 
 /**
  * The nearest centroid (squared L2) of every row: `argmax(x · c − ‖c‖² / 2)`, on the backend.

@@ -9,7 +9,7 @@
  */
 import { tf } from "../../../shared/backend/mod.ts";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
-import { SeededRandom } from "../../../shared/image/mod.ts";
+import { SeededRandom } from "../../../shared/random/mod.ts";
 
 /** A fitted reduction: `y = components · (x − mean)`, optionally divided by `√variances` (whitening). */
 export interface Pca {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SeededRandom } from "../../../shared/image/mod.ts";
+import { SeededRandom } from "../../../shared/random/mod.ts";
 import { WasmArena } from "./wasm_arena.ts";
 
 Deno.test("dotInt8 sums int8 codes times an int16 query exactly, row by row", () => {

@@ -13,7 +13,7 @@ import {
 } from "../../shared/bus/mod.ts";
 import { pollUntil } from "../../shared/cli/mod.ts";
 import { runTraining } from "./app.ts";
-import { TrainWorker } from "./train_worker.ts";
+import { TrainJobConsumer } from "./train_job_consumer.ts";
 
 await selectBackend("wasm");
 
@@ -35,7 +35,7 @@ Deno.test("two workers share the job queue: each job runs exactly once, bad jobs
   })();
   const ran: string[] = [];
   const workers = ["w1", "w2"].map((name) =>
-    new TrainWorker(nc, {
+    new TrainJobConsumer(nc, {
       worker: name,
       log: () => {},
       runsDir: runs,

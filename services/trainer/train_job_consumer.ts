@@ -1,6 +1,6 @@
 /**
- * A trainer worker: takes jobs from the shared work queue one at a time, runs each with the
- * bus attached (checkpoints, metrics and status events are published as by `train --nats`),
+ * A training-job consumer (the loop of `serve:trainer`; not a Web Worker): takes jobs from the
+ * shared work queue one at a time, runs each with the bus attached (checkpoints, metrics and status events are published as by `train --nats`),
  * and acknowledges it when done. While a job trains, the worker tells JetStream it is still
  * working, so a long job is not redelivered; if the worker dies, it is — and the worker that
  * gets it again continues from the job's last published checkpoint (the epoch in progress is
@@ -23,8 +23,8 @@ import { runTraining } from "./app.ts";
 import { parseTrainArgs } from "./train_args.ts";
 import type { TrainConfig, TrainIo, TrainResult } from "./train_config.ts";
 
-/** Options of {@linkcode TrainWorker}. */
-export interface TrainWorkerOptions {
+/** Options of {@linkcode TrainJobConsumer}. */
+export interface TrainJobConsumerOptions {
   /** Shown in status events and logs. */
   worker: string;
   log: (line: string) => void;
@@ -41,20 +41,20 @@ export interface TrainWorkerOptions {
 /**
  * @example
  * ```ts
- * const worker = new TrainWorker(nc, { worker: "gpu-1", log: console.error });
+ * const worker = new TrainJobConsumer(nc, { worker: "gpu-1", log: console.error });
  * const done = worker.run();
  * // … later
  * await worker.stop();
  * ```
  */
-export class TrainWorker {
+export class TrainJobConsumer {
   readonly #nc: NatsConnection;
-  readonly #options: TrainWorkerOptions;
+  readonly #options: TrainJobConsumerOptions;
   #stopping = false;
   /** Jobs finished by this worker (ids), in order. */
   readonly finished: string[] = [];
 
-  constructor(nc: NatsConnection, options: TrainWorkerOptions) {
+  constructor(nc: NatsConnection, options: TrainJobConsumerOptions) {
     this.#nc = nc;
     this.#options = options;
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../../shared/backend/mod.ts";
-import { averagePrecision, scoreRetrieval } from "./retrieval_metrics.ts";
+import { averagePrecision, scoreRetrieval } from "./label_precision.ts";
 
 await selectBackend("wasm");
 
