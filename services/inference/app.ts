@@ -1,12 +1,15 @@
 /**
- * The inference service's Hono app (no side effects; `main.ts` wires NATS and serves it):
- * `POST /v1/classify`, `POST /v1/classify/batch`, `GET /v1/models`, `/healthz`, `/readyz`,
- * `/metrics`, `/openapi.json` and `/docs`, all errors as `{error: {code, message}}`.
+ * The inference service's Hono app (no side effects; `main.ts` wires NATS and serves it), one
+ * route module per concern over the shared frame of `shared/http`: classify
+ * (`classify_routes.ts`), the served model (`model_routes.ts`), its versions
+ * (`version_routes.ts`), training events (`training_routes.ts`), health, `/metrics`, the web
+ * pages, `/openapi.json` and `/docs`; all errors as `{error: {code, message}}`.
  *
  * @module
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { applyCorsPolicy, errorJson, refuseOtherMethods } from "../../shared/http/mod.ts";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { countRequests, createServiceApp, finishServiceApp } from "../../shared/http/mod.ts";
+import type { PredictorSlot } from "../../shared/predictor/mod.ts";
 import { mountUi } from "../../shared/web/mod.ts";
 import {
   CLASSIFY_METHODS,
@@ -16,10 +19,12 @@ import {
   toErrorResponse,
 } from "./classify_routes.ts";
 import { HEALTH_METHODS, mountHealthRoutes } from "./health_routes.ts";
-import { createInferenceMetrics } from "./inference_metrics.ts";
+import { createInferenceMetrics, type InferenceMetrics } from "./inference_metrics.ts";
 import type { InferenceEngine } from "./inference_engine.ts";
-import { type ModelRegistry, mountModelApi } from "./model_api.ts";
+import { MODEL_METHODS, mountModelRoutes } from "./model_routes.ts";
+import { mountTrainingRoutes, TRAINING_METHODS } from "./training_routes.ts";
 import type { TrainingRelay } from "./training_relay.ts";
+import { type ModelRegistry, mountVersionRoutes, VERSION_METHODS } from "./version_routes.ts";
 
 export { DEFAULT_LIMITS, type InferenceLimits } from "./classify_routes.ts";
 
@@ -41,66 +46,16 @@ export interface InferenceAppDeps {
   corsOrigins?: readonly string[];
 }
 
-const modelsRoute = createRoute({
-  method: "get",
-  path: "/v1/models",
-  summary: "The loaded model and the versions that exist for its name",
-  responses: {
-    200: {
-      description: "models",
-      content: {
-        "application/json": {
-          schema: z.object({
-            loaded: z.object({
-              name: z.string(),
-              version: z.string(),
-              arch: z.string(),
-              inputSize: z.number(),
-              classes: z.number(),
-              loadedAt: z.string(),
-              metrics: z.record(z.string(), z.unknown()),
-            }).nullable(),
-            versions: z.array(z.string()),
-          }),
-        },
-      },
-    },
-  },
-});
-
-/** A page listing every operation of the OpenAPI document, so the docs come from the same schemas. */
-function renderDocsPage(doc: { info: { title: string; version: string }; paths: Record<string, unknown> }): string {
-  const escape = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
-  const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(
-      methods as Record<
-        string,
-        {
-          summary?: string;
-          parameters?: { name: string; description?: string }[];
-          responses: Record<string, { description: string }>;
-        }
-      >,
-    )
-      .map(([method, op]) =>
-        `<section><h2><code>${method.toUpperCase()} ${escape(path)}</code></h2><p>${escape(op.summary ?? "")}</p>` +
-        (op.parameters?.length
-          ? `<p>Query: ${
-            op.parameters.map((p) => `<code>${escape(p.name)}</code> ${escape(p.description ?? "")}`).join("; ")
-          }</p>`
-          : "") +
-        `<ul>${
-          Object.entries(op.responses).map(([code, r]) => `<li><code>${code}</code> ${escape(r.description)}</li>`)
-            .join("")
-        }</ul></section>`
-      )
-  );
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)}</title>
-<style>body{font-family:sans-serif;max-width:50rem;margin:2rem auto}section{border-top:1px solid #ddd}</style></head>
-<body><h1>${escape(doc.info.title)} ${escape(doc.info.version)}</h1>
-<p>Generated from <a href="/openapi.json">/openapi.json</a>, the schemas that validate requests.</p>${
-    ops.join("\n")
-  }</body></html>`;
+/** `GET /metrics`: the queue depth and the served version, read when scraped. */
+function mountMetricsRoute(app: OpenAPIHono, metrics: InferenceMetrics, engine: InferenceEngine): void {
+  const slot: PredictorSlot = engine.slot;
+  app.get("/metrics", async (c) => {
+    metrics.queueDepth.set(engine.queue.depth);
+    metrics.modelInfo.reset();
+    const m = slot.current?.predictor.manifest;
+    if (m) metrics.modelInfo.set({ name: m.name, version: m.version }, 1);
+    return c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
+  });
 }
 
 /**
@@ -114,69 +69,26 @@ function renderDocsPage(doc: { info: { title: string; version: string }; paths: 
 export function createInferenceApp(deps: InferenceAppDeps): OpenAPIHono {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const { engine } = deps;
-  const { slot, queue } = engine;
   const metrics = engine.metrics ?? createInferenceMetrics();
-  const app = new OpenAPIHono({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        const issue = result.error.issues[0];
-        return errorJson(c, 400, "invalid_request", `${issue.path.join(".") || "request"}: ${issue.message}`);
-      }
-    },
-  });
-  applyCorsPolicy(app, deps.corsOrigins ?? []);
-
-  app.use("*", async (c, next) => {
-    const started = performance.now();
-    await next();
-    const route = c.req.routePath && c.req.routePath !== "*" ? c.req.routePath : "unmatched";
-    metrics.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
-    metrics.latency.observe({ route }, (performance.now() - started) / 1000);
-  });
+  const app = createServiceApp(deps.corsOrigins);
+  countRequests(app, metrics);
   mountClassifyRoutes(app, engine, limits);
-
-  app.openapi(modelsRoute, async (c) => {
-    const served = slot.current?.predictor;
-    const m = served?.manifest;
-    return c.json({
-      loaded: served && m
-        ? {
-          name: m.name,
-          version: m.version,
-          arch: m.arch,
-          inputSize: m.inputSize,
-          classes: m.classNames.length,
-          loadedAt: served.loadedAt,
-          metrics: m.metrics,
-        }
-        : null,
-      versions: deps.listVersions ? await deps.listVersions() : m ? [m.version] : [],
-    }, 200);
-  });
-
-  mountHealthRoutes(app, slot);
-  app.get("/metrics", async (c) => {
-    metrics.queueDepth.set(queue.depth);
-    metrics.modelInfo.reset();
-    const m = slot.current?.predictor.manifest;
-    if (m) metrics.modelInfo.set({ name: m.name, version: m.version }, 1);
-    return c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
-  });
-  const openapiConfig = { openapi: "3.0.0", info: { title: "alexnet-edge inference", version: "1" } };
-  app.doc("/openapi.json", openapiConfig);
-  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPIDocument(openapiConfig) as never)));
-
-  refuseOtherMethods(app, {
-    ...CLASSIFY_METHODS,
-    ...HEALTH_METHODS,
-    "/v1/models": "GET",
-    "/metrics": "GET",
-    "/openapi.json": "GET",
-    "/docs": "GET",
-  });
-  mountModelApi(app, { slot, adminToken: deps.adminToken ?? null, registry: deps.registry, training: deps.training });
+  mountModelRoutes(app, engine.slot, deps.listVersions);
+  mountVersionRoutes(app, { slot: engine.slot, adminToken: deps.adminToken ?? null, registry: deps.registry });
+  mountTrainingRoutes(app, deps.training);
+  mountHealthRoutes(app, engine.slot);
+  mountMetricsRoute(app, metrics, engine);
   mountUi(app, { service: "inference", peerUrl: deps.retrievalUrl });
-  app.notFound((c) => errorJson(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
-  app.onError((error, c) => toErrorResponse(c, error, limits.retryAfterSeconds));
-  return app;
+  return finishServiceApp(app, {
+    title: "alexnet-edge inference",
+    methods: {
+      ...CLASSIFY_METHODS,
+      ...MODEL_METHODS,
+      ...VERSION_METHODS,
+      ...TRAINING_METHODS,
+      ...HEALTH_METHODS,
+      "/metrics": "GET",
+    },
+    onError: (c, error) => toErrorResponse(c, error, limits.retryAfterSeconds),
+  });
 }

@@ -9,7 +9,15 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { errorJson, errorResponse, QueueFullError, readImageParts, RequestError } from "../../shared/http/mod.ts";
+import {
+  errorJson,
+  errorResponse,
+  errorResponses,
+  ErrorSchema,
+  QueueFullError,
+  readImageParts,
+  RequestError,
+} from "../../shared/http/mod.ts";
 import { NoModelError } from "../../shared/predictor/mod.ts";
 import type { InferenceEngine } from "./inference_engine.ts";
 
@@ -27,11 +35,6 @@ export const DEFAULT_LIMITS: InferenceLimits = {
   defaultTopk: 5,
   retryAfterSeconds: 1,
 };
-
-/** The one error shape, `{error: {code, message}}`. */
-export const ErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
-}).openapi("Error");
 
 const PredictionSchema = z.object({
   index: z.number().int(),
@@ -64,18 +67,12 @@ const imageBody = {
   required: true,
 };
 
-const errors = {
-  400: {
-    description: "empty, truncated or corrupt image; bad query",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  413: { description: "body or pixel count over the limit", content: { "application/json": { schema: ErrorSchema } } },
-  415: { description: "not a JPEG or PNG", content: { "application/json": { schema: ErrorSchema } } },
-  503: {
-    description: "no model yet, or the queue is full (Retry-After)",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-};
+const errors = errorResponses({
+  400: "empty, truncated or corrupt image; bad query",
+  413: "body or pixel count over the limit",
+  415: "not a JPEG or PNG",
+  503: "no model yet, or the queue is full (Retry-After)",
+});
 
 const classifyRoute = createRoute({
   method: "post",

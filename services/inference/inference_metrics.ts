@@ -4,14 +4,11 @@
  *
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { processGauges } from "../../shared/http/mod.ts";
+import { Counter, Gauge } from "prom-client";
+import { createHttpMetrics, type HttpMetrics } from "../../shared/http/mod.ts";
 
 /** The service's registry and instruments. */
-export interface InferenceMetrics {
-  registry: Registry;
-  requests: Counter<"route" | "method" | "status">;
-  latency: Histogram<"route">;
+export interface InferenceMetrics extends HttpMetrics {
   modelInfo: Gauge<"name" | "version">;
   queueDepth: Gauge;
   /** Checkpoints refused by reason: signature, digest, format, other. */
@@ -20,23 +17,10 @@ export interface InferenceMetrics {
 
 /** A fresh registry (one per app, so tests do not share counters). */
 export function createInferenceMetrics(): InferenceMetrics {
-  const registry = new Registry();
-  for (const settings of processGauges()) new Gauge({ ...settings, registers: [registry] });
+  const http = createHttpMetrics("alexnet_http");
+  const { registry } = http;
   return {
-    registry,
-    requests: new Counter({
-      name: "alexnet_http_requests_total",
-      help: "HTTP requests by route, method and status code",
-      labelNames: ["route", "method", "status"],
-      registers: [registry],
-    }),
-    latency: new Histogram({
-      name: "alexnet_http_request_duration_seconds",
-      help: "HTTP request latency",
-      labelNames: ["route"],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    }),
+    ...http,
     modelInfo: new Gauge({
       name: "alexnet_model_info",
       help: "The model version being served (value 1)",

@@ -15,7 +15,12 @@ import {
   promoteVersion,
   rollbackPin,
 } from "../../shared/bus/mod.ts";
-import { type CheckpointEntry, type ModelRegistry, NothingToRollBackError, PinsForbiddenError } from "./model_api.ts";
+import {
+  type CheckpointEntry,
+  type ModelRegistry,
+  NothingToRollBackError,
+  PinsForbiddenError,
+} from "./version_routes.ts";
 
 /** The listing shows at most this many of the newest versions. */
 const LIST_LIMIT = 60;

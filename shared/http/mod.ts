@@ -2,7 +2,9 @@
  * What both HTTP services share: the `{error: {code, message}}` shape and the mapping of
  * client errors to statuses, image bodies (raw or multipart), the bounded work queue (503 with
  * `Retry-After` when full), graceful shutdown on a signal, a JSON fetch for pollers, Bearer
- * tokens and CORS, process memory on `/metrics`, and a bounded load generator.
+ * tokens and CORS, process memory on `/metrics`, and a bounded load generator — and the frame of
+ * each service's app (`createServiceApp` … `finishServiceApp`: schema errors, OpenAPI and `/docs`,
+ * 405/404, error mapping) with its request metrics (`createHttpMetrics`, `countRequests`).
  *
  * @example
  * ```ts
@@ -27,4 +29,7 @@ export { requireToken, type TokenGuard, tokenOption, tokensMatch } from "./token
 export { applyCorsPolicy, corsOrigins } from "./cors_policy.ts";
 export { formatLoad, type LoadOptions, type LoadResult, percentile, residentMemoryMiB, runLoad } from "./http_load.ts";
 export { processGauges } from "./process_metrics.ts";
+export { countRequests, createHttpMetrics, type HttpMetrics } from "./http_metrics.ts";
+export { type OpenApiDocument, renderDocsPage } from "./docs_page.ts";
+export { createServiceApp, errorResponses, ErrorSchema, finishServiceApp, type ServiceAppEnd } from "./service_app.ts";
 export { runLoadCli } from "./load_cli.ts";
