@@ -27,7 +27,7 @@ Deno.test("serve:inference --checkpoint answers HTTP, and exits 2 on bad flags o
   })
     .output();
   assert.equal(bad.code, 2);
-  assert.match(new TextDecoder().decode(bad.stderr), /--port must be a non-negative integer/);
+  assert.match(new TextDecoder().decode(bad.stderr), /--port must be an integer ≥ 0/);
   const notCheckpoint = await new Deno.Command(Deno.execPath(), {
     args: [...taskArgs("serve:inference"), "--checkpoint", `${dir}/nothing-here`, "--allow-unsigned", "--port", "0"],
     stderr: "piped",

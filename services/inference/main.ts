@@ -20,7 +20,7 @@ import {
   readTrustPolicy,
   trustFlags,
 } from "../../shared/checkpoint/mod.ts";
-import { parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { numberFlag, type NumberFlagRule, parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import {
   BACKEND_NAMES,
   type BackendName,
@@ -93,13 +93,9 @@ interface InferenceConfig {
   adminNatsIdentity: BusIdentity | undefined;
 }
 
-function positive(flag: string, value: string | undefined, fallback: number, integer = true): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${flag} must be a non-negative ${integer ? "integer" : "number"}, got "${value}"`);
-  }
-  return n;
+/** A numeric flag's value, or `fallback` when it is not given. */
+function orDefault(flag: string, value: string | undefined, fallback: number, rule: NumberFlagRule = {}): number {
+  return value === undefined ? fallback : numberFlag(flag, value, rule);
 }
 
 /** Parses flags into the service's config. */
@@ -134,7 +130,7 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
   if (v.help) return "help";
   if (!v.checkpoint && !v.nats) throw new UsageError("give --checkpoint DIR, or --nats URL (with --model NAME)");
   const backend = parseBackendName(v.backend);
-  const port = positive("port", v.port, 8080);
+  const port = orDefault("port", v.port, 8080);
   return {
     port,
     hostname: v.hostname ?? "0.0.0.0",
@@ -144,14 +140,14 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
     // Every replica needs its own durable consumer to see every checkpoint event.
     instance: (v.instance ?? `${Deno.hostname()}-${port}`).replace(/[^A-Za-z0-9_-]/g, "_"),
     backend,
-    topk: Math.max(1, positive("topk", v.topk, DEFAULT_LIMITS.defaultTopk)),
-    maxBodyBytes: Math.round(positive("max-body-mb", v["max-body-mb"], 20, false) * 1024 * 1024),
-    maxPixels: Math.round(positive("max-megapixels", v["max-megapixels"], 40, false) * 1e6),
-    maxQueued: positive("max-queued", v["max-queued"], 64),
+    topk: orDefault("topk", v.topk, DEFAULT_LIMITS.defaultTopk, { min: 1 }),
+    maxBodyBytes: Math.round(orDefault("max-body-mb", v["max-body-mb"], 20, { integer: false }) * 1024 * 1024),
+    maxPixels: Math.round(orDefault("max-megapixels", v["max-megapixels"], 40, { integer: false }) * 1e6),
+    maxQueued: orDefault("max-queued", v["max-queued"], 64),
     retrievalUrl: v["retrieval-url"] ?? null,
-    maxBatch: Math.max(1, positive("max-batch", v["max-batch"], 8)),
-    batchWaitMs: positive("batch-wait-ms", v["batch-wait-ms"], 5, false),
-    workers: Math.max(1, positive("workers", v.workers, 1)),
+    maxBatch: orDefault("max-batch", v["max-batch"], 8, { min: 1 }),
+    batchWaitMs: orDefault("batch-wait-ms", v["batch-wait-ms"], 5, { integer: false }),
+    workers: orDefault("workers", v.workers, 1, { min: 1 }),
     adminToken: tokenOption(v["admin-token"], "ALEXNET_ADMIN_TOKEN", "--admin-token"),
     corsOrigins: corsOrigins(v["cors-origin"]),
     ...trustFlags(v["trusted-keys"], v["allow-unsigned"]),

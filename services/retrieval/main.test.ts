@@ -14,11 +14,11 @@ Deno.test("serve:retrieval refuses bad search, compact and shard flags with exit
     const [args, message] of [
       [["--search", "fuzzy"], /--search must be exact, approximate or compact/],
       [["--search", "compact", "--compact-dims", "600"], /--compact-dims must be an integer from 2 to 512/],
-      [["--search", "compact", "--compact-from", "100"], /--compact-from at least twice it/],
-      [["--search", "compact", "--compact-probes=-1"], /--compact-probes must be a non-negative integer/],
+      [["--search", "compact", "--compact-from", "100"], /--compact-from at least twice --compact-dims/],
+      [["--search", "compact", "--compact-probes=-1"], /--compact-probes must be an integer ≥ 0/],
       [["--shard", "3/3"], /--shard must be I\/N with 0 ≤ I < N/],
       [["--shard", "one"], /--shard must be I\/N/],
-      [["--shard", "0/2", "--shard-timeout-ms", "0"], /--shard-timeout-ms must be a positive number/],
+      [["--shard", "0/2", "--shard-timeout-ms", "0"], /--shard-timeout-ms must be a number ≥ 1/],
     ] as const
   ) {
     const { code, stderr } = await run(...args);
