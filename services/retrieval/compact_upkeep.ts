@@ -1,0 +1,132 @@
+/**
+ * Compact mode's upkeep of a version's index: build the compact index once the catalogue reaches
+ * its threshold, refit it when the catalogue has doubled (adds and deletes made meanwhile are
+ * replayed from a journal), store a snapshot in the object store after a build and after many
+ * adds, and restore that snapshot on a restart (minus the images deleted or replaced since). All
+ * in the background: searches use the current index meanwhile.
+ *
+ * @module
+ */
+import type { Catalogue } from "./catalogue.ts";
+import { CompactIndex, type CompactSettings } from "./compact/compact_index.ts";
+import type { ImageLibrary } from "./image_library.ts";
+import { decodeIndexSnapshot, encodeIndexSnapshot } from "./index_snapshot.ts";
+import type { SearchIndex } from "./vector_index.ts";
+import type { VersionIndex } from "./version_index.ts";
+
+/** Compact mode's settings. */
+export interface CompactOptions {
+  settings: CompactSettings;
+  /** Catalogues smaller than this are searched exactly (default 5,000). */
+  from: number;
+}
+
+/** What the upkeep needs. */
+export interface CompactUpkeepDeps {
+  store: ImageLibrary;
+  catalogue: Catalogue;
+  /** Unset: not compact mode (nothing to keep). */
+  compact: CompactOptions | undefined;
+  /** Whether `entry` is still the version being served (a refit of a replaced one is not stored). */
+  isServed: (entry: VersionIndex) => boolean;
+  log: (line: string) => void;
+}
+
+/**
+ * @example
+ * ```ts
+ * const upkeep = new CompactUpkeep({ store, catalogue, compact, isServed: (e) => slot.current === e, log });
+ * upkeep.maintain(entry); // after adds
+ * ```
+ */
+export class CompactUpkeep {
+  readonly #deps: CompactUpkeepDeps;
+
+  constructor(deps: CompactUpkeepDeps) {
+    this.#deps = deps;
+  }
+
+  /** Whether an index of `size` should be (re)built compact, last fitted at `fittedAt` (0: exact now). */
+  due(size: number, fittedAt: number): boolean {
+    const compact = this.#deps.compact;
+    if (!compact) return false;
+    return fittedAt === 0 ? size >= compact.from : size >= 2 * fittedAt;
+  }
+
+  /** A compact index of every vector of `source`. */
+  async build(source: SearchIndex, what: string): Promise<CompactIndex> {
+    const started = performance.now();
+    const ids = source.ids();
+    const vectors = ids.map((id) => source.vector(id)!);
+    const index = await CompactIndex.build(ids, vectors, this.#deps.compact!.settings);
+    this.#deps.log(
+      `compact index of ${what}: ${ids.length} images, ${index.settings.dims} dimensions, ${index.settings.lists} lists, ` +
+        `built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    return index;
+  }
+
+  /** The stored snapshot of `subject`, without the images deleted or replaced since; null if none or unreadable. */
+  async restore(subject: string): Promise<{ index: CompactIndex; seq: number } | null> {
+    if (!this.#deps.compact) return null;
+    const bytes = await this.#deps.store.indexSnapshot(subject).catch(() => null);
+    if (!bytes) return null;
+    const { catalogue } = this.#deps;
+    try {
+      const snapshot = decodeIndexSnapshot(bytes);
+      for (const id of snapshot.index.ids()) {
+        if (catalogue.get(id)?.sha256 !== snapshot.shas[id] || !catalogue.owns(id)) snapshot.index.remove(id);
+      }
+      return { index: snapshot.index, seq: snapshot.seq };
+    } catch (error) {
+      this.#deps.log(`ignoring the index snapshot of ${subject}: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  /**
+   * After adds: builds the compact index once the catalogue is large enough, refits it when it
+   * has doubled, stores a new snapshot after many adds.
+   */
+  maintain(entry: VersionIndex): void {
+    if (!this.#deps.compact || entry.compact.journal) return;
+    const { size } = entry.index;
+    const fittedAt = entry.index instanceof CompactIndex ? entry.compact.fittedAt : 0;
+    if (this.due(size, fittedAt)) {
+      this.#refit(entry).catch((error) => this.#deps.log(`compact refit failed: ${(error as Error).message}`));
+    } else if (entry.index instanceof CompactIndex && entry.compact.sinceSnapshot >= Math.max(1000, size / 10)) {
+      this.#deps.store.lastSequence(entry.subject).then((seq) => this.snapshot(entry, seq), () => {});
+    }
+  }
+
+  async #refit(entry: VersionIndex): Promise<void> {
+    entry.compact.journal = [];
+    try {
+      const seq = await this.#deps.store.lastSequence(entry.subject);
+      const built = await this.build(entry.index, entry.predictor.version);
+      for (const [id, vector] of entry.compact.journal) vector ? built.add(id, vector) : built.remove(id);
+      const previous = entry.index;
+      entry.index = built;
+      entry.compact.fittedAt = built.size;
+      previous.dispose();
+      if (this.#deps.isServed(entry)) this.snapshot(entry, seq);
+    } finally {
+      entry.compact.journal = null;
+    }
+  }
+
+  /** Stores the entry's compact index (covering the embeddings up to stream sequence `seq`), in the background. */
+  snapshot(entry: VersionIndex, seq: number): void {
+    const index = entry.index;
+    if (!(index instanceof CompactIndex)) return;
+    const shas: Record<string, string> = {};
+    for (const id of index.ids()) shas[id] = this.#deps.catalogue.get(id)?.sha256 ?? "";
+    const bytes = encodeIndexSnapshot({ subject: entry.subject, seq, shas }, index);
+    entry.compact.sinceSnapshot = 0;
+    const { log } = this.#deps;
+    this.#deps.store.putIndexSnapshot(entry.subject, bytes).then(
+      () => log(`index snapshot of ${entry.subject}: ${index.size} images, ${(bytes.length / 2 ** 20).toFixed(1)} MiB`),
+      (error) => log(`index snapshot of ${entry.subject} not stored: ${(error as Error).message}`),
+    );
+  }
+}
