@@ -129,9 +129,41 @@ export function toErrorResponse(c: Context, error: unknown, retryAfter: number) 
 /** The classify routes' paths and methods, for the apps' 405 tables. */
 export const CLASSIFY_METHODS: Record<string, string> = { "/v1/classify": "POST", "/v1/classify/batch": "POST" };
 
+/** The query's top-k and test-time augmentation, or 400 `invalid_request` naming the bad field. */
+function parseQuery(c: Context, limits: InferenceLimits) {
+  const result = ClassifyQuerySchema.safeParse(c.req.query());
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new RequestError(400, "invalid_request", `${issue.path.join(".") || "query"}: ${issue.message}`);
+  }
+  return { topk: result.data.topk ?? limits.defaultTopk, tta: result.data.tta };
+}
+
+/** Every image of a multipart body classified in turn; a bad image's error takes its place. */
+async function classifyEach(c: Context, engine: InferenceEngine, limits: InferenceLimits) {
+  const options = parseQuery(c, limits);
+  if (!(c.req.header("content-type") ?? "").startsWith("multipart/form-data")) {
+    throw new RequestError(
+      415,
+      "unsupported_media_type",
+      "send the images as multipart/form-data fields named `image`",
+    );
+  }
+  const { images } = await readImageParts(c);
+  const results = [];
+  for (const [i, bytes] of images.entries()) {
+    try {
+      results.push(await engine.classify(bytes, options));
+    } catch (error) {
+      if (error instanceof QueueFullError || error instanceof NoModelError) throw error;
+      const response = toErrorResponse(c, error, limits.retryAfterSeconds);
+      results.push({ image: i, ...(await response.json()) });
+    }
+  }
+  return results;
+}
+
 /**
- * Mounts both classify routes on `app` (and registers them in its OpenAPI document).
- *
  * @example
  * ```ts
  * mountClassifyRoutes(app, engine, { ...DEFAULT_LIMITS, defaultTopk: 1 });
@@ -144,55 +176,22 @@ export function mountClassifyRoutes(app: OpenAPIHono, engine: InferenceEngine, l
   });
   app.use("/v1/classify", limitBody);
   app.use("/v1/classify/batch", limitBody);
-
-  const classifyQueued = (bytes: Uint8Array, topk: number, tta: "center" | "ten-crop") =>
-    engine.classify(bytes, { topk, tta });
-
   // Image bodies are read and checked by hand (raw or multipart); the routes are still
   // documented from the same schemas, and the query is validated by ClassifyQuerySchema.
   app.openAPIRegistry.registerPath(classifyRoute);
   app.openAPIRegistry.registerPath(batchRoute);
-  const parseQuery = (c: Context) => {
-    const result = ClassifyQuerySchema.safeParse(c.req.query());
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new RequestError(400, "invalid_request", `${issue.path.join(".") || "query"}: ${issue.message}`);
-    }
-    return { topk: result.data.topk ?? limits.defaultTopk, tta: result.data.tta };
-  };
-
   app.post(classifyRoute.path, async (c) => {
     try {
-      const { topk, tta } = parseQuery(c);
+      const options = parseQuery(c, limits);
       const { images: [bytes] } = await readImageParts(c);
-      return c.json(await classifyQueued(bytes, topk, tta), 200);
+      return c.json(await engine.classify(bytes, options), 200);
     } catch (error) {
       return toErrorResponse(c, error, limits.retryAfterSeconds);
     }
   });
-
   app.post(batchRoute.path, async (c) => {
     try {
-      const { topk, tta } = parseQuery(c);
-      if (!(c.req.header("content-type") ?? "").startsWith("multipart/form-data")) {
-        throw new RequestError(
-          415,
-          "unsupported_media_type",
-          "send the images as multipart/form-data fields named `image`",
-        );
-      }
-      const { images } = await readImageParts(c);
-      const results = [];
-      for (const [i, bytes] of images.entries()) {
-        try {
-          results.push(await classifyQueued(bytes, topk, tta));
-        } catch (error) {
-          if (error instanceof QueueFullError || error instanceof NoModelError) throw error;
-          const response = toErrorResponse(c, error, limits.retryAfterSeconds);
-          results.push({ image: i, ...(await response.json()) });
-        }
-      }
-      return c.json({ results }, 200);
+      return c.json({ results: await classifyEach(c, engine, limits) }, 200);
     } catch (error) {
       return toErrorResponse(c, error, limits.retryAfterSeconds);
     }

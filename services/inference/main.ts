@@ -12,6 +12,7 @@ import {
   CheckpointFollower,
   connectBus,
   listCheckpointVersions,
+  type NatsConnection,
 } from "../../shared/bus/mod.ts";
 import {
   asCheckpointUsageError,
@@ -19,6 +20,7 @@ import {
   folderSource,
   readTrustPolicy,
   trustFlags,
+  type TrustPolicy,
 } from "../../shared/checkpoint/mod.ts";
 import { numberFlag, type NumberFlagRule, parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
 import {
@@ -156,17 +158,11 @@ export function parseInferenceArgs(args: string[]): InferenceConfig | "help" {
   };
 }
 
-async function main(args: string[]): Promise<number> {
-  const config = parseInferenceArgs(args);
-  if (config === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  const log = (line: string) => console.error(`[inference] ${line}`);
-  log(describeBackendChoice(await selectInferenceBackend(config.backend)));
-  const trust = await readTrustPolicy(config.trustedKeys, config.allowUnsigned);
-  log(describeTrust(trust));
-  const engine = new InferenceEngine({
+const log = (line: string) => console.error(`[inference] ${line}`);
+
+/** The engine: micro-batched, on `workers` WASM instances, serving only checkpoints `trust` accepts. */
+function createEngine(config: InferenceConfig, trust: TrustPolicy): InferenceEngine {
+  return new InferenceEngine({
     // Up to a batch of requests may be decoded and waiting for the network at once.
     queue: new WorkQueue({ concurrency: config.maxBatch, maxQueued: config.maxQueued }),
     maxPixels: config.maxPixels,
@@ -177,28 +173,50 @@ async function main(args: string[]): Promise<number> {
       trust,
     },
   });
-  const client = `inference-${config.model}-${config.instance}`;
-  const nc = config.nats ? await connectBus(config.nats, client, config.natsIdentity) : null;
-  const adminNc = config.nats && config.adminNatsIdentity
-    ? await connectBus(config.nats, `${client}-admin`, config.adminNatsIdentity)
-    : undefined;
-  let follower: CheckpointFollower | null = null;
+}
+
+/** Loads the model: a folder once, or the model name's checkpoints over NATS, followed (returned). */
+async function loadModel(
+  config: InferenceConfig,
+  engine: InferenceEngine,
+  nc: NatsConnection | null,
+): Promise<CheckpointFollower | null> {
   if (config.checkpoint) {
     const dir = config.checkpoint;
     const predictor = await engine.adopt(folderSource(dir)).catch((error) => {
       throw asCheckpointUsageError(dir, error);
     });
     log(`serving ${predictor.name}@${predictor.version} from ${config.checkpoint}`);
-  } else if (nc) {
-    follower = new CheckpointFollower(nc, {
-      modelName: config.model,
-      consumerName: `inference-${config.model}-${config.instance}`,
-      currentVersion: () => engine.currentVersion(),
-      adopt: async (files) => void await engine.adopt(files),
-      log,
-    });
-    await follower.start();
+    return null;
   }
+  if (!nc) return null;
+  const follower = new CheckpointFollower(nc, {
+    modelName: config.model,
+    consumerName: `inference-${config.model}-${config.instance}`,
+    currentVersion: () => engine.currentVersion(),
+    adopt: async (files) => void await engine.adopt(files),
+    log,
+  });
+  await follower.start();
+  return follower;
+}
+
+async function main(args: string[]): Promise<number> {
+  const config = parseInferenceArgs(args);
+  if (config === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  log(describeBackendChoice(await selectInferenceBackend(config.backend)));
+  const trust = await readTrustPolicy(config.trustedKeys, config.allowUnsigned);
+  log(describeTrust(trust));
+  const engine = createEngine(config, trust);
+  const client = `inference-${config.model}-${config.instance}`;
+  const nc = config.nats ? await connectBus(config.nats, client, config.natsIdentity) : null;
+  const adminNc = config.nats && config.adminNatsIdentity
+    ? await connectBus(config.nats, `${client}-admin`, config.adminNatsIdentity)
+    : undefined;
+  const follower = await loadModel(config, engine, nc);
   if (nc) serveInferenceOverNats(nc, engine, config.topk);
   const training = nc ? new TrainingRelay(nc) : undefined;
   const app = createInferenceApp({

@@ -53,24 +53,17 @@ export async function prepareRun(config: TrainConfig, io: Pick<TrainIo, "log">):
   return { resumed, arch, inputSize, resizeSize, data, model, pca };
 }
 
-/**
- * Trains one model end to end (from `prepared`, when the caller has prepared the run already).
- *
- * @example
- * ```ts
- * const result = await runTraining({ ...DEFAULT_TRAIN_CONFIG, epochs: 2 }, { log: console.error, stdout: console.log });
- * ```
- */
-export async function runTraining(config: TrainConfig, io: TrainIo, prepared?: PreparedRun): Promise<TrainResult> {
-  const runId = config.runId ?? newRunId();
-  const { resumed, arch, inputSize, resizeSize, data, model, pca } = prepared ?? await prepareRun(config, io);
-  const outDir = config.out ?? `runs/${config.name}/${runId}`;
-  await Deno.mkdir(outDir, { recursive: true });
-  const trainCount = data.train.images.length, valCount = data.val.images.length;
-  const schedule = new PlateauSchedule(resumed?.learningRate ?? config.lr, config.patience);
+/** The training loop over `data.train`, which it takes (its images move into the loop's pipeline). */
+async function startLoop(
+  config: TrainConfig,
+  io: TrainIo,
+  run: Pick<PreparedRun, "inputSize" | "data" | "model" | "pca">,
+  learningRate: number,
+): Promise<TrainingLoop> {
+  const { inputSize, data, model, pca } = run;
   const loop = await TrainingLoop.start(model, data.train, {
     ...config,
-    learningRate: schedule.learningRate,
+    learningRate,
     augmentation: { inputSize, crop: config.augment.crop, flip: config.augment.flip, pca },
   }).catch((error) => {
     model.dispose();
@@ -83,6 +76,66 @@ export async function runTraining(config: TrainConfig, io: TrainIo, prepared?: P
       ? `input: batches prepared ahead in ${loop.loaderWorkers} Web Worker(s)`
       : "input: batches prepared ahead on this thread, between steps",
   );
+  return loop;
+}
+
+/** One epoch: train, validate, report, checkpoint, and let the plateau schedule see the validation loss. */
+async function runEpoch(
+  epoch: number,
+  run: {
+    config: TrainConfig;
+    io: TrainIo;
+    runId: string;
+    data: PreparedRun["data"];
+    model: AlexNet;
+    trainCount: number;
+  },
+  parts: { loop: TrainingLoop; reporter: EpochReporter; checkpoints: Checkpointer; schedule: PlateauSchedule },
+  history: EpochMetrics[],
+): Promise<string | null> {
+  const { config, io, runId, data, model, trainCount } = run;
+  const { loop, reporter, checkpoints, schedule } = parts;
+  const valCount = data.val.images.length;
+  const started = performance.now();
+  const progress = reporter.epoch(epoch, trainCount);
+  const train = await loop.epoch(epoch, data.classNames.length, progress.tick);
+  const trainSeconds = progress.done();
+  await loop.syncWeights(); // the workers hold the current weights
+  const val = valCount > 0 ? await evaluateSplit(model, data.val, config.batchSize) : null;
+  const metrics = epochMetrics(runId, epoch, train, val, data.classNames.length, loop.learningRate, {
+    seconds: (performance.now() - started) / 1000,
+    imagesPerSec: trainCount / trainSeconds,
+  });
+  history.push(metrics);
+  await reporter.epochDone(metrics, history);
+  const saved = await checkpoints.save(model, metrics);
+  if (val) {
+    const before = loop.learningRate;
+    loop.learningRate = schedule.observe(val.loss);
+    if (loop.learningRate !== before) {
+      io.log(`validation loss has not improved for ${config.patience} epochs: learning rate → ${loop.learningRate}`);
+    }
+  }
+  return saved.published ? saved.version : null;
+}
+
+/**
+ * Trains one model end to end (from `prepared`, when the caller has prepared the run already).
+ *
+ * @example
+ * ```ts
+ * const result = await runTraining({ ...DEFAULT_TRAIN_CONFIG, epochs: 2 }, { log: console.error, stdout: console.log });
+ * ```
+ */
+export async function runTraining(config: TrainConfig, io: TrainIo, prepared?: PreparedRun): Promise<TrainResult> {
+  const runId = config.runId ?? newRunId();
+  const run = prepared ?? await prepareRun(config, io);
+  const { resumed, arch, inputSize, resizeSize, data, model, pca } = run;
+  const outDir = config.out ?? `runs/${config.name}/${runId}`;
+  await Deno.mkdir(outDir, { recursive: true });
+  const trainCount = data.train.images.length, valCount = data.val.images.length;
+  const schedule = new PlateauSchedule(resumed?.learningRate ?? config.lr, config.patience);
+  const loop = await startLoop(config, io, run, schedule.learningRate);
   const reporter = new EpochReporter({ ...config, runId, outDir }, io);
   const checkpoints = new Checkpointer({
     runId,
@@ -104,43 +157,25 @@ export async function runTraining(config: TrainConfig, io: TrainIo, prepared?: P
     await reporter.begin();
     const first = (resumed?.epoch ?? 0) + 1;
     for (let epoch = first; epoch < first + config.epochs; epoch++) {
-      const started = performance.now();
-      const progress = reporter.epoch(epoch, trainCount);
-      const train = await loop.epoch(epoch, data.classNames.length, progress.tick);
-      const trainSeconds = progress.done();
-      await loop.syncWeights(); // the workers hold the current weights
-      const val = valCount > 0 ? await evaluateSplit(model, data.val, config.batchSize) : null;
-      const metrics = epochMetrics(runId, epoch, train, val, data.classNames.length, loop.learningRate, {
-        seconds: (performance.now() - started) / 1000,
-        imagesPerSec: trainCount / trainSeconds,
-      });
-      history.push(metrics);
-      await reporter.epochDone(metrics, history);
-      const saved = await checkpoints.save(model, metrics);
-      if (saved.published) publishedVersions.push(saved.version);
-      if (val) {
-        const before = loop.learningRate;
-        loop.learningRate = schedule.observe(val.loss);
-        if (loop.learningRate !== before) {
-          io.log(
-            `validation loss has not improved for ${config.patience} epochs: learning rate → ${loop.learningRate}`,
-          );
-        }
-      }
+      const parts = { loop, reporter, checkpoints, schedule };
+      const published = await runEpoch(epoch, { config, io, runId, data, model, trainCount }, parts, history);
+      if (published) publishedVersions.push(published);
     }
   } finally {
     loop.close();
     model.dispose();
   }
   await reporter.finish(history);
+  const { skipped, ignored, classNames } = data;
+  const bestEpoch = checkpoints.bestEpoch;
   return {
     runId,
     outDir,
-    classNames: data.classNames,
+    classNames,
     epochs: history,
-    bestEpoch: checkpoints.bestEpoch,
-    skipped: data.skipped,
-    ignored: data.ignored,
+    bestEpoch,
+    skipped,
+    ignored,
     trainCount,
     valCount,
     publishedVersions,

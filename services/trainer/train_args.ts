@@ -82,58 +82,53 @@ function parseFreeze(freeze: string | undefined, pretrained: string | undefined)
   return true;
 }
 
-/** Parses command-line flags; user mistakes throw {@linkcode UsageError}. */
-export function parseTrainArgs(args: string[]): TrainConfig | "help" {
-  const parsed = parseFlags({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      data: { type: "string" },
-      val: { type: "string" },
-      "val-split": { type: "string" },
-      limit: { type: "string" },
-      seed: { type: "string" },
-      arch: { type: "string" },
-      groups: { type: "string" },
-      init: { type: "string" },
-      width: { type: "string" },
-      "input-size": { type: "string" },
-      epochs: { type: "string" },
-      "batch-size": { type: "string" },
-      lr: { type: "string" },
-      patience: { type: "string" },
-      momentum: { type: "string" },
-      "weight-decay": { type: "string" },
-      augment: { type: "string" },
-      out: { type: "string" },
-      resume: { type: "string" },
-      pretrained: { type: "string" },
-      freeze: { type: "string" },
-      name: { type: "string" },
-      nats: { type: "string" },
-      ...busIdentityFlags(),
-      "signing-key": { type: "string" },
-      backend: { type: "string" },
-      "shader-f16": { type: "boolean" },
-      workers: { type: "string" },
-      json: { type: "boolean" },
-      quiet: { type: "boolean" },
-      help: { type: "boolean" },
-    },
-  }).values;
-  if (parsed.help) return "help";
+/** `deno task train`'s flags (`parseArgs` options). */
+const TRAIN_OPTIONS = {
+  data: { type: "string" },
+  val: { type: "string" },
+  "val-split": { type: "string" },
+  limit: { type: "string" },
+  seed: { type: "string" },
+  arch: { type: "string" },
+  groups: { type: "string" },
+  init: { type: "string" },
+  width: { type: "string" },
+  "input-size": { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  lr: { type: "string" },
+  patience: { type: "string" },
+  momentum: { type: "string" },
+  "weight-decay": { type: "string" },
+  augment: { type: "string" },
+  out: { type: "string" },
+  resume: { type: "string" },
+  pretrained: { type: "string" },
+  freeze: { type: "string" },
+  name: { type: "string" },
+  nats: { type: "string" },
+  ...busIdentityFlags(),
+  "signing-key": { type: "string" },
+  backend: { type: "string" },
+  "shader-f16": { type: "boolean" },
+  workers: { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean" },
+} as const;
+
+type TrainValues = ReturnType<typeof parseFlags<{ args: string[]; options: typeof TRAIN_OPTIONS }>>["values"];
+
+/** The network's shape and where it runs: `--arch`, `--groups`, `--init`, `--backend`, `--shader-f16`. */
+function parseNetwork(parsed: TrainValues) {
   const d = DEFAULT_TRAIN_CONFIG;
-  const int = (n: number) => Number.isInteger(n) && n > 0;
   const arch = (parsed.arch ?? d.arch) as Architecture;
   if (!ARCHITECTURES.includes(arch)) {
     throw new UsageError(`--arch must be one of ${ARCHITECTURES.join(", ")}, got "${parsed.arch}"`);
   }
   const backend = parseBackendName(parsed.backend);
   const shaderF16 = parsed["shader-f16"] ?? false;
-  if (shaderF16 && backend !== "webgpu") {
-    throw new UsageError("--shader-f16 needs --backend webgpu");
-  }
+  if (shaderF16 && backend !== "webgpu") throw new UsageError("--shader-f16 needs --backend webgpu");
   const groups = number("groups", parsed.groups, d.groups, (n) => n === 1 || n === 2, "1 or 2") as 1 | 2;
   if (groups === 2 && arch !== "alexnet") {
     throw new UsageError("--groups 2 is the paper's two-tower layout; use it with --arch alexnet");
@@ -142,12 +137,40 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
   if (init !== null && !INIT_SCHEMES.includes(init)) {
     throw new UsageError(`--init must be one of ${INIT_SCHEMES.join(", ")}, got "${parsed.init}"`);
   }
-  const augmentList = (parsed.augment ?? "crop,flip,pca").split(",").map((s) => s.trim()).filter(Boolean);
-  for (const a of augmentList) {
+  const width = number("width", parsed.width, d.width, (n) => n > 0 && n <= 4, "in (0, 4]");
+  return { arch, groups, init, width, backend, shaderF16 };
+}
+
+/** `--augment crop,flip,pca` (or `none`). */
+function parseAugment(value: string | undefined): TrainConfig["augment"] {
+  const list = (value ?? "crop,flip,pca").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const a of list) {
     if (!["crop", "flip", "pca", "none"].includes(a)) {
       throw new UsageError(`--augment takes crop, flip, pca or none, got "${a}"`);
     }
   }
+  return { crop: list.includes("crop"), flip: list.includes("flip"), pca: list.includes("pca") };
+}
+
+/** The optimiser's settings: `--epochs`, `--batch-size`, `--lr`, `--patience`, `--momentum`, `--weight-decay`. */
+function parseOptimiser(parsed: TrainValues, generated: boolean) {
+  const d = DEFAULT_TRAIN_CONFIG;
+  const int = (n: number) => Number.isInteger(n) && n > 0;
+  return {
+    epochs: number("epochs", parsed.epochs, d.epochs, int, "a positive integer"),
+    batchSize: number("batch-size", parsed["batch-size"], generated ? 16 : d.batchSize, int, "a positive integer"),
+    lr: number("lr", parsed.lr, d.lr, (n) => n > 0, "a positive number"),
+    patience: number("patience", parsed.patience, d.patience, int, "a positive integer"),
+    momentum: number("momentum", parsed.momentum, d.momentum, (n) => n >= 0 && n < 1, "in [0, 1)"),
+    weightDecay: number("weight-decay", parsed["weight-decay"], d.weightDecay, (n) => n >= 0, "≥ 0"),
+  };
+}
+
+/** Parses command-line flags; user mistakes throw {@linkcode UsageError}. */
+export function parseTrainArgs(args: string[]): TrainConfig | "help" {
+  const parsed = parseFlags({ args, strict: true, allowPositionals: false, options: TRAIN_OPTIONS }).values;
+  if (parsed.help) return "help";
+  const d = DEFAULT_TRAIN_CONFIG;
   const name = parsed.name ?? d.name;
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) {
     throw new UsageError(`--name may hold letters, digits, - and _ only, got "${name}"`);
@@ -158,36 +181,23 @@ export function parseTrainArgs(args: string[]): TrainConfig | "help" {
     ? (generated ? MIN_INPUT_SIZE : null)
     : number("input-size", parsed["input-size"], 0, (n) =>
       Number.isInteger(n) && n >= MIN_INPUT_SIZE, `an integer ≥ ${MIN_INPUT_SIZE}`);
+  const positive = (n: number) => Number.isInteger(n) && n > 0;
   return {
     data: parsed.data ?? null,
     val: parsed.val ?? null,
     valSplit: number("val-split", parsed["val-split"], d.valSplit, (n) => n >= 0 && n < 1, "in [0, 1)"),
     seed: number("seed", parsed.seed, d.seed, Number.isInteger, "an integer"),
-    limit: parsed.limit === undefined ? null : number("limit", parsed.limit, 0, int, "a positive integer"),
+    limit: parsed.limit === undefined ? null : number("limit", parsed.limit, 0, positive, "a positive integer"),
     generatedPerClass: d.generatedPerClass,
-    arch,
-    groups,
-    init,
-    width: number("width", parsed.width, d.width, (n) => n > 0 && n <= 4, "in (0, 4]"),
+    ...parseNetwork(parsed),
     inputSize,
-    epochs: number("epochs", parsed.epochs, d.epochs, int, "a positive integer"),
-    batchSize: number("batch-size", parsed["batch-size"], generated ? 16 : d.batchSize, int, "a positive integer"),
-    lr: number("lr", parsed.lr, d.lr, (n) => n > 0, "a positive number"),
-    patience: number("patience", parsed.patience, d.patience, int, "a positive integer"),
-    momentum: number("momentum", parsed.momentum, d.momentum, (n) => n >= 0 && n < 1, "in [0, 1)"),
-    weightDecay: number("weight-decay", parsed["weight-decay"], d.weightDecay, (n) => n >= 0, "≥ 0"),
-    augment: {
-      crop: augmentList.includes("crop"),
-      flip: augmentList.includes("flip"),
-      pca: augmentList.includes("pca"),
-    },
-    backend,
-    shaderF16,
+    ...parseOptimiser(parsed, generated),
+    augment: parseAugment(parsed.augment),
     out: parsed.out ?? null,
     resume: parsed.resume ?? null,
     pretrained: parsed.pretrained ?? null,
     freezeFeatures: parseFreeze(parsed.freeze, parsed.pretrained),
-    workers: number("workers", parsed.workers, d.workers, (n) => int(n) && n <= 64, "an integer from 1 to 64"),
+    workers: number("workers", parsed.workers, d.workers, (n) => positive(n) && n <= 64, "an integer from 1 to 64"),
     nats: parsed.nats ?? null,
     natsIdentity: busIdentityFrom(parsed),
     signingKey: parsed["signing-key"] ?? (Deno.env.get("ALEXNET_SIGNING_KEY") || null),
