@@ -34,6 +34,250 @@ export interface UnpicklerHooks {
 }
 
 const MARK = Symbol("mark");
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const latin1 = new TextDecoder("latin1");
+
+/** Little-endian reads from the pickle's bytes, each refusing to run past the end. */
+class PickleReader {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  pos: number;
+
+  constructor(bytes: Uint8Array, offset: number) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = offset;
+  }
+
+  need(n: number): void {
+    if (this.pos + n > this.bytes.length) {
+      throw new PickleError(`pickle truncated at byte ${this.pos} (needed ${n} more bytes)`);
+    }
+  }
+
+  #advance(n: number): number {
+    this.need(n);
+    this.pos += n;
+    return this.pos - n;
+  }
+
+  u8 = (): number => this.bytes[this.#advance(1)];
+  u16 = (): number => this.view.getUint16(this.#advance(2), true);
+  u32 = (): number => this.view.getUint32(this.#advance(4), true);
+  i32 = (): number => this.view.getInt32(this.#advance(4), true);
+  f64be = (): number => this.view.getFloat64(this.#advance(8), false);
+
+  u64 = (): number => {
+    const at = this.#advance(8);
+    const n = this.view.getBigUint64(at, true);
+    if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new PickleError(`length ${n} at byte ${at} is too large`);
+    return Number(n);
+  };
+
+  take = (n: number): Uint8Array => {
+    const at = this.#advance(n);
+    return this.bytes.subarray(at, at + n);
+  };
+
+  line(): string {
+    const end = this.bytes.indexOf(0x0a, this.pos);
+    if (end < 0) throw new PickleError(`unterminated line at byte ${this.pos}`);
+    const text = latin1.decode(this.bytes.subarray(this.pos, end));
+    this.pos = end + 1;
+    return text;
+  }
+}
+
+/** The pickle machine's state: the stack, its marks, the memo, and the caller's hooks. */
+class PickleMachine extends PickleReader {
+  readonly stack: unknown[] = [];
+  readonly marks: number[] = [];
+  readonly memo = new Map<number, unknown>();
+  readonly hooks: UnpicklerHooks;
+
+  constructor(bytes: Uint8Array, offset: number, hooks: UnpicklerHooks) {
+    super(bytes, offset);
+    this.hooks = hooks;
+  }
+
+  push(value: unknown): void {
+    this.stack.push(value);
+  }
+
+  pop(): unknown {
+    if (this.stack.length === 0 || this.stack.at(-1) === MARK) {
+      throw new PickleError(`stack underflow at byte ${this.pos}`);
+    }
+    return this.stack.pop();
+  }
+
+  /** Everything pushed since the last MARK (which is dropped). */
+  popMark(): unknown[] {
+    const at = this.marks.pop();
+    if (at === undefined) throw new PickleError(`no MARK before byte ${this.pos}`);
+    const items = this.stack.splice(at);
+    items.shift(); // the MARK itself
+    return items;
+  }
+
+  top(): unknown {
+    if (this.stack.length === 0) throw new PickleError(`stack underflow at byte ${this.pos}`);
+    return this.stack[this.stack.length - 1];
+  }
+
+  topDict(): PyDict {
+    const value = this.top();
+    if (!(value instanceof PyDict)) throw new PickleError(`SETITEM on a non-dict at byte ${this.pos}`);
+    return value;
+  }
+
+  topList(): unknown[] {
+    const value = this.top();
+    if (!Array.isArray(value)) throw new PickleError(`APPEND on a non-list at byte ${this.pos}`);
+    return value;
+  }
+
+  /** Calls the callable under the argument tuple on the stack (REDUCE, NEWOBJ). */
+  callTop(): unknown {
+    const args = this.pop(), fn = this.pop();
+    if (typeof fn !== "function") throw new PickleError(`REDUCE of a non-callable at byte ${this.pos}`);
+    if (!Array.isArray(args)) throw new PickleError(`REDUCE arguments are not a tuple at byte ${this.pos}`);
+    return (fn as PyCallable)(...args);
+  }
+
+  findClass(module: unknown, name: unknown, at: number): PyCallable {
+    if (typeof module !== "string" || typeof name !== "string") {
+      throw new PickleError(`STACK_GLOBAL needs two strings (byte ${at})`);
+    }
+    return this.hooks.findClass(module, name);
+  }
+}
+
+/** A Python int from its little-endian two's-complement bytes (LONG1, LONG4); bigint beyond 2^53. */
+function signedLittleEndian(b: Uint8Array): number | bigint {
+  let n = 0n;
+  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]);
+  if (b.length > 0 && b[b.length - 1] & 0x80) n -= 1n << BigInt(8 * b.length);
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+}
+
+/** One opcode's effect on the machine (`at`: the opcode's byte offset, for errors). */
+type Opcode = (m: PickleMachine, at: number) => void;
+
+/** Setting up frames, marks, tuples, lists and dicts. */
+const CONTAINER_OPCODES: [number, Opcode][] = [
+  [0x80, (m, at) => { // PROTO
+    if (m.u8() > 5) throw new PickleError(`pickle protocol above 5 at byte ${at}`);
+  }],
+  [0x95, (m) => void m.u64()], // FRAME (a length hint only)
+  [0x28, (m) => { // MARK
+    m.marks.push(m.stack.length);
+    m.push(MARK);
+  }],
+  [0x7d, (m) => m.push(new PyDict())], // EMPTY_DICT
+  [0x5d, (m) => m.push([])], // EMPTY_LIST
+  [0x29, (m) => m.push([])], // EMPTY_TUPLE
+  [0x74, (m) => m.push(m.popMark())], // TUPLE
+  [0x6c, (m) => m.push(m.popMark())], // LIST
+  [0x64, (m) => { // DICT
+    const items = m.popMark();
+    const dict = new PyDict();
+    for (let i = 0; i + 1 < items.length; i += 2) dict.set(items[i], items[i + 1]);
+    m.push(dict);
+  }],
+  [0x85, (m) => m.push([m.pop()])], // TUPLE1
+  [0x86, (m) => { // TUPLE2
+    const b = m.pop(), a = m.pop();
+    m.push([a, b]);
+  }],
+  [0x87, (m) => { // TUPLE3
+    const c = m.pop(), b = m.pop(), a = m.pop();
+    m.push([a, b, c]);
+  }],
+  [0x30, (m) => m.stack.at(-1) === MARK ? m.popMark() : m.pop()], // POP
+  [0x31, (m) => m.popMark()], // POP_MARK
+  [0x32, (m) => m.push(m.top())], // DUP
+];
+
+/** Strings, bytes, numbers, booleans and None. */
+const SCALAR_OPCODES: [number, Opcode][] = [
+  [0x58, (m) => m.push(utf8.decode(m.take(m.u32())))], // BINUNICODE
+  [0x8c, (m) => m.push(utf8.decode(m.take(m.u8())))], // SHORT_BINUNICODE
+  [0x8d, (m) => m.push(utf8.decode(m.take(m.u64())))], // BINUNICODE8
+  [0x54, (m) => m.push(latin1.decode(m.take(m.i32())))], // BINSTRING (Python 2 str)
+  [0x55, (m) => m.push(latin1.decode(m.take(m.u8())))], // SHORT_BINSTRING
+  [0x42, (m) => m.push(m.take(m.u32()).slice())], // BINBYTES
+  [0x43, (m) => m.push(m.take(m.u8()).slice())], // SHORT_BINBYTES
+  [0x8e, (m) => m.push(m.take(m.u64()).slice())], // BINBYTES8
+  [0x4a, (m) => m.push(m.i32())], // BININT
+  [0x4b, (m) => m.push(m.u8())], // BININT1
+  [0x4d, (m) => m.push(m.u16())], // BININT2
+  [0x8a, (m) => m.push(signedLittleEndian(m.take(m.u8())))], // LONG1
+  [0x8b, (m) => m.push(signedLittleEndian(m.take(m.u32())))], // LONG4
+  [0x47, (m) => m.push(m.f64be())], // BINFLOAT (big-endian double)
+  [0x88, (m) => m.push(true)], // NEWTRUE
+  [0x89, (m) => m.push(false)], // NEWFALSE
+  [0x4e, (m) => m.push(null)], // NONE
+];
+
+/** The memo: values kept by index and pushed again. */
+const MEMO_OPCODES: [number, Opcode][] = [
+  [0x71, (m) => void m.memo.set(m.u8(), m.top())], // BINPUT
+  [0x72, (m) => void m.memo.set(m.u32(), m.top())], // LONG_BINPUT
+  [0x94, (m) => void m.memo.set(m.memo.size, m.top())], // MEMOIZE
+  [0x68, (m, at) => memoGet(m, m.u8(), at)], // BINGET
+  [0x6a, (m, at) => memoGet(m, m.u32(), at)], // LONG_BINGET
+];
+
+function memoGet(m: PickleMachine, key: number, at: number): void {
+  if (!m.memo.has(key)) throw new PickleError(`memo ${key} read before it was written (byte ${at})`);
+  m.push(m.memo.get(key));
+}
+
+/** Objects: callables found through the hooks, calls, state, dict and list items, persistent ids. */
+const OBJECT_OPCODES: [number, Opcode][] = [
+  [0x63, (m, at) => { // GLOBAL
+    const module = m.line();
+    m.push(m.findClass(module, m.line(), at));
+  }],
+  [0x93, (m, at) => { // STACK_GLOBAL
+    const name = m.pop(), module = m.pop();
+    m.push(m.findClass(module, name, at));
+  }],
+  [0x52, (m) => m.push(m.callTop())], // REDUCE
+  [0x81, (m) => m.push(m.callTop())], // NEWOBJ: cls.__new__(cls, *args)
+  [0x62, (m, at) => { // BUILD
+    const state = m.pop();
+    const target = m.top();
+    if (!(target instanceof PyDict)) throw new PickleError(`BUILD on an object this reader does not know (byte ${at})`);
+    target.state = state;
+  }],
+  [0x73, (m) => { // SETITEM
+    const value = m.pop(), key = m.pop();
+    m.topDict().set(key, value);
+  }],
+  [0x75, (m) => { // SETITEMS
+    const items = m.popMark();
+    const dict = m.topDict();
+    for (let i = 0; i + 1 < items.length; i += 2) dict.set(items[i], items[i + 1]);
+  }],
+  [0x61, (m) => { // APPEND
+    const value = m.pop();
+    m.topList().push(value);
+  }],
+  [0x65, (m) => { // APPENDS
+    const items = m.popMark();
+    m.topList().push(...items);
+  }],
+  [0x51, (m, at) => { // BINPERSID
+    if (!m.hooks.persistentLoad) throw new PickleError(`persistent id without a loader (byte ${at})`);
+    m.push(m.hooks.persistentLoad(m.pop()));
+  }],
+];
+
+/** Every opcode a state_dict may use; any other is refused. */
+const OPCODES = new Map<number, Opcode>([...CONTAINER_OPCODES, ...SCALAR_OPCODES, ...MEMO_OPCODES, ...OBJECT_OPCODES]);
+const STOP = 0x2e;
 
 /**
  * Runs one pickle starting at `offset`; returns its value and the offset just after `STOP`
@@ -45,259 +289,17 @@ const MARK = Symbol("mark");
  * ```
  */
 export function unpickle(bytes: Uint8Array, offset: number, hooks: UnpicklerHooks): { value: unknown; end: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const utf8 = new TextDecoder("utf-8", { fatal: true });
-  const latin1 = new TextDecoder("latin1");
-  const stack: unknown[] = [];
-  const marks: number[] = [];
-  const memo = new Map<number, unknown>();
-  let pos = offset;
-
-  const need = (n: number) => {
-    if (pos + n > bytes.length) throw new PickleError(`pickle truncated at byte ${pos} (needed ${n} more bytes)`);
-  };
-  const u8 = () => (need(1), bytes[pos++]);
-  const u16 = () => (need(2), pos += 2, view.getUint16(pos - 2, true));
-  const u32 = () => (need(4), pos += 4, view.getUint32(pos - 4, true));
-  const i32 = () => (need(4), pos += 4, view.getInt32(pos - 4, true));
-  const u64 = () => {
-    need(8);
-    const n = view.getBigUint64(pos, true);
-    pos += 8;
-    if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new PickleError(`length ${n} at byte ${pos - 8} is too large`);
-    return Number(n);
-  };
-  const take = (n: number) => (need(n), pos += n, bytes.subarray(pos - n, pos));
-  const line = () => {
-    const end = bytes.indexOf(0x0a, pos);
-    if (end < 0) throw new PickleError(`unterminated line at byte ${pos}`);
-    const text = latin1.decode(bytes.subarray(pos, end));
-    pos = end + 1;
-    return text;
-  };
-  const pop = () => {
-    if (stack.length === 0 || stack.at(-1) === MARK) throw new PickleError(`stack underflow at byte ${pos}`);
-    return stack.pop();
-  };
-  const popMark = () => {
-    const at = marks.pop();
-    if (at === undefined) throw new PickleError(`no MARK before byte ${pos}`);
-    const items = stack.splice(at);
-    items.shift(); // the MARK itself
-    return items;
-  };
-  const top = () => {
-    if (stack.length === 0) throw new PickleError(`stack underflow at byte ${pos}`);
-    return stack[stack.length - 1];
-  };
-  const asDict = (value: unknown) => {
-    if (!(value instanceof PyDict)) throw new PickleError(`SETITEM on a non-dict at byte ${pos}`);
-    return value;
-  };
-  const asList = (value: unknown) => {
-    if (!Array.isArray(value)) throw new PickleError(`APPEND on a non-list at byte ${pos}`);
-    return value;
-  };
-  const call = (fn: unknown, args: unknown) => {
-    if (typeof fn !== "function") throw new PickleError(`REDUCE of a non-callable at byte ${pos}`);
-    if (!Array.isArray(args)) throw new PickleError(`REDUCE arguments are not a tuple at byte ${pos}`);
-    return (fn as PyCallable)(...args);
-  };
-  const signedLittleEndian = (b: Uint8Array): number | bigint => {
-    let n = 0n;
-    for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]);
-    if (b.length > 0 && b[b.length - 1] & 0x80) n -= 1n << BigInt(8 * b.length);
-    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
-  };
-
+  const machine = new PickleMachine(bytes, offset, hooks);
   for (;;) {
-    const at = pos;
-    const op = u8();
-    switch (op) {
-      case 0x80: // PROTO
-        if (u8() > 5) throw new PickleError(`pickle protocol above 5 at byte ${at}`);
-        break;
-      case 0x95: // FRAME (a length hint only)
-        u64();
-        break;
-      case 0x2e: // STOP
-        return { value: pop(), end: pos };
-      case 0x28: // MARK
-        marks.push(stack.length);
-        stack.push(MARK);
-        break;
-      case 0x7d: // EMPTY_DICT
-        stack.push(new PyDict());
-        break;
-      case 0x5d: // EMPTY_LIST
-        stack.push([]);
-        break;
-      case 0x29: // EMPTY_TUPLE
-        stack.push([]);
-        break;
-      case 0x74: // TUPLE
-      case 0x6c: // LIST
-        stack.push(popMark());
-        break;
-      case 0x64: { // DICT
-        const items = popMark();
-        const dict = new PyDict();
-        for (let i = 0; i + 1 < items.length; i += 2) dict.set(items[i], items[i + 1]);
-        stack.push(dict);
-        break;
-      }
-      case 0x85: // TUPLE1
-        stack.push([pop()]);
-        break;
-      case 0x86: { // TUPLE2
-        const b = pop(), a = pop();
-        stack.push([a, b]);
-        break;
-      }
-      case 0x87: { // TUPLE3
-        const c = pop(), b = pop(), a = pop();
-        stack.push([a, b, c]);
-        break;
-      }
-      case 0x58: // BINUNICODE
-        stack.push(utf8.decode(take(u32())));
-        break;
-      case 0x8c: // SHORT_BINUNICODE
-        stack.push(utf8.decode(take(u8())));
-        break;
-      case 0x8d: // BINUNICODE8
-        stack.push(utf8.decode(take(u64())));
-        break;
-      case 0x54: // BINSTRING (Python 2 str)
-        stack.push(latin1.decode(take(i32())));
-        break;
-      case 0x55: // SHORT_BINSTRING
-        stack.push(latin1.decode(take(u8())));
-        break;
-      case 0x42: // BINBYTES
-        stack.push(take(u32()).slice());
-        break;
-      case 0x43: // SHORT_BINBYTES
-        stack.push(take(u8()).slice());
-        break;
-      case 0x8e: // BINBYTES8
-        stack.push(take(u64()).slice());
-        break;
-      case 0x4a: // BININT
-        stack.push(i32());
-        break;
-      case 0x4b: // BININT1
-        stack.push(u8());
-        break;
-      case 0x4d: // BININT2
-        stack.push(u16());
-        break;
-      case 0x8a: // LONG1
-        stack.push(signedLittleEndian(take(u8())));
-        break;
-      case 0x8b: // LONG4
-        stack.push(signedLittleEndian(take(u32())));
-        break;
-      case 0x47: // BINFLOAT (big-endian double)
-        need(8);
-        stack.push(view.getFloat64(pos, false));
-        pos += 8;
-        break;
-      case 0x88: // NEWTRUE
-        stack.push(true);
-        break;
-      case 0x89: // NEWFALSE
-        stack.push(false);
-        break;
-      case 0x4e: // NONE
-        stack.push(null);
-        break;
-      case 0x71: // BINPUT
-        memo.set(u8(), top());
-        break;
-      case 0x72: // LONG_BINPUT
-        memo.set(u32(), top());
-        break;
-      case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
-        break;
-      case 0x68: // BINGET
-      case 0x6a: { // LONG_BINGET
-        const key = op === 0x68 ? u8() : u32();
-        if (!memo.has(key)) throw new PickleError(`memo ${key} read before it was written (byte ${at})`);
-        stack.push(memo.get(key));
-        break;
-      }
-      case 0x63: { // GLOBAL
-        const module = line();
-        stack.push(hooks.findClass(module, line()));
-        break;
-      }
-      case 0x93: { // STACK_GLOBAL
-        const name = pop(), module = pop();
-        if (typeof module !== "string" || typeof name !== "string") {
-          throw new PickleError(`STACK_GLOBAL needs two strings (byte ${at})`);
-        }
-        stack.push(hooks.findClass(module, name));
-        break;
-      }
-      case 0x52: { // REDUCE
-        const args = pop();
-        stack.push(call(pop(), args));
-        break;
-      }
-      case 0x81: { // NEWOBJ: cls.__new__(cls, *args)
-        const args = pop();
-        stack.push(call(pop(), args));
-        break;
-      }
-      case 0x62: { // BUILD
-        const state = pop();
-        const target = top();
-        if (target instanceof PyDict) target.state = state;
-        else throw new PickleError(`BUILD on an object this reader does not know (byte ${at})`);
-        break;
-      }
-      case 0x73: { // SETITEM
-        const value = pop(), key = pop();
-        asDict(top()).set(key, value);
-        break;
-      }
-      case 0x75: { // SETITEMS
-        const items = popMark();
-        const dict = asDict(top());
-        for (let i = 0; i + 1 < items.length; i += 2) dict.set(items[i], items[i + 1]);
-        break;
-      }
-      case 0x61: { // APPEND
-        const value = pop();
-        asList(top()).push(value);
-        break;
-      }
-      case 0x65: { // APPENDS
-        const items = popMark();
-        asList(top()).push(...items);
-        break;
-      }
-      case 0x51: { // BINPERSID
-        if (!hooks.persistentLoad) throw new PickleError(`persistent id without a loader (byte ${at})`);
-        stack.push(hooks.persistentLoad(pop()));
-        break;
-      }
-      case 0x30: // POP
-        if (stack.at(-1) === MARK) popMark();
-        else pop();
-        break;
-      case 0x31: // POP_MARK
-        popMark();
-        break;
-      case 0x32: // DUP
-        stack.push(top());
-        break;
-      default:
-        throw new PickleError(
-          `pickle opcode 0x${op.toString(16).padStart(2, "0")} at byte ${at} is not allowed in a state_dict`,
-        );
+    const at = machine.pos;
+    const op = machine.u8();
+    if (op === STOP) return { value: machine.pop(), end: machine.pos };
+    const run = OPCODES.get(op);
+    if (!run) {
+      throw new PickleError(
+        `pickle opcode 0x${op.toString(16).padStart(2, "0")} at byte ${at} is not allowed in a state_dict`,
+      );
     }
+    run(machine, at);
   }
 }
