@@ -46,6 +46,100 @@ export type ConvPass =
   | { kind: "backwardData" }
   | { kind: "backwardWeights" };
 
+/** A convolution's memory descriptors (NHWC activations, TF.js's filter layout, any blocked one) and geometry. */
+interface ConvDescs {
+  src: Descriptor;
+  dst: Descriptor;
+  userFilter: Descriptor;
+  anyFilter: Descriptor;
+  bias: Descriptor;
+  strides: BigInt64Array;
+  dilates: BigInt64Array;
+  padL: BigInt64Array;
+  padR: BigInt64Array;
+}
+
+function convDescs(dnnl: OneDnn, g: ConvGeometry): ConvDescs {
+  const filterDims = [g.outChannels, g.inChannels, g.filterHeight, g.filterWidth];
+  return {
+    src: dnnl.memoryDesc([g.batch, g.inChannels, g.inHeight, g.inWidth], DNNL.tag.acdb),
+    dst: dnnl.memoryDesc([g.batch, g.outChannels, g.outHeight, g.outWidth], DNNL.tag.acdb),
+    userFilter: dnnl.memoryDesc(filterDims, DNNL.tag.cdba),
+    anyFilter: dnnl.memoryDesc(filterDims, DNNL.tag.any),
+    bias: dnnl.memoryDesc([g.outChannels], DNNL.tag.a),
+    strides: dimsOf([g.strideHeight, g.strideWidth]),
+    dilates: dimsOf([g.dilationHeight - 1, g.dilationWidth - 1]),
+    padL: dimsOf([g.pad.top, g.pad.left]),
+    padR: dimsOf([g.pad.bottom, g.pad.right]),
+  };
+}
+
+/** The forward pass's operation descriptor (training propagation), with or without a bias. */
+function forwardDesc(dnnl: OneDnn, d: ConvDescs, withBias: boolean): Descriptor {
+  const desc = new Uint8Array(OP_DESC_BYTES);
+  dnnl.check(
+    dnnl.symbols.dnnl_dilated_convolution_forward_desc_init(
+      desc,
+      DNNL.prop.forwardTraining,
+      DNNL.alg.convolutionDirect,
+      d.src,
+      d.anyFilter,
+      withBias ? Deno.UnsafePointer.of(d.bias) : null,
+      d.dst,
+      d.strides,
+      d.dilates,
+      d.padL,
+      d.padR,
+    ),
+    "convolution_forward_desc_init",
+  );
+  return desc;
+}
+
+/** A backward pass's operation descriptor: the input's gradient, or the filter's. */
+function backwardDesc(dnnl: OneDnn, d: ConvDescs, kind: "backwardData" | "backwardWeights"): Descriptor {
+  const desc = new Uint8Array(OP_DESC_BYTES);
+  const geometry = [d.dst, d.strides, d.dilates, d.padL, d.padR] as const;
+  if (kind === "backwardData") {
+    dnnl.check(
+      dnnl.symbols.dnnl_dilated_convolution_backward_data_desc_init(
+        desc,
+        DNNL.alg.convolutionDirect,
+        d.src,
+        d.anyFilter,
+        ...geometry,
+      ),
+      "convolution_backward_data_desc_init",
+    );
+  } else {
+    dnnl.check(
+      dnnl.symbols.dnnl_dilated_convolution_backward_weights_desc_init(
+        desc,
+        DNNL.alg.convolutionDirect,
+        d.src,
+        d.anyFilter,
+        null,
+        ...geometry,
+      ),
+      "convolution_backward_weights_desc_init",
+    );
+  }
+  return desc;
+}
+
+/** The pass's primitive (a backward one hinted by the forward one) and which filter descriptor to query. */
+function convPrimitive(dnnl: OneDnn, d: ConvDescs, pass: ConvPass): { primitive: Primitive; filterQuery: number } {
+  if (pass.kind === "forward") {
+    const attr = pass.relu ? dnnl.reluAttr() : null;
+    const primitive = dnnl.primitive(forwardDesc(dnnl, d, pass.bias), attr);
+    if (attr !== null) dnnl.symbols.dnnl_primitive_attr_destroy(attr);
+    return { primitive, filterQuery: DNNL.query.weightsMd };
+  }
+  const hint = dnnl.primitive(forwardDesc(dnnl, d, false));
+  const primitive = dnnl.primitive(backwardDesc(dnnl, d, pass.kind), null, hint.descriptor);
+  return { primitive, filterQuery: pass.kind === "backwardData" ? DNNL.query.weightsMd : DNNL.query.diffWeightsMd };
+}
+
 /**
  * @example
  * ```ts
@@ -72,94 +166,20 @@ export class OneDnnConvolution {
   private constructor(dnnl: OneDnn, geometry: ConvGeometry, pass: ConvPass) {
     this.#dnnl = dnnl;
     this.#pass = pass;
-    const g = geometry;
-    const src = dnnl.memoryDesc([g.batch, g.inChannels, g.inHeight, g.inWidth], DNNL.tag.acdb);
-    const dst = dnnl.memoryDesc([g.batch, g.outChannels, g.outHeight, g.outWidth], DNNL.tag.acdb);
-    const filterDims = [g.outChannels, g.inChannels, g.filterHeight, g.filterWidth];
-    const userFilter = dnnl.memoryDesc(filterDims, DNNL.tag.cdba);
-    const anyFilter = dnnl.memoryDesc(filterDims, DNNL.tag.any);
-    const bias = dnnl.memoryDesc([g.outChannels], DNNL.tag.a);
-    const strides = dimsOf([g.strideHeight, g.strideWidth]);
-    const dilates = dimsOf([g.dilationHeight - 1, g.dilationWidth - 1]);
-    const padL = dimsOf([g.pad.top, g.pad.left]);
-    const padR = dimsOf([g.pad.bottom, g.pad.right]);
-    const forwardDesc = (prop: number, withBias: boolean): Descriptor => {
-      const desc = new Uint8Array(OP_DESC_BYTES);
-      dnnl.check(
-        dnnl.symbols.dnnl_dilated_convolution_forward_desc_init(
-          desc,
-          prop,
-          DNNL.alg.convolutionDirect,
-          src,
-          anyFilter,
-          withBias ? Deno.UnsafePointer.of(bias) : null,
-          dst,
-          strides,
-          dilates,
-          padL,
-          padR,
-        ),
-        "convolution_forward_desc_init",
-      );
-      return desc;
-    };
-    let primitive: Primitive, filterQuery: number;
-    if (pass.kind === "forward") {
-      const attr = pass.relu ? dnnl.reluAttr() : null;
-      primitive = dnnl.primitive(forwardDesc(DNNL.prop.forwardTraining, pass.bias), attr);
-      if (attr !== null) dnnl.symbols.dnnl_primitive_attr_destroy(attr);
-      filterQuery = DNNL.query.weightsMd;
-    } else {
-      const hint = dnnl.primitive(forwardDesc(DNNL.prop.forwardTraining, false));
-      const desc = new Uint8Array(OP_DESC_BYTES);
-      if (pass.kind === "backwardData") {
-        dnnl.check(
-          dnnl.symbols.dnnl_dilated_convolution_backward_data_desc_init(
-            desc,
-            DNNL.alg.convolutionDirect,
-            src,
-            anyFilter,
-            dst,
-            strides,
-            dilates,
-            padL,
-            padR,
-          ),
-          "convolution_backward_data_desc_init",
-        );
-        filterQuery = DNNL.query.weightsMd;
-      } else {
-        dnnl.check(
-          dnnl.symbols.dnnl_dilated_convolution_backward_weights_desc_init(
-            desc,
-            DNNL.alg.convolutionDirect,
-            src,
-            anyFilter,
-            null,
-            dst,
-            strides,
-            dilates,
-            padL,
-            padR,
-          ),
-          "convolution_backward_weights_desc_init",
-        );
-        filterQuery = DNNL.query.diffWeightsMd;
-      }
-      primitive = dnnl.primitive(desc, null, hint.descriptor);
-    }
+    const d = convDescs(dnnl, geometry);
+    const { primitive, filterQuery } = convPrimitive(dnnl, d, pass);
     this.#primitive = primitive;
     this.implementation = primitive.implementation;
     const blocked = dnnl.queryMd(primitive, filterQuery);
     this.#reorder = pass.kind === "backwardWeights"
-      ? dnnl.reorder(blocked, userFilter)
-      : dnnl.reorder(userFilter, blocked);
-    this.#userFilter = dnnl.memory(userFilter);
+      ? dnnl.reorder(blocked, d.userFilter)
+      : dnnl.reorder(d.userFilter, blocked);
+    this.#userFilter = dnnl.memory(d.userFilter);
     this.#blockedFilter = dnnl.ownedMemory(blocked);
     this.#activations = {
-      input: dnnl.memory(src),
-      output: dnnl.memory(dst),
-      bias: pass.kind === "forward" && pass.bias ? dnnl.memory(bias) : null,
+      input: dnnl.memory(d.src),
+      output: dnnl.memory(d.dst),
+      bias: pass.kind === "forward" && pass.bias ? dnnl.memory(d.bias) : null,
     };
   }
 

@@ -63,6 +63,50 @@ async function receive(response: Response, part: string, bar: ProgressBar): Prom
   }
 }
 
+/** How one try went: complete, or failed — before any answer (`reachable: false`) or mid-transfer. */
+type Attempt = { complete: true } | { complete: false; error: string; reachable: boolean };
+
+/** One try: asks for the bytes the `.part` lacks and appends them, with a progress bar. */
+async function attemptTransfer(
+  url: string,
+  part: string,
+  name: string,
+  write: (text: string) => void,
+): Promise<Attempt> {
+  const have = await fileSize(part);
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {} });
+  } catch (error) {
+    return { complete: false, error: (error as Error).message, reachable: false };
+  }
+  if (response.status === 416 && have > 0) {
+    await response.body?.cancel(); // the .part already holds the whole file
+    return { complete: true };
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new WeightsDownloadError(`${url} answered HTTP ${response.status}`);
+  }
+  if (have > 0 && response.status !== 206) await Deno.truncate(part, 0); // no range support: start over
+  const from = response.status === 206 ? have : 0;
+  const length = Number(response.headers.get("content-length") ?? NaN);
+  const bar = new ProgressBar(
+    from > 0 ? `${name} (resumed at ${(from / 1e6).toFixed(1)} MB)` : name,
+    Number.isFinite(length) ? length / 1e6 : 0,
+    { unit: "MB", write },
+  );
+  try {
+    await receive(response, part, bar);
+    bar.done();
+    if (Number.isFinite(length) && (await fileSize(part)) < from + length) throw new Error("connection closed early");
+    return { complete: true };
+  } catch (error) {
+    bar.done();
+    return { complete: false, error: (error as Error).message, reachable: true };
+  }
+}
+
 /**
  * Downloads `url` into `dir`, resuming a previous `.part`, and verifies the sha256 prefix in
  * the file name. Returns the final path. An existing complete file is checked, not fetched.
@@ -91,46 +135,16 @@ export async function downloadWeights(options: DownloadOptions): Promise<string>
   let delay = options.retryDelayMs ?? 1000;
   let lastError = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const have = await fileSize(part);
-    let response: Response;
-    try {
-      response = await fetch(options.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {} });
-    } catch (error) {
-      lastError = (error as Error).message;
-      if (attempt === 1) break; // unreachable from the start: offline, say what to do
+    const result = await attemptTransfer(options.url, part, name, write);
+    if (!result.complete) {
+      lastError = result.error;
+      if (!result.reachable && attempt === 1) break; // unreachable from the start: offline, say what to do
+      if (result.reachable) {
+        write(`transfer interrupted (${lastError}); resuming (attempt ${attempt + 1} of ${attempts})\n`);
+      }
       await new Promise((r) => setTimeout(r, delay));
       delay *= 2;
       continue;
-    }
-    if (response.status === 416 && have > 0) {
-      // The .part already holds the whole file.
-      await response.body?.cancel();
-    } else if (response.ok) {
-      if (have > 0 && response.status !== 206) await Deno.truncate(part, 0); // no range support: start over
-      const from = response.status === 206 ? have : 0;
-      const length = Number(response.headers.get("content-length") ?? NaN);
-      const bar = new ProgressBar(
-        from > 0 ? `${name} (resumed at ${(from / 1e6).toFixed(1)} MB)` : name,
-        Number.isFinite(length) ? length / 1e6 : 0,
-        { unit: "MB", write },
-      );
-      try {
-        await receive(response, part, bar);
-        bar.done();
-        if (Number.isFinite(length) && (await fileSize(part)) < from + length) {
-          throw new Error("connection closed early");
-        }
-      } catch (error) {
-        bar.done();
-        lastError = (error as Error).message;
-        write(`transfer interrupted (${lastError}); resuming (attempt ${attempt + 1} of ${attempts})\n`);
-        await new Promise((r) => setTimeout(r, delay));
-        delay *= 2;
-        continue;
-      }
-    } else {
-      await response.body?.cancel();
-      throw new WeightsDownloadError(`${options.url} answered HTTP ${response.status}`);
     }
     if (!(await matches(part))) {
       await Deno.remove(part);

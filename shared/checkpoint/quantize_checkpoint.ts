@@ -92,6 +92,38 @@ export interface QuantizeOptions {
   scheme?: "per-channel" | "per-tensor";
 }
 
+/** One weight re-encoded: its specs (int8 adds a scales weight before the codes) and their bytes, in order. */
+function encodeWeight(
+  spec: WeightSpec,
+  bytes: Uint8Array,
+  encoding: "float16" | "int8",
+  scheme: "per-channel" | "per-tensor",
+): [WeightSpec, Uint8Array][] {
+  if (spec.dtype !== "float32" || spec.quantization) return [[spec, bytes]];
+  const values = new Float32Array(bytes.buffer);
+  if (encoding === "float16") {
+    const half = new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) half[i] = float32ToFloat16Bits(values[i]);
+    return [[{ ...spec, quantization: { dtype: "float16" } }, new Uint8Array(half.buffer)]];
+  }
+  if (scheme === "per-tensor") {
+    const { codes, scale, min } = perTensorCodes(values);
+    return [[{ ...spec, quantization: { dtype: "uint8", scale, min } }, codes]];
+  }
+  if (spec.shape.length < 2) return [[spec, bytes]]; // biases stay float32: a few KiB, and exact
+  // Scales first, so a reader has them before the codes they scale.
+  const outIn = spec.shape.length === 2;
+  const { codes, scales } = perChannelCodes(values, spec.shape, outIn);
+  const scalesName = `${spec.name}_scales`;
+  return [
+    [{ name: scalesName, shape: [scales.length], dtype: "float32" }, new Uint8Array(scales.buffer)],
+    [
+      { name: spec.name, shape: spec.shape, dtype: "int8", scales: scalesName, ...(outIn ? { layout: "out-in" } : {}) },
+      new Uint8Array(codes.buffer),
+    ],
+  ];
+}
+
 /**
  * Re-encodes a checkpoint's float32 weights; the manifest records `weights` (and, for int8, its
  * `quantization` scheme) and the new digests, and the version gains a suffix (`-f16`, `-i8`) so
@@ -115,61 +147,23 @@ export async function quantizeCheckpoint(
   const scheme = options.scheme ?? "per-channel";
   const { modelJson, specs: originalSpecs, paths: originalPaths } = weightManifest(files);
   const all = concatBytes(originalPaths.map((p) => files.get(p)!));
-  const specs: WeightSpec[] = [];
-  const parts: Uint8Array[] = [];
+  const encoded: [WeightSpec, Uint8Array][] = [];
   let offset = 0;
   for (const spec of originalSpecs) {
     const size = storedBytes(spec);
-    const bytes = all.slice(offset, offset + size);
+    encoded.push(...encodeWeight(spec, all.slice(offset, offset + size), encoding, scheme));
     offset += size;
-    if (spec.dtype !== "float32" || spec.quantization) {
-      specs.push(spec);
-      parts.push(bytes);
-      continue;
-    }
-    const values = new Float32Array(bytes.buffer);
-    if (encoding === "float16") {
-      const half = new Uint16Array(values.length);
-      for (let i = 0; i < values.length; i++) half[i] = float32ToFloat16Bits(values[i]);
-      parts.push(new Uint8Array(half.buffer));
-      specs.push({ ...spec, quantization: { dtype: "float16" } });
-    } else if (scheme === "per-tensor") {
-      const { codes, scale, min } = perTensorCodes(values);
-      parts.push(codes);
-      specs.push({ ...spec, quantization: { dtype: "uint8", scale, min } });
-    } else if (spec.shape.length < 2) {
-      specs.push(spec); // biases stay float32: a few KiB, and exact
-      parts.push(bytes);
-    } else {
-      // Scales first, so a reader has them before the codes they scale.
-      const outIn = spec.shape.length === 2;
-      const { codes, scales } = perChannelCodes(values, spec.shape, outIn);
-      const scalesName = `${spec.name}_scales`;
-      specs.push({ name: scalesName, shape: [scales.length], dtype: "float32" });
-      parts.push(new Uint8Array(scales.buffer));
-      specs.push({
-        name: spec.name,
-        shape: spec.shape,
-        dtype: "int8",
-        scales: scalesName,
-        ...(outIn ? { layout: "out-in" } : {}),
-      });
-      parts.push(new Uint8Array(codes.buffer));
-    }
   }
   const out: CheckpointFiles = new Map();
-  const paths = addWeightShards(out, concatBytes(parts));
-  out.set(
-    "model.json",
-    new TextEncoder().encode(JSON.stringify({ ...modelJson, weightsManifest: [{ paths, weights: specs }] })),
-  );
-  const digests = await digestsOf(out);
+  const paths = addWeightShards(out, concatBytes(encoded.map(([, bytes]) => bytes)));
+  const weightsManifest = [{ paths, weights: encoded.map(([spec]) => spec) }];
+  out.set("model.json", new TextEncoder().encode(JSON.stringify({ ...modelJson, weightsManifest })));
   const next = CheckpointManifestSchema.parse({
     ...manifest,
     version: `${manifest.version}-${encoding === "float16" ? "f16" : "i8"}`,
     weights: encoding,
     ...(encoding === "int8" ? { quantization: scheme } : {}),
-    files: digests,
+    files: await digestsOf(out),
   });
   out.set("manifest.json", new TextEncoder().encode(JSON.stringify(next, null, 2)));
   return out;

@@ -132,6 +132,136 @@ function headEncoding(spec: WeightSpec): DenseEncoding {
   return storage === "float32" ? "float32" : storage === "float16" ? "float16" : "int8";
 }
 
+/** What `model.json` lists: every weight, the shard files, and lookups by name. */
+interface WeightsList {
+  specs: WeightSpec[];
+  paths: string[];
+  byName: Map<string, WeightSpec>;
+  /** A dense layer's kernel spec, or a format error. */
+  kernelOf: (layer: string) => WeightSpec;
+  /** The convolutions' kernels, and whether all are per-channel int8 (then the int8 kernels run them). */
+  convKernels: WeightSpec[];
+  int8Convs: boolean;
+}
+
+async function readWeightsList(opened: OpenedCheckpoint): Promise<WeightsList> {
+  const modelJson = JSON.parse(new TextDecoder().decode(await readVerifiedFile(opened, "model.json")));
+  const groups: { paths: string[]; weights: WeightSpec[] }[] = modelJson.weightsManifest ?? [];
+  const specs = groups.flatMap((g) => g.weights);
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const kernelOf = (layer: string) => {
+    const spec = byName.get(`${layer}/kernel`);
+    if (!spec || spec.shape.length !== 2) throw new CheckpointFormatError(`model.json has no ${layer} kernel`);
+    return spec;
+  };
+  const convKernels = specs.filter((s) => /^conv\d\/kernel$/.test(s.name));
+  const int8Convs = convKernels.length > 0 && convKernels.every((s) => weightStorage(s) === "int8-channel");
+  return { specs, paths: groups.flatMap((g) => g.paths), byName, kernelOf, convKernels, int8Convs };
+}
+
+/**
+ * The convolutions: per-channel int8 ones on the int8 kernels, any others on the float32 kernels;
+ * TF.js only where the process chose a TF.js backend of its own (not WASM) for them.
+ */
+async function createFeatures(
+  spec: InferenceSpec,
+  int8Convs: boolean,
+  relaxed: boolean | undefined,
+): Promise<SimdFeatures | TfjsFeatures> {
+  const tfjsBackend = activeTfjsBackend();
+  const onTfjs = !int8Convs && tfjsBackend !== null && tfjsBackend !== "wasm";
+  return onTfjs
+    ? await tfjsFeatures(spec)
+    : await SimdFeatures.create(spec, { precision: int8Convs ? "int8" : "float32", relaxed });
+}
+
+/** Where each stored weight's bytes go: int8 conv codes and dense kernels in place, the rest kept whole. */
+function weightSinks(
+  list: WeightsList,
+  features: SimdFeatures | TfjsFeatures,
+  head: DenseHead,
+  wholes: Map<string, WholeSink>,
+): WeightSink[] {
+  return list.specs.map((spec): WeightSink => {
+    const layer = spec.name.split("/")[0];
+    if (list.int8Convs && list.convKernels.includes(spec)) return convCodesSink(features as SimdFeatures, layer);
+    const denseKernel = (DENSE_LAYERS as readonly string[]).includes(layer) && spec.name === `${layer}/kernel`;
+    if (!denseKernel) {
+      const sink = new WholeSink(storedBytes(spec));
+      wholes.set(spec.name, sink);
+      return sink;
+    }
+    const layout = head.layouts.find((l) => l.spec.name === layer)!;
+    const target = head.weightBytes(layer);
+    switch (weightStorage(spec)) {
+      case "int8-channel":
+        if (spec.layout !== "out-in") throw new CheckpointFormatError(`${spec.name}: int8 codes must be out-in`);
+        return int8RowsSink(target, layout);
+      case "uint8-affine":
+        return affineCodesSink(target, layout);
+      case "float16":
+        return panelSink(target, layout, 2);
+      case "float32":
+        return panelSink(target, layout, 4);
+    }
+  });
+}
+
+/** The dense head's biases and quantisation scales (and uint8-affine offsets). */
+function fillHead(head: DenseHead, list: WeightsList, valuesOf: (name: string) => Float32Array): void {
+  for (const name of DENSE_LAYERS) {
+    head.bias(name).set(valuesOf(`${name}/bias`));
+    const kernel = list.kernelOf(name);
+    const storage = weightStorage(kernel);
+    if (storage === "int8-channel") head.scales(name).set(valuesOf(kernel.scales!));
+    if (storage === "uint8-affine") {
+      // scale·code + min = scale·(code − 128) + (min + 128·scale): the offset the kernel adds back.
+      const { scale, min } = kernel.quantization as { scale: number; min: number };
+      head.scales(name).fill(scale);
+      head.setOffsets(name, new Float32Array(kernel.shape[1]).fill(min + 128 * scale));
+    }
+  }
+}
+
+/** The convolutions' kernels (or int8 scales) and biases. */
+function fillFeatures(
+  features: SimdFeatures | TfjsFeatures,
+  list: WeightsList,
+  valuesOf: (name: string) => Float32Array,
+): void {
+  if (!(features instanceof SimdFeatures)) return features.setWeights(valuesOf);
+  for (const kernel of list.convKernels) {
+    const layer = kernel.name.split("/")[0];
+    if (list.int8Convs) features.scales(layer).set(valuesOf(kernel.scales!));
+    else features.setKernel(layer, valuesOf(kernel.name));
+    features.bias(layer).set(valuesOf(`${layer}/bias`));
+  }
+}
+
+/** Streams the shards into the network's memory, then sets what was kept whole (biases, scales…). */
+async function loadWeights(
+  opened: OpenedCheckpoint,
+  list: WeightsList,
+  features: SimdFeatures | TfjsFeatures,
+  head: DenseHead,
+): Promise<void> {
+  const wholes = new Map<string, WholeSink>();
+  await streamShards(opened, list.paths, list.specs, weightSinks(list, features, head, wholes));
+  const values = new Map<string, Float32Array>();
+  const valuesOf = (name: string): Float32Array => {
+    let v = values.get(name);
+    if (!v) {
+      const spec = list.byName.get(name), sink = wholes.get(name);
+      if (!spec || !sink) throw new CheckpointFormatError(`model.json has no weight ${name}`);
+      v = weightValues(spec, sink.bytes, valuesOf);
+      values.set(name, v);
+    }
+    return v;
+  };
+  fillHead(head, list, valuesOf);
+  fillFeatures(features, list, valuesOf);
+}
+
 /**
  * @example
  * ```ts
@@ -144,19 +274,10 @@ export async function decodeInferenceNetwork(
   options: { relaxed?: boolean } = {},
 ): Promise<InferenceNetwork> {
   const { manifest } = opened;
-  const modelJson = JSON.parse(new TextDecoder().decode(await readVerifiedFile(opened, "model.json")));
-  const groups: { paths: string[]; weights: WeightSpec[] }[] = modelJson.weightsManifest ?? [];
-  const specs = groups.flatMap((g) => g.weights);
-  const paths = groups.flatMap((g) => g.paths);
-  const byName = new Map(specs.map((s) => [s.name, s]));
-  const kernelOf = (layer: string) => {
-    const spec = byName.get(`${layer}/kernel`);
-    if (!spec || spec.shape.length !== 2) throw new CheckpointFormatError(`model.json has no ${layer} kernel`);
-    return spec;
-  };
+  const list = await readWeightsList(opened);
   const head = await DenseHead.create(
     DENSE_LAYERS.map((name) => {
-      const spec = kernelOf(name);
+      const spec = list.kernelOf(name);
       return { name, ins: spec.shape[0], outs: spec.shape[1], encoding: headEncoding(spec), relu: name !== "fc8" };
     }),
     options,
@@ -168,81 +289,15 @@ export async function decodeInferenceNetwork(
     groups: manifest.groups,
     width: manifest.width,
   };
-  // Per-channel int8 convolutions run on the int8 kernels, any others on the float32 kernels;
-  // TF.js only where the process chose a TF.js backend of its own (not WASM) for them.
-  const convKernels = specs.filter((s) => /^conv\d\/kernel$/.test(s.name));
-  const int8Convs = convKernels.length > 0 && convKernels.every((s) => weightStorage(s) === "int8-channel");
-  const tfjsBackend = activeTfjsBackend();
-  const onTfjs = !int8Convs && tfjsBackend !== null && tfjsBackend !== "wasm";
   let features: SimdFeatures | TfjsFeatures;
   try {
-    features = onTfjs
-      ? await tfjsFeatures(spec)
-      : await SimdFeatures.create(spec, { precision: int8Convs ? "int8" : "float32", relaxed: options.relaxed });
+    features = await createFeatures(spec, list.int8Convs, options.relaxed);
   } catch (error) {
     head.dispose();
     throw error;
   }
   try {
-    const wholes = new Map<string, WholeSink>();
-    const sinks = specs.map((spec): WeightSink => {
-      const layer = spec.name.split("/")[0];
-      if (int8Convs && convKernels.includes(spec)) return convCodesSink(features as SimdFeatures, layer);
-      const denseKernel = (DENSE_LAYERS as readonly string[]).includes(layer) && spec.name === `${layer}/kernel`;
-      if (!denseKernel) {
-        const sink = new WholeSink(storedBytes(spec));
-        wholes.set(spec.name, sink);
-        return sink;
-      }
-      const layout = head.layouts.find((l) => l.spec.name === layer)!;
-      const target = head.weightBytes(layer);
-      switch (weightStorage(spec)) {
-        case "int8-channel":
-          if (spec.layout !== "out-in") throw new CheckpointFormatError(`${spec.name}: int8 codes must be out-in`);
-          return int8RowsSink(target, layout);
-        case "uint8-affine":
-          return affineCodesSink(target, layout);
-        case "float16":
-          return panelSink(target, layout, 2);
-        case "float32":
-          return panelSink(target, layout, 4);
-      }
-    });
-    await streamShards(opened, paths, specs, sinks);
-
-    const values = new Map<string, Float32Array>();
-    const valuesOf = (name: string): Float32Array => {
-      let v = values.get(name);
-      if (!v) {
-        const spec = byName.get(name), sink = wholes.get(name);
-        if (!spec || !sink) throw new CheckpointFormatError(`model.json has no weight ${name}`);
-        v = weightValues(spec, sink.bytes, valuesOf);
-        values.set(name, v);
-      }
-      return v;
-    };
-    for (const name of DENSE_LAYERS) {
-      head.bias(name).set(valuesOf(`${name}/bias`));
-      const kernel = kernelOf(name);
-      const storage = weightStorage(kernel);
-      if (storage === "int8-channel") head.scales(name).set(valuesOf(kernel.scales!));
-      if (storage === "uint8-affine") {
-        // scale·code + min = scale·(code − 128) + (min + 128·scale): the offset the kernel adds back.
-        const { scale, min } = kernel.quantization as { scale: number; min: number };
-        head.scales(name).fill(scale);
-        head.setOffsets(name, new Float32Array(kernel.shape[1]).fill(min + 128 * scale));
-      }
-    }
-    if (features instanceof SimdFeatures) {
-      for (const kernel of convKernels) {
-        const layer = kernel.name.split("/")[0];
-        if (int8Convs) features.scales(layer).set(valuesOf(kernel.scales!));
-        else features.setKernel(layer, valuesOf(kernel.name));
-        features.bias(layer).set(valuesOf(`${layer}/bias`));
-      }
-    } else {
-      features.setWeights(valuesOf);
-    }
+    await loadWeights(opened, list, features, head);
   } catch (error) {
     features.dispose();
     head.dispose();

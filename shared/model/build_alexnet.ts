@@ -141,17 +141,8 @@ export interface BuildOptions {
 // No random numbers drawn: the weights are about to be replaced.
 const ZERO_INIT: Initialisers = { kernel: () => tf.initializers.zeros(), bias: () => tf.initializers.zeros() };
 
-/**
- * Builds the network as a tfjs-layers functional model named after the architecture (or
- * `ARCH_features` for the convolutional part alone).
- *
- * @example
- * ```ts
- * const net = buildAlexNet({ arch: "alexnet-owt", numClasses: 1000 });
- * net.countParams(); // 61_100_840
- * ```
- */
-export function buildAlexNet(spec: AlexNetSpec, options: BuildOptions = {}): tf.LayersModel {
+/** Refuses a spec the network cannot be built from; returns its input size and tower count. */
+function checkSpec(spec: AlexNetSpec): { inputSize: number; groups: number; width: number } {
   const inputSize = spec.inputSize ?? defaultInputSize(spec.arch);
   const groups = spec.groups ?? 1;
   if (!Number.isInteger(inputSize) || inputSize < MIN_INPUT_SIZE) {
@@ -165,95 +156,159 @@ export function buildAlexNet(spec: AlexNetSpec, options: BuildOptions = {}): tf.
   }
   const width = spec.width ?? 1;
   if (!(width > 0 && width <= 4)) throw new AlexNetSpecError(`width must be in (0, 4], got ${width}`);
-  // Channel and unit counts below are the paper's; w() applies the width multiplier.
-  const w = (n: number) => Math.max(1, Math.round(n * width));
-  let seed = spec.seed ?? 0;
-  const nextSeed = () => seed++;
-  const init = options.initialise === false ? ZERO_INIT : INITIALISERS[spec.init ?? defaultInit(spec.arch)];
+  return { inputSize, groups, width };
+}
 
-  const conv = (
-    name: string,
-    filters: number,
-    kernelSize: number,
-    strides: number,
-    inChannels: number,
-    biasOne: boolean,
-  ) =>
-    tf.layers.conv2d({
+/**
+ * Makes the network's layers, each initialised with the next seed (the order of calls fixes the
+ * seeds, so a spec and seed always give the same weights), and stacks them onto the graph.
+ */
+class LayerStack {
+  x: tf.SymbolicTensor;
+  readonly #init: Initialisers;
+  readonly #groups: number;
+  #seed: number;
+  /** Channel and unit counts are the paper's; `w` applies the width multiplier. */
+  readonly w: (n: number) => number;
+
+  constructor(input: tf.SymbolicTensor, init: Initialisers, groups: number, width: number, seed: number) {
+    this.x = input;
+    this.#init = init;
+    this.#groups = groups;
+    this.#seed = seed;
+    this.w = (n: number) => Math.max(1, Math.round(n * width));
+  }
+
+  #nextSeed(): number {
+    return this.#seed++;
+  }
+
+  apply(layer: tf.layers.Layer): void {
+    this.x = layer.apply(this.x) as tf.SymbolicTensor;
+  }
+
+  conv(name: string, filters: number, kernelSize: number, strides: number, inChannels: number, biasOne: boolean) {
+    this.apply(tf.layers.conv2d({
       name,
       filters,
       kernelSize,
       strides,
       activation: "relu",
       padding: kernelSize === 11 ? "valid" : "same",
-      kernelInitializer: init.kernel(nextSeed(), true),
-      biasInitializer: init.bias(inChannels * kernelSize * kernelSize, biasOne, nextSeed()),
-    });
-  const dense = (name: string, units: number, inUnits: number, biasOne: boolean, relu = true) =>
-    tf.layers.dense({
+      kernelInitializer: this.#init.kernel(this.#nextSeed(), true),
+      biasInitializer: this.#init.bias(inChannels * kernelSize * kernelSize, biasOne, this.#nextSeed()),
+    }));
+  }
+
+  dense(name: string, units: number, inUnits: number, biasOne: boolean, relu = true) {
+    this.apply(tf.layers.dense({
       name,
       units,
       activation: relu ? "relu" : "linear",
-      kernelInitializer: init.kernel(nextSeed(), relu),
-      biasInitializer: init.bias(inUnits, biasOne, nextSeed()),
-    });
-  // conv2/4/5 in the paper's two-tower layout (§3.2): each tower sees half the channels.
-  const towerConv = (name: string, filters: number, kernelSize: number, inChannels: number) =>
-    groups === 1
-      ? conv(name, filters, kernelSize, 1, inChannels, true)
-      : new GroupedConv2D({ name, filters, kernelSize, groups, kernelStddev: 0.01, biasValue: 1, seed: nextSeed() });
-  const maxPool = (name: string) => tf.layers.maxPooling2d({ name, poolSize: 3, strides: 2, padding: "valid" });
+      kernelInitializer: this.#init.kernel(this.#nextSeed(), relu),
+      biasInitializer: this.#init.bias(inUnits, biasOne, this.#nextSeed()),
+    }));
+  }
 
+  /** conv2/4/5 in the paper's two-tower layout (§3.2): each tower sees half the channels. */
+  towerConv(name: string, filters: number, kernelSize: number, inChannels: number) {
+    if (this.#groups === 1) return this.conv(name, filters, kernelSize, 1, inChannels, true);
+    const groups = this.#groups;
+    this.apply(
+      new GroupedConv2D({
+        name,
+        filters,
+        kernelSize,
+        groups,
+        kernelStddev: 0.01,
+        biasValue: 1,
+        seed: this.#nextSeed(),
+      }),
+    );
+  }
+
+  maxPool(name: string) {
+    this.apply(tf.layers.maxPooling2d({ name, poolSize: 3, strides: 2, padding: "valid" }));
+  }
+
+  /** Caffe rounds pooling up; after ReLU (≥ 0) zero padding leaves every window's max unchanged. */
+  ceilPool(name: string) {
+    const pad = ceilPoolPadding(this.x.shape[1] as number);
+    if (pad > 0) this.apply(tf.layers.zeroPadding2d({ name: `${name}_ceil_pad`, padding: [[0, pad], [0, pad]] }));
+    this.maxPool(name);
+  }
+
+  dropout(name: string) {
+    this.apply(tf.layers.dropout({ name, rate: 0.5 }));
+  }
+}
+
+/** The paper's convolutions: LRN after conv1 and conv2, two towers, overlapping pooling rounded up. */
+function paperFeatures(s: LayerStack): void {
+  const { w } = s;
+  s.conv("conv1", w(96), 11, 4, 3, false); // 227 → 55
+  s.apply(new LocalResponseNorm({ name: "lrn1" }));
+  s.ceilPool("pool1"); // 55 → 27
+  s.towerConv("conv2", w(256), 5, w(96));
+  s.apply(new LocalResponseNorm({ name: "lrn2" }));
+  s.ceilPool("pool2"); // 27 → 13
+  s.conv("conv3", w(384), 3, 1, w(256), false);
+  s.towerConv("conv4", w(384), 3, w(384));
+  s.towerConv("conv5", w(256), 3, w(384));
+  s.ceilPool("pool5"); // 13 → 6
+}
+
+/** torchvision's "one weird trick" convolutions (no LRN, one tower). */
+function owtFeatures(s: LayerStack): void {
+  const { w } = s;
+  s.apply(tf.layers.zeroPadding2d({ name: "conv1_pad", padding: 2 }));
+  s.conv("conv1", w(64), 11, 4, 3, false); // 224 → 55
+  s.maxPool("pool1"); // 55 → 27
+  s.conv("conv2", w(192), 5, 1, w(64), false);
+  s.maxPool("pool2"); // 27 → 13
+  s.conv("conv3", w(384), 3, 1, w(192), false);
+  s.conv("conv4", w(256), 3, 1, w(384), false);
+  s.conv("conv5", w(256), 3, 1, w(256), false);
+  s.maxPool("pool5"); // 13 → 6
+}
+
+/** fc6–fc8 with dropout: after fc6 and fc7 in the paper, before them in torchvision's. */
+function classifier(s: LayerStack, arch: AlexNetSpec["arch"], numClasses: number): void {
+  const { w } = s;
+  if (arch === "alexnet") {
+    s.dense("fc6", w(4096), w(256) * 36, true);
+    s.dropout("dropout6");
+    s.dense("fc7", w(4096), w(4096), true);
+    s.dropout("dropout7");
+  } else {
+    s.dropout("dropout6");
+    s.dense("fc6", w(4096), w(256) * 36, false);
+    s.dropout("dropout7");
+    s.dense("fc7", w(4096), w(4096), false);
+  }
+  s.dense("fc8", numClasses, w(4096), false, false);
+}
+
+/**
+ * Builds the network as a tfjs-layers functional model named after the architecture (or
+ * `ARCH_features` for the convolutional part alone).
+ *
+ * @example
+ * ```ts
+ * const net = buildAlexNet({ arch: "alexnet-owt", numClasses: 1000 });
+ * net.countParams(); // 61_100_840
+ * ```
+ */
+export function buildAlexNet(spec: AlexNetSpec, options: BuildOptions = {}): tf.LayersModel {
+  const { inputSize, groups, width } = checkSpec(spec);
+  const init = options.initialise === false ? ZERO_INIT : INITIALISERS[spec.init ?? defaultInit(spec.arch)];
   const input = tf.input({ shape: [inputSize, inputSize, 3], name: "image" });
-  let x: tf.SymbolicTensor;
-  const apply = (layer: tf.layers.Layer) => (x = layer.apply(x) as tf.SymbolicTensor);
-  x = input;
-
-  if (spec.arch === "alexnet") {
-    // Caffe rounds pooling up; after ReLU (≥ 0) zero padding leaves every window's max unchanged.
-    const ceilPool = (name: string) => {
-      const size = x.shape[1] as number;
-      const pad = ceilPoolPadding(size);
-      if (pad > 0) apply(tf.layers.zeroPadding2d({ name: `${name}_ceil_pad`, padding: [[0, pad], [0, pad]] }));
-      apply(maxPool(name));
-    };
-    apply(conv("conv1", w(96), 11, 4, 3, false)); // 227 → 55
-    apply(new LocalResponseNorm({ name: "lrn1" }));
-    ceilPool("pool1"); // 55 → 27
-    apply(towerConv("conv2", w(256), 5, w(96)));
-    apply(new LocalResponseNorm({ name: "lrn2" }));
-    ceilPool("pool2"); // 27 → 13
-    apply(conv("conv3", w(384), 3, 1, w(256), false));
-    apply(towerConv("conv4", w(384), 3, w(384)));
-    apply(towerConv("conv5", w(256), 3, w(384)));
-    ceilPool("pool5"); // 13 → 6
-  } else {
-    apply(tf.layers.zeroPadding2d({ name: "conv1_pad", padding: 2 }));
-    apply(conv("conv1", w(64), 11, 4, 3, false)); // 224 → 55
-    apply(maxPool("pool1")); // 55 → 27
-    apply(conv("conv2", w(192), 5, 1, w(64), false));
-    apply(maxPool("pool2")); // 27 → 13
-    apply(conv("conv3", w(384), 3, 1, w(192), false));
-    apply(conv("conv4", w(256), 3, 1, w(384), false));
-    apply(conv("conv5", w(256), 3, 1, w(256), false));
-    apply(maxPool("pool5")); // 13 → 6
-  }
-  apply(new AdaptiveAvgPool2D({ name: "avgpool", outputSize: 6 }));
-  apply(tf.layers.flatten({ name: "pool5_flat" }));
-  if (options.featuresOnly) return tf.model({ inputs: input, outputs: x, name: `${spec.arch}_features` });
-
-  if (spec.arch === "alexnet") {
-    apply(dense("fc6", w(4096), w(256) * 36, true));
-    apply(tf.layers.dropout({ name: "dropout6", rate: 0.5 }));
-    apply(dense("fc7", w(4096), w(4096), true));
-    apply(tf.layers.dropout({ name: "dropout7", rate: 0.5 }));
-    apply(dense("fc8", spec.numClasses, w(4096), false, false));
-  } else {
-    apply(tf.layers.dropout({ name: "dropout6", rate: 0.5 }));
-    apply(dense("fc6", w(4096), w(256) * 36, false));
-    apply(tf.layers.dropout({ name: "dropout7", rate: 0.5 }));
-    apply(dense("fc7", w(4096), w(4096), false));
-    apply(dense("fc8", spec.numClasses, w(4096), false, false));
-  }
-  return tf.model({ inputs: input, outputs: x, name: spec.arch });
+  const stack = new LayerStack(input, init, groups, width, spec.seed ?? 0);
+  if (spec.arch === "alexnet") paperFeatures(stack);
+  else owtFeatures(stack);
+  stack.apply(new AdaptiveAvgPool2D({ name: "avgpool", outputSize: 6 }));
+  stack.apply(tf.layers.flatten({ name: "pool5_flat" }));
+  if (options.featuresOnly) return tf.model({ inputs: input, outputs: stack.x, name: `${spec.arch}_features` });
+  classifier(stack, spec.arch, spec.numClasses);
+  return tf.model({ inputs: input, outputs: stack.x, name: spec.arch });
 }
