@@ -34,6 +34,53 @@ export interface ProductCosts {
   smallestTransposed?: number;
 }
 
+/** `x` with its last two axes swapped, on the backend's own Transpose. */
+function swapLastTwo(backendName: string, backend: KernelBackend, x: TensorInfo): TensorInfo {
+  const rank = x.shape.length;
+  const perm = [...Array(rank).keys()];
+  [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+  return runKernel(backendName, backend, "Transpose", { x }, { perm });
+}
+
+/** `a·b` (either transposed) by the original kernel on plain operands: transposed ones are copied first. */
+function plainProduct(
+  backendName: string,
+  original: KernelCall,
+  backend: KernelBackend,
+  operands: { a: TensorInfo; b: TensorInfo; transposeA: boolean; transposeB: boolean },
+): TensorInfo {
+  const { a, b, transposeA, transposeB } = operands;
+  const owned: TensorInfo[] = [];
+  const plainA = transposeA ? swapLastTwo(backendName, backend, a) : a;
+  const plainB = transposeB ? swapLastTwo(backendName, backend, b) : b;
+  if (transposeA) owned.push(plainA);
+  if (transposeB) owned.push(plainB);
+  const out = original({ inputs: { a: plainA, b: plainB }, backend, attrs: { transposeA: false, transposeB: false } });
+  releaseInfos(backend, ...owned);
+  return out;
+}
+
+/**
+ * Elements copied each way: directly (the transposed inputs and the packed second operand), or
+ * swapped, as `(bᵀ·aᵀ)ᵀ` (the other inputs, the other packed operand, and the output).
+ */
+function copyCosts(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, costs: ProductCosts) {
+  const rankA = a.shape.length, rankB = b.shape.length;
+  const rows = transposeA ? a.shape[rankA - 1] : a.shape[rankA - 2];
+  const cols = transposeB ? b.shape[rankB - 2] : b.shape[rankB - 1];
+  const inner = transposeA ? a.shape[rankA - 2] : a.shape[rankA - 1];
+  const batch = Math.max(
+    size(a) / (a.shape[rankA - 1] * a.shape[rankA - 2]),
+    size(b) / (b.shape[rankB - 1] * b.shape[rankB - 2]),
+  );
+  const packed = (second: TensorInfo) => costs.packsSecondOperand ? size(second) : 0;
+  return {
+    small: Math.min(rows, inner) < (costs.smallestTransposed ?? 0),
+    direct: (transposeA ? size(a) : 0) + (transposeB ? size(b) : 0) + packed(b),
+    swapped: (transposeA ? 0 : size(a)) + (transposeB ? 0 : size(b)) + packed(a) + batch * rows * cols,
+  };
+}
+
 /**
  * Builds the replacement around the backend's `original` kernel.
  *
@@ -47,34 +94,6 @@ export function transposedBatchMatMulConfig(
   original: KernelCall,
   costs: ProductCosts,
 ): KernelConfig {
-  const swapLastTwo = (backend: KernelBackend, x: TensorInfo): TensorInfo => {
-    const rank = x.shape.length;
-    const perm = [...Array(rank).keys()];
-    [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
-    return runKernel(backendName, backend, "Transpose", { x }, { perm });
-  };
-
-  function plainProduct(
-    backend: KernelBackend,
-    a: TensorInfo,
-    b: TensorInfo,
-    transposeA: boolean,
-    transposeB: boolean,
-  ) {
-    const owned: TensorInfo[] = [];
-    const plainA = transposeA ? swapLastTwo(backend, a) : a;
-    const plainB = transposeB ? swapLastTwo(backend, b) : b;
-    if (transposeA) owned.push(plainA);
-    if (transposeB) owned.push(plainB);
-    const out = original({
-      inputs: { a: plainA, b: plainB },
-      backend,
-      attrs: { transposeA: false, transposeB: false },
-    });
-    releaseInfos(backend, ...owned);
-    return out;
-  }
-
   function transposedBatchMatMul(args: {
     inputs: { a: TensorInfo; b: TensorInfo };
     backend: KernelBackend;
@@ -82,25 +101,18 @@ export function transposedBatchMatMulConfig(
   }): TensorInfo {
     const { inputs: { a, b }, backend, attrs: { transposeA, transposeB } } = args;
     if (!transposeA && !transposeB) return original(args as unknown as Parameters<KernelCall>[0]);
-    const rankA = a.shape.length;
-    const rankB = b.shape.length;
-    const rows = transposeA ? a.shape[rankA - 1] : a.shape[rankA - 2];
-    const cols = transposeB ? b.shape[rankB - 2] : b.shape[rankB - 1];
-    const inner = transposeA ? a.shape[rankA - 2] : a.shape[rankA - 1];
-    if (Math.min(rows, inner) < (costs.smallestTransposed ?? 0)) {
-      return original(args as unknown as Parameters<KernelCall>[0]);
+    const { small, direct, swapped } = copyCosts(a, b, transposeA, transposeB, costs);
+    if (small) return original(args as unknown as Parameters<KernelCall>[0]);
+    if (direct <= swapped || a.shape.length !== b.shape.length) {
+      return plainProduct(backendName, original, backend, { a, b, transposeA, transposeB });
     }
-    const batch = Math.max(
-      size(a) / (a.shape[rankA - 1] * a.shape[rankA - 2]),
-      size(b) / (b.shape[rankB - 1] * b.shape[rankB - 2]),
-    );
-    // Elements copied: the transposed inputs, the packed second operand, and (form 2) the output.
-    const packed = (second: TensorInfo) => costs.packsSecondOperand ? size(second) : 0;
-    const direct = (transposeA ? size(a) : 0) + (transposeB ? size(b) : 0) + packed(b);
-    const swapped = (transposeA ? 0 : size(a)) + (transposeB ? 0 : size(b)) + packed(a) + batch * rows * cols;
-    if (direct <= swapped || rankA !== rankB) return plainProduct(backend, a, b, transposeA, transposeB);
-    const product = plainProduct(backend, b, a, !transposeB, !transposeA);
-    const out = swapLastTwo(backend, product);
+    const product = plainProduct(backendName, original, backend, {
+      a: b,
+      b: a,
+      transposeA: !transposeB,
+      transposeB: !transposeA,
+    });
+    const out = swapLastTwo(backendName, backend, product);
     releaseInfos(backend, product);
     return out;
   }
