@@ -9,7 +9,7 @@
  * @module
  */
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
-import { parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
+import { numberFlag, parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import {
   COMPACT_VARIANTS,
   CompactIndex,
@@ -100,190 +100,226 @@ function formatTable(rows: BenchRow[]): string {
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
 
-async function main(args: string[]): Promise<number> {
-  const v = parseFlags({
-    args,
-    options: {
-      n: { type: "string", default: "100000" },
-      queries: { type: "string", default: "200" },
-      dimension: { type: "string", default: "4096" },
-      dims: { type: "string", default: "256" },
-      lists: { type: "string", default: "0" },
-      probes: { type: "string", default: "0" },
-      rerank: { type: "string", default: "100" },
-      variants: { type: "string", default: "default,float16,reduced,whiten" },
-      "exact-queries": { type: "string", default: "20" },
-      "no-exact": { type: "boolean" },
-      "no-faiss": { type: "boolean" },
-      restart: { type: "boolean" },
-      shards: { type: "string", default: "1" },
-      python: { type: "string", default: "/usr/bin/python3" },
-      json: { type: "string" },
-      backend: { type: "string", default: "wasm" },
-      seed: { type: "string", default: "1" },
-      help: { type: "boolean" },
-    },
-  }).values;
-  if (v.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const int = (name: string, min: number) => {
-    const x = Number(v[name as keyof typeof v]);
-    if (!Number.isInteger(x) || x < min) throw new UsageError(`--${name} must be an integer ≥ ${min}`);
-    return x;
-  };
-  const [n, queryCount, dimension, dims] = [int("n", 100), int("queries", 1), int("dimension", 8), int("dims", 2)];
-  const [lists, probes, rerank, exactQueries] = [
-    int("lists", 0),
-    int("probes", 0),
-    int("rerank", 10),
-    int("exact-queries", 1),
-  ];
-  const variants = v.variants!.split(",").map((s) => s.trim());
+const BENCH_OPTIONS = {
+  n: { type: "string", default: "100000" },
+  queries: { type: "string", default: "200" },
+  dimension: { type: "string", default: "4096" },
+  dims: { type: "string", default: "256" },
+  lists: { type: "string", default: "0" },
+  probes: { type: "string", default: "0" },
+  rerank: { type: "string", default: "100" },
+  variants: { type: "string", default: "default,float16,reduced,whiten" },
+  "exact-queries": { type: "string", default: "20" },
+  "no-exact": { type: "boolean" },
+  "no-faiss": { type: "boolean" },
+  restart: { type: "boolean" },
+  shards: { type: "string", default: "1" },
+  python: { type: "string", default: "/usr/bin/python3" },
+  json: { type: "string" },
+  backend: { type: "string", default: "wasm" },
+  seed: { type: "string", default: "1" },
+  help: { type: "boolean" },
+} as const;
+
+/** What the bench is told. */
+interface BenchArgs {
+  n: number;
+  queryCount: number;
+  dimension: number;
+  /** The compact index's settings (lists resolved for `n`), before a variant's own. */
+  settings: CompactSettings;
+  variants: string[];
+  exactQueries: number;
+  exact: boolean;
+  /** The Python with FAISS, or null (`--no-faiss`). */
+  faissPython: string | null;
+  restart: boolean;
+  shards: number;
+  json: string | undefined;
+  backend: string;
+  seed: number;
+}
+
+function parseBenchArgs(args: string[]): BenchArgs | "help" {
+  const v = parseFlags({ args, options: BENCH_OPTIONS }).values;
+  if (v.help) return "help";
+  const int = (name: keyof typeof v, min: number) => numberFlag(name, String(v[name]), { min });
+  const [n, dimension, dims] = [int("n", 100), int("dimension", 8), int("dims", 2)];
+  const variants = v.variants.split(",").map((s) => s.trim());
   for (const name of variants) {
     if (!(name in COMPACT_VARIANTS)) {
       throw new UsageError(`unknown variant ${name}; choose from ${Object.keys(COMPACT_VARIANTS).join(", ")}`);
     }
   }
   if (dims >= dimension) throw new UsageError("--dims must be smaller than --dimension");
-  console.error(describeBackendChoice(await selectBackend(parseBackendName(v.backend))));
-
-  const seed = int("seed", 0);
-  const shards = int("shards", 1);
-  if (shards > 1) {
-    if (queryCount > 2048) throw new UsageError("--queries must be at most 2048 with --shards");
-    const settings = { ...DEFAULT_COMPACT, dims, lists, probes, rerank, seed };
-    const { result, peers } = await shardedBench({
-      n,
-      shards,
-      queryCount,
-      dimension,
-      settings,
-      seed,
-      backend: v.backend!,
-      faissPython: v["no-faiss"] ? null : v.python!,
-      faissExactQueries: exactQueries,
-      log: (line) => console.error(line),
-    });
-    console.log(formatTable([result, ...peers]));
-    console.log(`${result.partial} of ${queryCount} answers partial (a shard did not answer within 5 s)`);
-    if (v.json) {
-      await Deno.writeTextFile(
-        v.json,
-        JSON.stringify({ n, dimension, queries: queryCount, rows: [result, ...peers] }, null, 2),
-      );
-    }
-    return 0;
-  }
-  const bar = new ProgressBar("vectors", n + queryCount, { unit: "vectors" });
-  const all = await syntheticVectors(n + queryCount, { dimension, seed }, (chunk) => bar.tick(chunk.length));
-  bar.done();
-  const base = all.slice(0, n), queries = all.slice(n);
-  all.length = 0;
-  const ids = base.map((_, i) => `v${i}`);
-  console.error("exact top 10 of every query …");
-  const exactTop = new ExactTop(queries, 10);
-  for (let start = 0; start < n; start += 8192) await exactTop.offer(base.slice(start, start + 8192), start);
-  const truth = queries.map((_, q) => exactTop.rows(q));
-  exactTop.dispose();
-  const rows: BenchRow[] = [];
-
-  if (!v["no-exact"]) {
-    const t = performance.now();
-    const exact = new VectorIndex(dimension);
-    ids.forEach((id, i) => exact.add(id, base[i]));
-    const buildS = (performance.now() - t) / 1000;
-    await exact.search(queries[0], 10); // uploads the matrix once, outside the timing
-    const timed = await timeSearches(
-      queries.slice(0, exactQueries),
-      async (q) => (await exact.search(q, 10)).map((h) => h.id),
-    );
-    rows.push({
-      index: `exact (VectorIndex, ${exactQueries} queries)`,
-      n,
-      buildS,
-      addPerS: n / buildS,
-      p50Ms: timed.p50Ms,
-      p99Ms: timed.p99Ms,
-      recallAt10: recallAt10(timed.found, truth.slice(0, exactQueries)),
-      rssMiB: rssMiB(),
-    });
-    exact.dispose();
-    console.error(formatTable(rows.slice(-1)));
-  }
-
-  const resolvedLists = lists || defaultLists(n);
-  for (const name of variants) {
-    const settings: CompactSettings = {
+  const shards = int("shards", 1), queryCount = int("queries", 1), seed = int("seed", 0);
+  if (shards > 1 && queryCount > 2048) throw new UsageError("--queries must be at most 2048 with --shards");
+  const lists = int("lists", 0);
+  return {
+    n,
+    queryCount,
+    dimension,
+    settings: {
       ...DEFAULT_COMPACT,
       dims,
-      lists: resolvedLists,
-      probes,
-      rerank,
+      lists: shards > 1 ? lists : lists || defaultLists(n),
+      probes: int("probes", 0),
+      rerank: int("rerank", 10),
       seed,
-      ...COMPACT_VARIANTS[name],
-    };
-    const t = performance.now();
-    let last = "";
-    const index = await CompactIndex.build(ids, base, settings, (stage, done, total) => {
-      const line = `${name}: ${stage} ${done}/${total} (${((performance.now() - t) / 1000).toFixed(1)} s)`;
-      if (stage !== last || done === total) console.error(line);
-      last = stage;
-    });
-    const buildS = (performance.now() - t) / 1000;
-    const timed = await timeSearches(queries, (q) => index.search(q, 10).map((h) => h.id));
-    const encodeStart = performance.now();
-    const snapshot = index.encode();
-    const encodeS = (performance.now() - encodeStart) / 1000;
-    const restoreStart = performance.now();
-    const restored = CompactIndex.decode(snapshot);
-    const restoreS = (performance.now() - restoreStart) / 1000;
-    if (restored.size !== index.size) throw new Error("the restored snapshot lost entries");
-    rows.push({
-      index: `compact ${name}: ${describeCompact(index.settings)}`,
-      n,
-      buildS,
-      addPerS: n / buildS,
-      p50Ms: timed.p50Ms,
-      p99Ms: timed.p99Ms,
-      recallAt10: recallAt10(timed.found, truth),
-      snapshotMiB: snapshot.byteLength / 2 ** 20,
-      restoreS,
-      rssMiB: rssMiB(),
-    });
-    console.error(formatTable(rows.slice(-1)) + `\n(snapshot encoded in ${encodeS.toFixed(2)} s)`);
-  }
+    },
+    variants,
+    exactQueries: int("exact-queries", 1),
+    exact: !v["no-exact"],
+    faissPython: v["no-faiss"] ? null : v.python,
+    restart: v.restart ?? false,
+    shards,
+    json: v.json,
+    backend: v.backend,
+    seed,
+  };
+}
 
-  if (!v["no-faiss"]) {
-    const peers = await faissPeer(v.python!, base, queries, truth, resolvedLists, dims, rerank);
+/** Sharded: the catalogue split over `shards` worker processes, searched by scatter-gather over NATS. */
+async function runSharded(a: BenchArgs): Promise<void> {
+  const { result, peers } = await shardedBench({
+    n: a.n,
+    shards: a.shards,
+    queryCount: a.queryCount,
+    dimension: a.dimension,
+    settings: a.settings,
+    seed: a.seed,
+    backend: a.backend,
+    faissPython: a.faissPython,
+    faissExactQueries: a.exactQueries,
+    log: (line) => console.error(line),
+  });
+  console.log(formatTable([result, ...peers]));
+  console.log(`${result.partial} of ${a.queryCount} answers partial (a shard did not answer within 5 s)`);
+  if (a.json) {
+    const report = { n: a.n, dimension: a.dimension, queries: a.queryCount, rows: [result, ...peers] };
+    await Deno.writeTextFile(a.json, JSON.stringify(report, null, 2));
+  }
+}
+
+/** The catalogue and queries, and every query's exact top 10. */
+async function benchData(a: BenchArgs) {
+  const bar = new ProgressBar("vectors", a.n + a.queryCount, { unit: "vectors" });
+  const all = await syntheticVectors(
+    a.n + a.queryCount,
+    { dimension: a.dimension, seed: a.seed },
+    (chunk) => bar.tick(chunk.length),
+  );
+  bar.done();
+  const base = all.slice(0, a.n), queries = all.slice(a.n);
+  console.error("exact top 10 of every query …");
+  const exactTop = new ExactTop(queries, 10);
+  for (let start = 0; start < a.n; start += 8192) await exactTop.offer(base.slice(start, start + 8192), start);
+  const truth = queries.map((_, q) => exactTop.rows(q));
+  exactTop.dispose();
+  return { base, queries, truth, ids: base.map((_, i) => `v${i}`) };
+}
+
+type BenchData = Awaited<ReturnType<typeof benchData>>;
+
+/** Exact search (VectorIndex) on the first `exactQueries` queries. */
+async function exactRow(a: BenchArgs, d: BenchData): Promise<BenchRow> {
+  const t = performance.now();
+  const exact = new VectorIndex(a.dimension);
+  d.ids.forEach((id, i) => exact.add(id, d.base[i]));
+  const buildS = (performance.now() - t) / 1000;
+  await exact.search(d.queries[0], 10); // uploads the matrix once, outside the timing
+  const timed = await timeSearches(
+    d.queries.slice(0, a.exactQueries),
+    async (q) => (await exact.search(q, 10)).map((h) => h.id),
+  );
+  exact.dispose();
+  return {
+    index: `exact (VectorIndex, ${a.exactQueries} queries)`,
+    n: a.n,
+    buildS,
+    addPerS: a.n / buildS,
+    p50Ms: timed.p50Ms,
+    p99Ms: timed.p99Ms,
+    recallAt10: recallAt10(timed.found, d.truth.slice(0, a.exactQueries)),
+    rssMiB: rssMiB(),
+  };
+}
+
+/** One compact variant: build, search every query, encode and restore its snapshot. */
+async function compactRow(a: BenchArgs, d: BenchData, name: string): Promise<BenchRow> {
+  const settings: CompactSettings = { ...a.settings, ...COMPACT_VARIANTS[name] };
+  const t = performance.now();
+  let last = "";
+  const index = await CompactIndex.build(d.ids, d.base, settings, (stage, done, total) => {
+    const line = `${name}: ${stage} ${done}/${total} (${((performance.now() - t) / 1000).toFixed(1)} s)`;
+    if (stage !== last || done === total) console.error(line);
+    last = stage;
+  });
+  const buildS = (performance.now() - t) / 1000;
+  const timed = await timeSearches(d.queries, (q) => index.search(q, 10).map((h) => h.id));
+  const encodeStart = performance.now();
+  const snapshot = index.encode();
+  const encodeS = (performance.now() - encodeStart) / 1000;
+  const restoreStart = performance.now();
+  const restored = CompactIndex.decode(snapshot);
+  const restoreS = (performance.now() - restoreStart) / 1000;
+  if (restored.size !== index.size) throw new Error("the restored snapshot lost entries");
+  console.error(`${name}: snapshot encoded in ${encodeS.toFixed(2)} s`);
+  return {
+    index: `compact ${name}: ${describeCompact(index.settings)}`,
+    n: a.n,
+    buildS,
+    addPerS: a.n / buildS,
+    p50Ms: timed.p50Ms,
+    p99Ms: timed.p99Ms,
+    recallAt10: recallAt10(timed.found, d.truth),
+    snapshotMiB: snapshot.byteLength / 2 ** 20,
+    restoreS,
+    rssMiB: rssMiB(),
+  };
+}
+
+function restartLine(restart: RestartTimes): string {
+  return `start-up from JetStream, ${restart.n} images (compact default): first start ${
+    restart.coldStartS.toFixed(1)
+  } s (replay every embedding + build), restart ${restart.restartS.toFixed(1)} s (catalogue ${
+    restart.catalogueS.toFixed(1)
+  } s + snapshot of ${restart.snapshotMiB.toFixed(0)} MiB); writing the stream took ${restart.writeS.toFixed(1)} s`;
+}
+
+async function main(args: string[]): Promise<number> {
+  const a = parseBenchArgs(args);
+  if (a === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  console.error(describeBackendChoice(await selectBackend(parseBackendName(a.backend))));
+  if (a.shards > 1) {
+    await runSharded(a);
+    return 0;
+  }
+  const d = await benchData(a);
+  const rows: BenchRow[] = [];
+  if (a.exact) {
+    rows.push(await exactRow(a, d));
+    console.error(formatTable(rows.slice(-1)));
+  }
+  for (const name of a.variants) {
+    rows.push(await compactRow(a, d, name));
+    console.error(formatTable(rows.slice(-1)));
+  }
+  if (a.faissPython) {
+    const { lists, dims, rerank } = a.settings;
+    const peers = await faissPeer(a.faissPython, d.base, d.queries, d.truth, lists, dims, rerank);
     if (peers.length > 0) console.error(formatTable(peers));
     rows.push(...peers);
   }
-  let restart: RestartTimes | null = null;
-  if (v.restart) {
-    restart = await measureRestart(
-      ids,
-      base,
-      { ...DEFAULT_COMPACT, dims, lists: resolvedLists, probes, rerank, seed },
-      (line) => console.error(line),
-    );
-  }
+  const restart = a.restart ? await measureRestart(d.ids, d.base, a.settings, (line) => console.error(line)) : null;
   console.log(formatTable(rows));
-  if (restart) {
-    console.log(
-      `start-up from JetStream, ${restart.n} images (compact default): first start ${
-        restart.coldStartS.toFixed(1)
-      } s ` +
-        `(replay every embedding + build), restart ${restart.restartS.toFixed(1)} s (catalogue ${
-          restart.catalogueS.toFixed(1)
-        } s + snapshot of ${restart.snapshotMiB.toFixed(0)} MiB); writing the stream took ${
-          restart.writeS.toFixed(1)
-        } s`,
-    );
-  }
-  if (v.json) {
-    await Deno.writeTextFile(v.json, JSON.stringify({ n, dimension, queries: queryCount, rows, restart }, null, 2));
+  if (restart) console.log(restartLine(restart));
+  if (a.json) {
+    const report = { n: a.n, dimension: a.dimension, queries: a.queryCount, rows, restart };
+    await Deno.writeTextFile(a.json, JSON.stringify(report, null, 2));
   }
   return 0;
 }
