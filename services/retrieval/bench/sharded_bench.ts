@@ -107,78 +107,97 @@ export async function shardedBench(run: ShardedRun): Promise<{ result: ShardedRe
   }
 }
 
+/** Generates the catalogue and queries, sends each shard its rows, and keeps every query's exact top 10. */
+async function distribute(
+  run: ShardedRun,
+  workers: ShardWorker[],
+  baseFile: Deno.FsFile | null,
+): Promise<{ queries: Float32Array[]; exact: ExactTop; counts: number[] }> {
+  const { n, shards, queryCount, dimension, seed } = run;
+  const queries: Float32Array[] = [];
+  let exact: ExactTop | null = null;
+  const counts = new Array<number>(shards).fill(0);
+  const bar = new ProgressBar("vectors", n + queryCount, { unit: "vectors" });
+  const sent: Promise<unknown>[] = [];
+  await syntheticVectors(n + queryCount, { dimension, seed }, async (chunk, done) => {
+    const start = done - chunk.length;
+    const base: Float32Array[] = [];
+    const parts = Array.from({ length: shards }, () => ({ ids: [] as string[], rows: [] as Float32Array[] }));
+    chunk.forEach((row, i) => {
+      const global = start + i;
+      if (global < queryCount) return void queries.push(row);
+      const id = `v${global - queryCount}`, part = parts[shardOf(id, shards)];
+      part.ids.push(id);
+      part.rows.push(row);
+      base.push(row);
+    });
+    exact ??= new ExactTop(queries, 10); // the queries are the first rows of the first chunk
+    await exact.offer(base, done - base.length - queryCount);
+    if (baseFile) await appendRows(baseFile, base, true);
+    parts.forEach((part, s) => {
+      if (part.ids.length === 0) return;
+      const data = new Float32Array(part.rows.length * dimension);
+      part.rows.forEach((row, i) => data.set(row, i * dimension));
+      counts[s] += part.ids.length;
+      sent.push(workers[s].ask({ type: "rows", ids: part.ids, data, dimension }, [data.buffer]));
+    });
+    bar.tick(chunk.length);
+  }, false);
+  await Promise.all(sent);
+  bar.done();
+  return { queries, exact: exact!, counts };
+}
+
+/** Each shard builds its compact index; returns the time it took and shard 0's description. */
+async function buildShards(run: ShardedRun, workers: ShardWorker[], counts: number[]) {
+  let description = "";
+  const started = performance.now();
+  for (const [s, worker] of workers.entries()) {
+    const lists = run.settings.lists || defaultLists(counts[s]);
+    run.log(`shard ${s}/${run.shards}: building the index of ${counts[s]} vectors …`);
+    const built = await worker.ask({ type: "build", settings: { ...run.settings, lists } });
+    if (built.type !== "built") throw new Error("a shard worker did not build");
+    run.log(`shard ${s}/${run.shards}: ${built.size} vectors in ${built.seconds.toFixed(1)} s (${built.description})`);
+    description ||= built.description;
+  }
+  return { buildS: (performance.now() - started) / 1000, description };
+}
+
+/** Times every query scattered to all shards and gathered; counts the partial answers. */
+async function timeScatter(nc: NatsConnection, queries: Float32Array[], shards: number, version: string) {
+  const ask = (vector: Float32Array) => scatterSearch(nc, { vector, k: 10, exclude: [], version }, shards, 5000);
+  for (const q of queries.slice(0, 5)) await ask(q); // connections and code paths warm, outside the timing
+  let partial = 0;
+  const searching = new ProgressBar("queries", queries.length, { unit: "queries" });
+  const timed = await timeSearches(queries, async (q) => {
+    const answer = await ask(q);
+    if (answer.answered < shards) partial++;
+    searching.tick();
+    return answer.hits.map((h) => h.id);
+  });
+  searching.done();
+  return { ...timed, partial };
+}
+
 async function searchShards(
   run: ShardedRun,
   nats: NatsServerProcess,
   baseFile: Deno.FsFile | null,
 ): Promise<{ result: ShardedResult; queries: Float32Array[]; truth: Int32Array[] }> {
-  const { n, shards, queryCount, dimension, settings, seed, log, backend } = run;
+  const { n, shards, backend } = run;
   const workers = Array.from({ length: shards }, () => new ShardWorker());
   let nc: NatsConnection | null = null;
   try {
     for (const worker of workers) await worker.ask({ type: "init", backend });
-    const queries: Float32Array[] = [];
-    let truth: ExactTop | null = null;
-    const counts = new Array<number>(shards).fill(0);
-    const bar = new ProgressBar("vectors", n + queryCount, { unit: "vectors" });
-    const sent: Promise<unknown>[] = [];
-    await syntheticVectors(n + queryCount, { dimension, seed }, async (chunk, done) => {
-      const start = done - chunk.length;
-      const base: Float32Array[] = [];
-      const parts = Array.from({ length: shards }, () => ({ ids: [] as string[], rows: [] as Float32Array[] }));
-      chunk.forEach((row, i) => {
-        const global = start + i;
-        if (global < queryCount) return void queries.push(row);
-        const id = `v${global - queryCount}`, part = parts[shardOf(id, shards)];
-        part.ids.push(id);
-        part.rows.push(row);
-        base.push(row);
-      });
-      truth ??= new ExactTop(queries, 10); // the queries are the first rows of the first chunk
-      await truth.offer(base, done - base.length - queryCount);
-      if (baseFile) await appendRows(baseFile, base, true);
-      parts.forEach((part, s) => {
-        if (part.ids.length === 0) return;
-        const data = new Float32Array(part.rows.length * dimension);
-        part.rows.forEach((row, i) => data.set(row, i * dimension));
-        counts[s] += part.ids.length;
-        sent.push(workers[s].ask({ type: "rows", ids: part.ids, data, dimension }, [data.buffer]));
-      });
-      bar.tick(chunk.length);
-    }, false);
-    await Promise.all(sent);
-    bar.done();
-
-    let description = "";
-    const started = performance.now();
-    for (const [s, worker] of workers.entries()) {
-      const lists = settings.lists || defaultLists(counts[s]);
-      log(`shard ${s}/${shards}: building the index of ${counts[s]} vectors …`);
-      const built = await worker.ask({ type: "build", settings: { ...settings, lists } });
-      if (built.type !== "built") throw new Error("a shard worker did not build");
-      log(`shard ${s}/${shards}: ${built.size} vectors in ${built.seconds.toFixed(1)} s (${built.description})`);
-      description ||= built.description;
-    }
-    const buildS = (performance.now() - started) / 1000;
-
+    const { queries, exact, counts } = await distribute(run, workers, baseFile);
+    const { buildS, description } = await buildShards(run, workers, counts);
     const version = "bench";
     await Promise.all(workers.map((w, s) => w.ask({ type: "serve", url: nats.url, shard: `${s}/${shards}`, version })));
     nc = await connectBus(nats.url, "retrieval-bench");
-    const ask = (vector: Float32Array) => scatterSearch(nc!, { vector, k: 10, exclude: [], version }, shards, 5000);
-    for (const q of queries.slice(0, 5)) await ask(q); // connections and code paths warm, outside the timing
-    let partial = 0;
-    const searching = new ProgressBar("queries", queries.length, { unit: "queries" });
-    const timed = await timeSearches(queries, async (q) => {
-      const answer = await ask(q);
-      if (answer.answered < shards) partial++;
-      searching.tick();
-      return answer.hits.map((h) => h.id);
-    });
-    searching.done();
+    const timed = await timeScatter(nc, queries, shards, version);
     const rssMiB = Deno.memoryUsage().rss / 2 ** 20;
-    const exact = truth as ExactTop | null;
-    const truthRows = queries.map((_, i) => exact!.rows(i));
-    exact?.dispose();
+    const truthRows = queries.map((_, i) => exact.rows(i));
+    exact.dispose();
     const result: ShardedResult = {
       index: `compact, ${shards} shards (one worker thread each) answering over NATS, scatter-gather: ${description}` +
         ` (shard 0)`,
@@ -190,7 +209,7 @@ async function searchShards(
       p99Ms: timed.p99Ms,
       recallAt10: recallAt10(timed.found, truthRows),
       rssMiB,
-      partial,
+      partial: timed.partial,
     };
     return { result, queries, truth: truthRows };
   } finally {
