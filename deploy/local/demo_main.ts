@@ -18,7 +18,7 @@ import {
   TrainProgressSchema,
   TrainStatusSchema,
 } from "../../shared/bus/mod.ts";
-import { parseFlags, pollUntil, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
+import { numberFlag, parseFlags, pollUntil, ProgressBar, runCli, UsageError } from "../../shared/cli/mod.ts";
 import { fetchJsonOrNull } from "../../shared/http/mod.ts";
 import { encodeRgbPng, GENERATED_CLASSES, generateShapeImage, scanImageFolder } from "../../shared/image/mod.ts";
 import { SeededRandom } from "../../shared/random/mod.ts";
@@ -124,6 +124,128 @@ function followJob(nc: NatsConnection, jobId: string, say: (line: string) => voi
   })();
 }
 
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** The training job's flags: the demo model, on the folder (128 px) or on generated shapes. */
+function trainArgsOf(
+  model: string,
+  epochs: number,
+  values: { width?: string; "input-size"?: string },
+  data: string | null,
+) {
+  return [
+    "--name",
+    model,
+    "--epochs",
+    String(epochs),
+    "--width",
+    values.width!,
+    ...(data ? ["--data", data, "--input-size", values["input-size"] ?? "128"] : []),
+    ...(!data && values["input-size"] ? ["--input-size", values["input-size"]] : []),
+  ];
+}
+
+/** Adds every sample to the retrieval catalogue with its label; returns how many. */
+async function indexSamples(retrievalUrl: string, library: Sample[]): Promise<number> {
+  const bar = new ProgressBar(prefixed("demo", "index"), library.length, { unit: "images" });
+  for (const sample of library) {
+    const form = new FormData();
+    form.append("image", new Blob([sample.bytes as BlobPart], { type: sample.type }), sample.name);
+    form.append("metadata", JSON.stringify({ label: sample.label, name: sample.name }));
+    const response = await fetch(`${retrievalUrl}/v1/images`, { method: "POST", body: form });
+    if (!response.ok) throw new Error(`indexing ${sample.name}: ${await response.text()}`);
+    await response.body?.cancel();
+    bar.tick();
+  }
+  bar.done();
+  return library.length;
+}
+
+/** Classifies one sample: served by the newest checkpoint, with its top class. */
+async function checkClassify(inferenceUrl: string, query: Sample, newest: string): Promise<Check> {
+  const classify = await fetch(`${inferenceUrl}/v1/classify?topk=3`, {
+    method: "POST",
+    body: query.bytes as BodyInit,
+    headers: { "content-type": query.type },
+  });
+  const c = await classify.json();
+  const top = c.predictions?.[0];
+  return {
+    name: "classify",
+    ok: classify.ok && c.model?.version === newest,
+    detail: classify.ok
+      ? `${query.name} (a ${query.label}) → ${top.label} ${(top.probability * 100).toFixed(1)}% / ${top.labels.zh}` +
+        ` by ${c.model.name}@${c.model.version}, ${c.timings.total.toFixed(1)} ms`
+      : JSON.stringify(c),
+  };
+}
+
+/** Searches by one sample: answered under the newest checkpoint, with five neighbours. */
+async function checkSearch(retrievalUrl: string, query: Sample, newest: string, indexed: number): Promise<Check> {
+  const search = await fetch(`${retrievalUrl}/v1/search?k=5`, {
+    method: "POST",
+    body: query.bytes as BodyInit,
+    headers: { "content-type": query.type },
+  });
+  const s = await search.json();
+  const hits = (s.results ?? []) as { metadata: { label: string }; score: number }[];
+  return {
+    name: "search",
+    ok: search.ok && s.model?.version === newest && hits.length === Math.min(5, indexed),
+    detail: search.ok
+      ? `${query.name} (a ${query.label}) → ${
+        hits.map((h) => `${h.metadata.label} ${h.score.toFixed(3)}`).join(", ")
+      }` +
+        ` by ${s.model.name}@${s.model.version}`
+      : JSON.stringify(s),
+  };
+}
+
+/** Trains through the worker, indexes samples meanwhile, waits for both services to adopt the newest checkpoint, checks them. */
+async function runDemo(
+  stack: LocalStack,
+  nc: NatsConnection,
+  model: string,
+  trainArgs: string[],
+  data: string | null,
+  say: (line: string) => void,
+): Promise<Check[]> {
+  const job = await submitTrainJob(nc, trainArgs, model);
+  say(`submitted training job ${job.jobId}: train ${trainArgs.join(" ")}`);
+  const finished = followJob(nc, job.jobId, say);
+  // Index as soon as retrieval has any model; later checkpoints re-embed these in the background.
+  const library = await samples(data, data ? 12 : 6, "library");
+  const queries = await samples(data, 1, "queries");
+  await waitUntil(
+    "retrieval to load the first checkpoint",
+    async () => !!(await getJson(`${stack.retrievalUrl}/v1/status`))?.model,
+    30 * 60_000,
+  );
+  const indexed = await indexSamples(stack.retrievalUrl, library);
+  await finished;
+  const newest = (await listCheckpointVersions(nc, model)).filter((v) => v.startsWith(job.jobId)).at(-1);
+  if (!newest) throw new Error("the job published no checkpoint");
+  say(`newest checkpoint ${model}@${newest}; waiting for inference and retrieval to adopt it`);
+  await waitUntil(
+    "inference to serve it",
+    async () => (await getJson(`${stack.inferenceUrl}/readyz`))?.model?.version === newest,
+    120_000,
+  );
+  await waitUntil("retrieval to re-embed every image with it", async () => {
+    const s = await getJson(`${stack.retrievalUrl}/v1/status`);
+    return s?.model?.version === newest && s?.indexed === indexed && !s?.reindexing;
+  }, 300_000);
+  say(`inference and retrieval both use ${newest}`);
+  return [
+    await checkClassify(stack.inferenceUrl, queries[0], newest),
+    await checkSearch(stack.retrievalUrl, queries[1], newest, indexed),
+  ];
+}
+
 async function main(args: string[]): Promise<number> {
   const { values } = parseFlags({
     args,
@@ -142,105 +264,20 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (values["no-trainer"]) throw new UsageError("the demo trains through the worker; drop --no-trainer");
-  const epochs = Number(values.epochs);
-  if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError(`--epochs must be a positive integer`);
+  const epochs = numberFlag("epochs", values.epochs, { min: 1 });
   const data = values.data ? resolve(values.data) : null;
   if (data) await scanImageFolder(data); // a bad folder is a usage error before anything starts
   // The demo is for local experiments: unsigned checkpoints are accepted too (its own trainer signs).
   const options = stackOptions(values, { ...DEFAULT_STACK, model: "demo", allowUnsigned: true });
   const say = (line: string) => console.error(prefixed("demo", line));
   const started = performance.now();
-
   const stack = await LocalStack.start(options);
   const nc = await connectBus(stack.natsUrl, "demo", { nkey: stack.natsSeeds.admin });
-  const checks: { name: string; ok: boolean; detail: string }[] = [];
+  let checks: Check[];
   try {
-    const trainArgs = [
-      "--name",
-      options.model,
-      "--epochs",
-      String(epochs),
-      "--width",
-      values.width!,
-      ...(data ? ["--data", data, "--input-size", values["input-size"] ?? "128"] : []),
-      ...(!data && values["input-size"] ? ["--input-size", values["input-size"]] : []),
-    ];
-    const job = await submitTrainJob(nc, trainArgs, options.model);
-    say(`submitted training job ${job.jobId}: train ${trainArgs.join(" ")}`);
-    const finished = followJob(nc, job.jobId, say);
-
-    // Index as soon as retrieval has any model; later checkpoints re-embed these in the background.
-    const library = await samples(data, data ? 12 : 6, "library");
-    const queries = await samples(data, 1, "queries");
-    await waitUntil(
-      "retrieval to load the first checkpoint",
-      async () => !!(await getJson(`${stack.retrievalUrl}/v1/status`))?.model,
-      30 * 60_000,
-    );
-    let indexed = 0;
-    const bar = new ProgressBar(prefixed("demo", "index"), library.length, { unit: "images" });
-    for (const sample of library) {
-      const form = new FormData();
-      form.append("image", new Blob([sample.bytes as BlobPart], { type: sample.type }), sample.name);
-      form.append("metadata", JSON.stringify({ label: sample.label, name: sample.name }));
-      const response = await fetch(`${stack.retrievalUrl}/v1/images`, { method: "POST", body: form });
-      if (!response.ok) throw new Error(`indexing ${sample.name}: ${await response.text()}`);
-      await response.body?.cancel();
-      indexed++;
-      bar.tick();
-    }
-    bar.done();
-    await finished;
-    const newest = (await listCheckpointVersions(nc, options.model)).filter((v) => v.startsWith(job.jobId)).at(-1);
-    if (!newest) throw new Error("the job published no checkpoint");
-    say(`newest checkpoint ${options.model}@${newest}; waiting for inference and retrieval to adopt it`);
-    await waitUntil(
-      "inference to serve it",
-      async () => (await getJson(`${stack.inferenceUrl}/readyz`))?.model?.version === newest,
-      120_000,
-    );
-    await waitUntil("retrieval to re-embed every image with it", async () => {
-      const s = await getJson(`${stack.retrievalUrl}/v1/status`);
-      return s?.model?.version === newest && s?.indexed === indexed && !s?.reindexing;
-    }, 300_000);
-    say(`inference and retrieval both use ${newest}`);
-
-    const classify = await fetch(`${stack.inferenceUrl}/v1/classify?topk=3`, {
-      method: "POST",
-      body: queries[0].bytes as BodyInit,
-      headers: { "content-type": queries[0].type },
-    });
-    const c = await classify.json();
-    const top = c.predictions?.[0];
-    checks.push({
-      name: "classify",
-      ok: classify.ok && c.model?.version === newest,
-      detail: classify.ok
-        ? `${queries[0].name} (a ${queries[0].label}) → ${top.label} ${
-          (top.probability * 100).toFixed(1)
-        }% / ${top.labels.zh}` +
-          ` by ${c.model.name}@${c.model.version}, ${c.timings.total.toFixed(1)} ms`
-        : JSON.stringify(c),
-    });
-    const search = await fetch(`${stack.retrievalUrl}/v1/search?k=5`, {
-      method: "POST",
-      body: queries[1].bytes as BodyInit,
-      headers: { "content-type": queries[1].type },
-    });
-    const s = await search.json();
-    checks.push({
-      name: "search",
-      ok: search.ok && s.model?.version === newest && s.results?.length === Math.min(5, indexed),
-      detail: search.ok
-        ? `${queries[1].name} (a ${queries[1].label}) → ${
-          s.results.map((h: { metadata: { label: string }; score: number }) =>
-            `${h.metadata.label} ${h.score.toFixed(3)}`
-          ).join(", ")
-        } by ${s.model.name}@${s.model.version}`
-        : JSON.stringify(s),
-    });
+    checks = await runDemo(stack, nc, options.model, trainArgsOf(options.model, epochs, values, data), data, say);
   } catch (error) {
-    checks.push({ name: "demo", ok: false, detail: (error as Error).message });
+    checks = [{ name: "demo", ok: false, detail: (error as Error).message }];
   } finally {
     await nc.drain();
   }

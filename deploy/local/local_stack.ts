@@ -148,12 +148,11 @@ export class LocalStack {
   /** Starts NATS, then the services; resolves once every HTTP service answers /healthz. */
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const write = options.write ?? ((line: string) => console.error(line));
-    for (
-      const [what, port] of [["NATS", options.natsPort], ["inference", options.inferencePort], [
-        "retrieval",
-        options.retrievalPort,
-      ]] as const
-    ) {
+    const ports = [["NATS", options.natsPort], ["inference", options.inferencePort], [
+      "retrieval",
+      options.retrievalPort,
+    ]] as const;
+    for (const [what, port] of ports) {
       if (!portFree(port)) {
         throw new Error(`port ${port} (${what}) is in use; stop what holds it or choose another port (see --help)`);
       }
@@ -170,75 +169,14 @@ export class LocalStack {
       config: fromFileUrl(new URL("../nats/auth.conf", import.meta.url)),
       env: identities.env,
     });
-    const natsUrl = `nats://127.0.0.1:${options.natsPort}`;
-    const host = options.host ?? "localhost";
     const children: { name: string; child: Deno.ChildProcess }[] = [];
     // In the environment, not on the command line where every user's `ps` would show it.
     const adminToken = Deno.env.get("ALEXNET_ADMIN_TOKEN") ??
       Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-    // Each service runs with the permissions its task declares (deno.json), as `deno task` would.
-    const spawn = (name: string, task: string, args: string[], grants: string[] = []) => {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [...taskArgs(task, grants), ...args],
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1", ALEXNET_ADMIN_TOKEN: adminToken },
-      }).spawn();
-      forwardLines(child.stdout, (line) => write(prefixed(name, line)));
-      forwardLines(child.stderr, (line) => write(prefixed(name, line)));
-      children.push({ name, child });
-      return child;
-    };
     const keys = await stackSigningKeys(`${options.dataDir}/keys`);
     const stack = new LocalStack(nats, children, options, adminToken, keys.privatePath, identities.seeds);
     try {
-      const common = ["--nats", natsUrl, "--backend", options.backend];
-      const as = (role: BusRole) => ["--nats-nkey", identities.seeds[role]];
-      const trust = ["--trusted-keys", keys.publicPath, ...(options.allowUnsigned ? ["--allow-unsigned"] : [])];
-      const inference = spawn("inference", "serve:inference", [
-        ...common,
-        "--model",
-        options.model,
-        "--port",
-        String(options.inferencePort),
-        "--instance",
-        `local-${options.inferencePort}`,
-        "--retrieval-url",
-        `http://${host}:${options.retrievalPort}`,
-        ...trust,
-        ...as("inference"),
-        // Its promote and rollback endpoints (behind the admin token) change pins as the admin.
-        ...["--admin-nats-nkey", identities.seeds.admin],
-      ]);
-      const retrieval = spawn("retrieval", "serve:retrieval", [
-        ...common,
-        "--model",
-        options.model,
-        "--port",
-        String(options.retrievalPort),
-        "--instance",
-        `local-${options.retrievalPort}`,
-        "--inference-url",
-        `http://${host}:${options.inferencePort}`,
-        ...trust,
-        ...as("retrieval"),
-      ]);
-      if (options.trainer) {
-        spawn("trainer", "serve:trainer", [
-          ...common,
-          "--name",
-          `local-${Deno.hostname()}`,
-          "--runs",
-          `${options.dataDir}/runs`,
-          "--signing-key",
-          keys.privatePath,
-          ...as("trainer"),
-        ], [`--allow-write=${options.dataDir}/runs`]); // the stack's data folder, wherever --data-dir put it
-      }
-      await Promise.all([
-        waitHealthy(`http://127.0.0.1:${options.inferencePort}/healthz`, inference, 60_000),
-        waitHealthy(`http://127.0.0.1:${options.retrievalPort}/healthz`, retrieval, 60_000),
-      ]);
+      await startServices(options, { write, children, adminToken, keys, seeds: identities.seeds });
     } catch (error) {
       await stack.stop();
       throw error;
@@ -261,4 +199,67 @@ export class LocalStack {
     clearTimeout(late);
     await this.#nats.stop();
   }
+}
+
+/** What the services are started with. */
+interface ServiceLaunch {
+  write: (line: string) => void;
+  /** Every child started is added here (so a failed start can stop them). */
+  children: { name: string; child: Deno.ChildProcess }[];
+  adminToken: string;
+  keys: { privatePath: string; publicPath: string };
+  seeds: Record<BusRole, string>;
+}
+
+/**
+ * Starts inference, retrieval and (unless told not to) a trainer worker, each as its role on
+ * NATS and with the permissions its task declares (deno.json), as `deno task` would; resolves
+ * once inference and retrieval answer /healthz.
+ */
+async function startServices(options: LocalStackOptions, launch: ServiceLaunch): Promise<void> {
+  const { write, children, adminToken, keys, seeds } = launch;
+  const spawn = (name: string, task: string, args: string[], grants: string[] = []) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [...taskArgs(task, grants), ...args],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", ALEXNET_ADMIN_TOKEN: adminToken },
+    }).spawn();
+    forwardLines(child.stdout, (line) => write(prefixed(name, line)));
+    forwardLines(child.stderr, (line) => write(prefixed(name, line)));
+    children.push({ name, child });
+    return child;
+  };
+  const host = options.host ?? "localhost";
+  const common = ["--nats", `nats://127.0.0.1:${options.natsPort}`, "--backend", options.backend];
+  const as = (role: BusRole) => ["--nats-nkey", seeds[role]];
+  const trust = ["--trusted-keys", keys.publicPath, ...(options.allowUnsigned ? ["--allow-unsigned"] : [])];
+  const serving = (port: number, peer: string, peerPort: number) => [
+    ...common,
+    ...["--model", options.model, "--port", String(port), "--instance", `local-${port}`],
+    ...[peer, `http://${host}:${peerPort}`],
+    ...trust,
+  ];
+  const inference = spawn("inference", "serve:inference", [
+    ...serving(options.inferencePort, "--retrieval-url", options.retrievalPort),
+    ...as("inference"),
+    // Its promote and rollback endpoints (behind the admin token) change pins as the admin.
+    ...["--admin-nats-nkey", seeds.admin],
+  ]);
+  const retrieval = spawn("retrieval", "serve:retrieval", [
+    ...serving(options.retrievalPort, "--inference-url", options.inferencePort),
+    ...as("retrieval"),
+  ]);
+  if (options.trainer) {
+    spawn("trainer", "serve:trainer", [
+      ...common,
+      ...["--name", `local-${Deno.hostname()}`, "--runs", `${options.dataDir}/runs`],
+      ...["--signing-key", keys.privatePath],
+      ...as("trainer"),
+    ], [`--allow-write=${options.dataDir}/runs`]); // the stack's data folder, wherever --data-dir put it
+  }
+  await Promise.all([
+    waitHealthy(`http://127.0.0.1:${options.inferencePort}/healthz`, inference, 60_000),
+    waitHealthy(`http://127.0.0.1:${options.retrievalPort}/healthz`, retrieval, 60_000),
+  ]);
 }
