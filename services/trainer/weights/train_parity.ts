@@ -189,6 +189,117 @@ function compare(a: RunOutcome, ref: RunOutcome, start: Float32Array[], names: s
   };
 }
 
+/** The run's inputs as both sides read them: batches, labels, dropout masks (as .npy in `dir`). */
+interface ParityInputs {
+  batches: { x: Float32Array; labels: Int32Array }[];
+  /** Every file PyTorch reads besides the weights. */
+  files: string[];
+  stepSeed: (step: number) => number;
+}
+
+/** Writes the starting weights, the seeded batches and (with dropout) each step's masks, and the spec. */
+async function writeInputs(options: TrainParityOptions, model: AlexNet, start: Float32Array[]): Promise<ParityInputs> {
+  const { dir, inputSize: size, batch, steps, classes } = options;
+  const shapes = model.network.weights.map((w) => w.shape as number[]);
+  await Promise.all(start.map((values, i) => Deno.writeFile(`${dir}/w_${i}.npy`, writeNpy(shapes[i], values))));
+  const dropoutShapes = model.network.layers.filter((l) => l.getClassName() === "Dropout")
+    .map((l) => [batch, ...(l.outputShape as number[]).slice(1)]);
+  const stepSeed = (s: number) => options.seed * 1000 + s;
+  let state = options.seed >>> 0;
+  const nextLabel = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) % classes);
+  const batches: { x: Float32Array; labels: Int32Array }[] = [];
+  const files = ["spec.json"];
+  for (let s = 0; s < steps; s++) {
+    const x = tf.randomNormal([batch, size, size, 3], 0, 1, "float32", stepSeed(s));
+    const values = (await x.data()) as Float32Array;
+    x.dispose();
+    const labels = Int32Array.from({ length: batch }, nextLabel);
+    batches.push({ x: values, labels });
+    await Deno.writeFile(`${dir}/x_${s}.npy`, writeNpy([batch, size, size, 3], values));
+    await Deno.writeFile(`${dir}/y_${s}.npy`, writeNpy([batch], Float32Array.from(labels)));
+    files.push(`x_${s}.npy`, `y_${s}.npy`);
+    if (!options.dropout) continue;
+    // The masks TF.js's Dropout layer draws for seed + k (setDropoutSeed), redrawn here: the same
+    // multiplier ⌊u + keep⌋ / keep from the same seeded uniform numbers.
+    for (const [k, shape] of dropoutShapes.entries()) {
+      const mask = tf.tidy(() => tf.randomUniform(shape, 0, 1, "float32", stepSeed(s) + k).add(0.5).floor().div(0.5));
+      await Deno.writeFile(`${dir}/m_${s}_${k}.npy`, writeNpy(shape, (await mask.data()) as Float32Array));
+      mask.dispose();
+      files.push(`m_${s}_${k}.npy`);
+    }
+  }
+  const names = model.network.weights.map((w) => w.originalName);
+  await Deno.writeTextFile(
+    `${dir}/spec.json`,
+    JSON.stringify({ arch: options.arch, lrn: LRN_DEFAULTS, names, steps, dropout: !!options.dropout, ...SGD }),
+  );
+  return { batches, files, stepSeed };
+}
+
+/** Our K steps on the same batches (and masks): every loss, the weights after step 1 and after the last. */
+async function ourSteps(options: TrainParityOptions, model: AlexNet, sgd: SgdMomentum, inputs: ParityInputs) {
+  const { inputSize: size, batch, classes } = options;
+  const losses: number[] = [];
+  let afterFirst: Float32Array[] = [];
+  for (const [s, { x, labels }] of inputs.batches.entries()) {
+    const xt = tf.tensor4d(x, [batch, size, size, 3]);
+    const y = tf.oneHot(tf.tensor1d(labels, "int32"), classes);
+    try {
+      const step = options.dropout ? { dropout: true, dropoutSeed: inputs.stepSeed(s) } : { dropout: false };
+      losses.push((await trainStep(model, sgd, xt, y, step)).loss);
+    } finally {
+      tf.dispose([xt, y]);
+    }
+    if (s === 0) afterFirst = await model.weightArrays();
+  }
+  return { losses, afterFirst, afterLast: await model.weightArrays() };
+}
+
+/**
+ * The references beside PyTorch's run (see {@linkcode TrainParityResult}): PyTorch from weights
+ * perturbed by 1e-7 (`calibrate`), and PyTorch in float64, plain and with near-kink ReLUs flipped
+ * (`reference`). Each re-runs PyTorch in a folder of its own on the same batches.
+ */
+async function references(
+  options: TrainParityOptions,
+  model: AlexNet,
+  start: Float32Array[],
+  files: string[],
+  runs: { ours: RunOutcome; torch: RunOutcome },
+  log: (line: string) => void,
+): Promise<Pick<TrainParityResult, "floor" | "reference">> {
+  const { dir, steps } = options;
+  const names = model.network.weights.map((w) => w.originalName);
+  const shapes = model.network.weights.map((w) => w.shape as number[]);
+  const torchAgain = async (sub: string, flags: string[], weights = start) => {
+    await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
+    for (const file of files) await Deno.copyFile(`${dir}/${file}`, `${dir}/${sub}/${file}`);
+    await Promise.all(weights.map((w, i) => Deno.writeFile(`${dir}/${sub}/w_${i}.npy`, writeNpy(shapes[i], w))));
+    await runTorch(options, `${dir}/${sub}`, flags);
+    return await readTorch(`${dir}/${sub}`, names, steps);
+  };
+  const out: Pick<TrainParityResult, "floor" | "reference"> = {};
+  if (options.calibrate) {
+    log(`PyTorch from weights perturbed by 1e-7: ${steps} steps …`);
+    let noise = 12345;
+    const jitter = () => ((noise = (Math.imul(noise, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1) * 1e-7;
+    const perturbed = await torchAgain("perturbed", [], start.map((values) => values.map((v) => v * (1 + jitter()))));
+    out.floor = compare(perturbed, runs.torch, start, names);
+  }
+  if (options.reference) {
+    log(`PyTorch in float64: ${steps} steps …`);
+    const exact = await torchAgain("float64", ["--double"]);
+    log(`PyTorch in float64, ReLUs within 4× float32's error of their kink flipped: ${steps} steps …`);
+    const kinks = await torchAgain("float64-kinks", ["--double", "--flip-kinks", String(FLOOR_FACTOR)]);
+    out.reference = {
+      ours: compare(runs.ours, exact, start, names),
+      torch: compare(runs.torch, exact, start, names),
+      kinks: compare(kinks, exact, start, names),
+    };
+  }
+  return out;
+}
+
 /**
  * @example
  * ```ts
@@ -200,104 +311,30 @@ export async function trainParity(
   options: TrainParityOptions,
   log: (line: string) => void = () => {},
 ): Promise<TrainParityResult> {
-  const { dir, inputSize: size, batch, steps, classes } = options;
+  const { dir, steps } = options;
   const model = AlexNet.create({
     arch: options.arch,
     groups: options.arch === "alexnet" ? 2 : 1,
-    numClasses: classes,
-    inputSize: size,
+    numClasses: options.classes,
+    inputSize: options.inputSize,
     width: options.width,
     seed: options.seed,
   });
   const sgd = new SgdMomentum(SGD);
   try {
     const names = model.network.weights.map((w) => w.originalName);
-    const shapes = model.network.weights.map((w) => w.shape as number[]);
     const start = await model.weightArrays();
-    await Promise.all(start.map((values, i) => Deno.writeFile(`${dir}/w_${i}.npy`, writeNpy(shapes[i], values))));
-    const dropoutShapes = model.network.layers.filter((l) => l.getClassName() === "Dropout")
-      .map((l) => [batch, ...(l.outputShape as number[]).slice(1)]);
-    const stepSeed = (s: number) => options.seed * 1000 + s;
-    let state = options.seed >>> 0;
-    const nextLabel = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) % classes);
-    const batches: { x: Float32Array; labels: Int32Array }[] = [];
-    const files = ["spec.json"];
-    for (let s = 0; s < steps; s++) {
-      const x = tf.randomNormal([batch, size, size, 3], 0, 1, "float32", stepSeed(s));
-      const values = (await x.data()) as Float32Array;
-      x.dispose();
-      const labels = Int32Array.from({ length: batch }, nextLabel);
-      batches.push({ x: values, labels });
-      await Deno.writeFile(`${dir}/x_${s}.npy`, writeNpy([batch, size, size, 3], values));
-      await Deno.writeFile(`${dir}/y_${s}.npy`, writeNpy([batch], Float32Array.from(labels)));
-      files.push(`x_${s}.npy`, `y_${s}.npy`);
-      if (!options.dropout) continue;
-      // The masks TF.js's Dropout layer draws for seed + k (setDropoutSeed), redrawn here: the same
-      // multiplier ⌊u + keep⌋ / keep from the same seeded uniform numbers.
-      for (const [k, shape] of dropoutShapes.entries()) {
-        const mask = tf.tidy(() => tf.randomUniform(shape, 0, 1, "float32", stepSeed(s) + k).add(0.5).floor().div(0.5));
-        await Deno.writeFile(`${dir}/m_${s}_${k}.npy`, writeNpy(shape, (await mask.data()) as Float32Array));
-        mask.dispose();
-        files.push(`m_${s}_${k}.npy`);
-      }
-    }
-    await Deno.writeTextFile(
-      `${dir}/spec.json`,
-      JSON.stringify({ arch: options.arch, lrn: LRN_DEFAULTS, names, steps, dropout: !!options.dropout, ...SGD }),
-    );
+    const inputs = await writeInputs(options, model, start);
     log(`PyTorch: ${steps} steps …`);
     await runTorch(options, dir);
     log(`ours (${activeTfjsBackend()}): ${steps} steps …`);
-    const ours: number[] = [];
-    let afterFirst: Float32Array[] = [];
-    for (const [s, { x, labels }] of batches.entries()) {
-      const xt = tf.tensor4d(x, [batch, size, size, 3]);
-      const y = tf.oneHot(tf.tensor1d(labels, "int32"), classes);
-      try {
-        const step = options.dropout ? { dropout: true, dropoutSeed: stepSeed(s) } : { dropout: false };
-        ours.push((await trainStep(model, sgd, xt, y, step)).loss);
-      } finally {
-        tf.dispose([xt, y]);
-      }
-      if (s === 0) afterFirst = await model.weightArrays();
-    }
-    const oursRun = { losses: ours, afterFirst, afterLast: await model.weightArrays() };
+    const ours = await ourSteps(options, model, sgd, inputs);
     const torch = await readTorch(dir, names, steps);
-    const result: TrainParityResult = {
-      losses: { ours, torch: torch.losses },
-      ...compare(oursRun, torch, start, names),
+    return {
+      losses: { ours: ours.losses, torch: torch.losses },
+      ...compare(ours, torch, start, names),
+      ...await references(options, model, start, inputs.files, { ours, torch }, log),
     };
-    /** PyTorch again in `dir/sub` on the same batches, from `weights` (default: the same start). */
-    const torchAgain = async (sub: string, flags: string[], weights = start) => {
-      await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
-      for (const file of files) await Deno.copyFile(`${dir}/${file}`, `${dir}/${sub}/${file}`);
-      await Promise.all(weights.map((w, i) => Deno.writeFile(`${dir}/${sub}/w_${i}.npy`, writeNpy(shapes[i], w))));
-      await runTorch(options, `${dir}/${sub}`, flags);
-      return await readTorch(`${dir}/${sub}`, names, steps);
-    };
-    if (options.calibrate) {
-      log(`PyTorch from weights perturbed by 1e-7: ${steps} steps …`);
-      let noise = 12345;
-      const jitter = () => ((noise = (Math.imul(noise, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1) * 1e-7;
-      const perturbed = await torchAgain(
-        "perturbed",
-        [],
-        start.map((values) => values.map((v) => v * (1 + jitter()))),
-      );
-      result.floor = compare(perturbed, torch, start, names);
-    }
-    if (options.reference) {
-      log(`PyTorch in float64: ${steps} steps …`);
-      const exact = await torchAgain("float64", ["--double"]);
-      log(`PyTorch in float64, ReLUs within 4× float32's error of their kink flipped: ${steps} steps …`);
-      const kinks = await torchAgain("float64-kinks", ["--double", "--flip-kinks", String(FLOOR_FACTOR)]);
-      result.reference = {
-        ours: compare(oursRun, exact, start, names),
-        torch: compare(torch, exact, start, names),
-        kinks: compare(kinks, exact, start, names),
-      };
-    }
-    return result;
   } finally {
     sgd.dispose();
     model.dispose();
