@@ -61,6 +61,7 @@ function perOutput(f: (i: number, j: number) => string): string {
  * `f16`: the staged tiles hold half floats and each 16-deep block of products is summed in
  * half precision (WGSL's `shader-f16`) before it joins the single-precision total.
  */
+// deno-lint-ignore house/function-length -- a program description around its WGSL source (below)
 function filterGradientProgram(m: number, n: number, splits: number, precision: "f32" | "f16"): WebGPUProgram {
   const half = precision === "f16";
   const element = half ? "f16" : "f32";
@@ -75,6 +76,7 @@ function filterGradientProgram(m: number, n: number, splits: number, precision: 
     dispatchLayout: { x: [2], y: [1], z: [0] },
     dispatch: [Math.ceil(n / TILE), Math.ceil(m / TILE), splits],
     shaderKey: `alexnetEdgeConv2DFilterGemm_${precision}`,
+    // deno-lint-ignore house/function-length -- the kernel's WGSL source, one template
     getUserCode: () => `
       ${half ? F16_SHADER_MARKER : ""}
       var<workgroup> tileA : array<array<${element}, ${TILE}>, ${DEPTH}>;

@@ -103,6 +103,7 @@ function lrnGeometry(x: TensorInfo, attrs: NamedAttrMap): LrnGeometry {
 }
 
 /** The replacement kernels, each falling back to `original` (the kernel it replaces). */
+// deno-lint-ignore house/function-length -- a table: one entry per TF.js kernel oneDNN replaces
 function replacements(dnnl: OneDnn, original: (name: string) => KernelCall): Record<string, KernelFunc> {
   const convForward = (args: Args, fused: boolean): TensorInfo => {
     const { inputs: { x, filter, bias, preluActivationWeights }, backend, attrs } = args;

@@ -15,6 +15,7 @@
 import { z } from "zod";
 import { describeBackendChoice, selectBackend } from "../../../shared/backend/mod.ts";
 import { EpochMetricsSchema } from "../../../shared/bus/mod.ts";
+import type { CheckpointManifest } from "../../../shared/checkpoint/mod.ts";
 import { loadPretrained } from "../../../shared/codec/mod.ts";
 import { runCli, UsageError } from "../../../shared/cli/mod.ts";
 import { svgToPng } from "../../../shared/image/mod.ts";
@@ -126,42 +127,40 @@ async function runSide(
   return { ours, PyTorch: theirs };
 }
 
-async function main(args: string[]): Promise<number> {
-  const experiment = splitExperimentArgs(args);
-  const parsed = parseTrainArgs(experiment.trainArgs);
-  if (parsed === "help") {
-    console.log(
-      "Usage: deno task experiment:transfer --data DIR --pretrained FILE.pth|CHECKPOINT_DIR --epochs N [--freeze features]\n" +
-        "       [--peer torch] [--seeds N] [--python /usr/bin/python3] [--out DIR] [--report-only]\n" +
-        "       [any deno task train flag, applied to every run]",
-    );
-    return 0;
-  }
+const USAGE =
+  "Usage: deno task experiment:transfer --data DIR --pretrained FILE.pth|CHECKPOINT_DIR --epochs N [--freeze features]\n" +
+  "       [--peer torch] [--seeds N] [--python /usr/bin/python3] [--out DIR] [--report-only]\n" +
+  "       [any deno task train flag, applied to every run]";
+
+/** Refuses train flags that make no sense for an experiment. */
+function checkExperiment(
+  parsed: TrainConfig,
+  reportOnly: boolean,
+): asserts parsed is TrainConfig & { pretrained: string } {
   if (!parsed.pretrained) {
     throw new UsageError(
       "--pretrained is required: a torchvision AlexNet .pth or any checkpoint folder of this project",
     );
   }
   if (parsed.resume) throw new UsageError("--resume does not apply to an experiment");
-  if (experiment.reportOnly && !parsed.out) {
-    throw new UsageError("--report-only needs --out DIR, the experiment's folder");
-  }
-  if (experiment.peer) await requireTorch(experiment.python);
-  const log = (line: string) => console.error(line);
-  log(describeBackendChoice(await selectBackend(parsed.backend)));
-  const source = await loadPretrained(parsed.pretrained);
-  const { manifest } = source;
-  source.model.dispose();
-  const pretrainedSide = `${manifest.name}@${manifest.version} (${manifest.arch}, width ${manifest.width}, ` +
-    `classes ${manifest.classNames.slice(0, 5).join(", ")}${manifest.classNames.length > 5 ? ", …" : ""}; ` +
+  if (reportOnly && !parsed.out) throw new UsageError("--report-only needs --out DIR, the experiment's folder");
+}
+
+/** What the pretrained side is, for the report. */
+function describePretrained(manifest: CheckpointManifest, parsed: TrainConfig): string {
+  const classes = `${manifest.classNames.slice(0, 5).join(", ")}${manifest.classNames.length > 5 ? ", …" : ""}`;
+  return `${manifest.name}@${manifest.version} (${manifest.arch}, width ${manifest.width}, classes ${classes}; ` +
     `${parsed.freezeFeatures ? "conv layers frozen" : "all layers fine-tuned"}) from ${parsed.pretrained}`;
-  const out = parsed.out ?? `runs/transfer-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}`;
-  const io = { log, stdout: (line: string) => console.log(line) };
-  const engines = experiment.peer ? (["ours", "PyTorch"] as const) : (["ours"] as const);
-  const contenders: Contender[] = (["scratch", "pretrained"] as const).flatMap((side) =>
-    engines.map((engine) => ({ engine, side, colour: COLOURS[engine][side], runs: [] as EpochPoint[][] }))
-  );
-  for (let k = 0; k < (experiment.reportOnly ? 0 : experiment.seeds); k++) {
+}
+
+/** Both sides, seed after seed, each run into `out/SIDE-seedN` (ours, and PyTorch's when `python` is set). */
+async function runSeeds(
+  parsed: TrainConfig,
+  manifest: CheckpointManifest,
+  run: { out: string; seeds: number; python: string | null; io: TrainIo },
+  contenders: Contender[],
+): Promise<void> {
+  for (let k = 0; k < run.seeds; k++) {
     for (const side of ["scratch", "pretrained"] as const) {
       const seed = parsed.seed + k;
       // Both sides share the architecture of the pretrained side, and everything else.
@@ -173,25 +172,61 @@ async function main(args: string[]): Promise<number> {
         width: manifest.width,
         nats: null,
         ...(side === "scratch" ? { pretrained: null, freezeFeatures: false } : {}),
-        out: `${out}/${side}-seed${seed}`,
+        out: `${run.out}/${side}-seed${seed}`,
         name: `${parsed.name}-${side}`,
       };
-      log(`== ${side}, seed ${seed} → ${config.out}`);
-      const runs = await runSide(config, experiment.peer ? experiment.python : null, io);
+      run.io.log(`== ${side}, seed ${seed} → ${config.out}`);
+      const runs = await runSide(config, run.python, run.io);
       for (const c of contenders.filter((c) => c.side === side)) c.runs.push(runs[c.engine]!);
     }
   }
-  if (experiment.reportOnly) await readRuns(out, contenders);
-  const svg = transferSvg(
-    contenders,
-    `pretrained (${manifest.name}) vs scratch${experiment.peer ? ", ours vs PyTorch" : ""}`,
-  );
+}
+
+/** The chart (SVG and PNG) and the per-epoch report, written to `out`; the final accuracies printed. */
+async function writeReport(
+  out: string,
+  contenders: Contender[],
+  title: string,
+  pretrainedSide: string,
+  command: string,
+) {
+  const svg = transferSvg(contenders, title);
   await Deno.writeTextFile(`${out}/transfer.svg`, svg);
   await Deno.writeFile(`${out}/transfer.png`, await svgToPng(svg));
-  const report = transferReport(contenders, pretrainedSide, `deno task experiment:transfer ${args.join(" ")}`);
+  const report = transferReport(contenders, pretrainedSide, command);
   await Deno.writeTextFile(`${out}/report.md`, report);
   console.log(report.slice(report.indexOf("Final val top-1:")).replace(/\n!\[.*$/s, "").trim());
   console.log(`${out}/transfer.svg, ${out}/report.md`);
+}
+
+async function main(args: string[]): Promise<number> {
+  const experiment = splitExperimentArgs(args);
+  const parsed = parseTrainArgs(experiment.trainArgs);
+  if (parsed === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  checkExperiment(parsed, experiment.reportOnly);
+  if (experiment.peer) await requireTorch(experiment.python);
+  const log = (line: string) => console.error(line);
+  log(describeBackendChoice(await selectBackend(parsed.backend)));
+  const source = await loadPretrained(parsed.pretrained);
+  const { manifest } = source;
+  source.model.dispose();
+  const out = parsed.out ?? `runs/transfer-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}`;
+  const engines = experiment.peer ? (["ours", "PyTorch"] as const) : (["ours"] as const);
+  const contenders: Contender[] = (["scratch", "pretrained"] as const).flatMap((side) =>
+    engines.map((engine) => ({ engine, side, colour: COLOURS[engine][side], runs: [] as EpochPoint[][] }))
+  );
+  if (experiment.reportOnly) await readRuns(out, contenders);
+  else {
+    const io = { log, stdout: (line: string) => console.log(line) };
+    const python = experiment.peer ? experiment.python : null;
+    await runSeeds(parsed, manifest, { out, seeds: experiment.seeds, python, io }, contenders);
+  }
+  const title = `pretrained (${manifest.name}) vs scratch${experiment.peer ? ", ours vs PyTorch" : ""}`;
+  const command = `deno task experiment:transfer ${args.join(" ")}`;
+  await writeReport(out, contenders, title, describePretrained(manifest, parsed), command);
   return 0;
 }
 

@@ -6,7 +6,7 @@
  */
 import { busIdentityFlags, busIdentityFrom, busIdentityHelp, downloadCheckpoint } from "../../../shared/bus/mod.ts";
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
-import { parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
+import { numberFlag, parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import {
   encodeRgbPng,
   kernelGrid,
@@ -15,7 +15,7 @@ import {
   neighbourGrid,
   scanImageFolder,
 } from "../../../shared/image/mod.ts";
-import { evaluationCrops, openPredictor } from "../../../shared/predictor/mod.ts";
+import { evaluationCrops, openPredictor, type Predictor } from "../../../shared/predictor/mod.ts";
 
 const HELP = `Draw the paper's Fig. 3 and Fig. 4 for a checkpoint.
 
@@ -27,6 +27,44 @@ NATS identity, with --nats:
 ${busIdentityHelp()}`;
 
 const png = encodeRgbPng;
+
+/** Fig. 3: the conv1 kernels as a grid of coloured patches. */
+async function writeFig3(predictor: Predictor, out: string): Promise<void> {
+  const { manifest } = predictor;
+  const kernel = await predictor.kernel("conv1");
+  const count = kernel.shape[3];
+  const fig3 = kernelGrid(kernel.values, kernel.shape, count % 12 === 0 && count > 64 ? 12 : 8);
+  await Deno.writeFile(`${out}/fig3-conv1-kernels.png`, png(fig3));
+  console.log(`${out}/fig3-conv1-kernels.png: ${count} conv1 kernels of ${manifest.name}@${manifest.version}`);
+}
+
+/** Fig. 4: `queries` images spread over the folder, each beside its six nearest by fc7 Euclidean distance. */
+async function writeFig4(predictor: Predictor, data: string, queries: number, out: string): Promise<void> {
+  const folder = await scanImageFolder(data);
+  const loaded = await loadImages(folder.files, predictor.manifest.resizeSize);
+  if (loaded.images.length < queries + 6) throw new UsageError(`${data} needs at least ${queries + 6} readable images`);
+  // The crops the network sees, shown in the figure.
+  const crops = loaded.images.map((image) => evaluationCrops(image, predictor.manifest)[0]);
+  const fc7: Float32Array[] = [];
+  const bar = new ProgressBar("fc7", crops.length, { unit: "images" });
+  for (let start = 0; start < loaded.images.length; start += 32) {
+    const part = loaded.images.slice(start, start + 32);
+    fc7.push(...await predictor.embed(part, "fc7"));
+    bar.tick(part.length);
+  }
+  bar.done();
+  const picks = Array.from({ length: queries }, (_, q) => Math.floor(((q + 0.5) * crops.length) / queries));
+  const rows = picks.map((q) => ({
+    query: crops[q],
+    neighbours: nearestByEuclidean(fc7[q], fc7, 6, q).map((i) => crops[i]),
+  }));
+  await Deno.writeFile(`${out}/fig4-fc7-neighbours.png`, png(neighbourGrid(rows)));
+  for (const q of picks) {
+    const names = nearestByEuclidean(fc7[q], fc7, 6, q).map((i) => loaded.paths[i].split("/").at(-1));
+    console.log(`query ${loaded.paths[q].split("/").at(-1)}: ${names.join(" ")}`);
+  }
+  console.log(`${out}/fig4-fc7-neighbours.png: ${queries} queries × 6 nearest by fc7 Euclidean distance`);
+}
 
 async function main(args: string[]): Promise<number> {
   const { values: v } = parseFlags({
@@ -47,53 +85,20 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (!v.checkpoint || !v.data) throw new UsageError("--checkpoint REF and --data DIR are required (see --help)");
-  const queries = Number(v.queries);
-  if (!Number.isInteger(queries) || queries < 1) {
-    throw new UsageError(`--queries must be a positive integer, got "${v.queries}"`);
-  }
-  const backend = parseBackendName(v.backend);
-  console.error(describeBackendChoice(await selectBackend(backend)));
+  const queries = numberFlag("queries", v.queries, { min: 1 });
+  console.error(describeBackendChoice(await selectBackend(parseBackendName(v.backend))));
   const predictor = await openPredictor(v.checkpoint, {
     fetchNamed: v.nats
       ? (ref) => downloadCheckpoint(v.nats!, ref, { client: "figures", identity: busIdentityFrom(v) })
       : null,
   });
-  const { manifest } = predictor;
-  await Deno.mkdir(v.out!, { recursive: true });
-
-  const kernel = await predictor.kernel("conv1");
-  const count = kernel.shape[3];
-  const fig3 = kernelGrid(kernel.values, kernel.shape, count % 12 === 0 && count > 64 ? 12 : 8);
-  await Deno.writeFile(`${v.out}/fig3-conv1-kernels.png`, png(fig3));
-  console.log(`${v.out}/fig3-conv1-kernels.png: ${count} conv1 kernels of ${manifest.name}@${manifest.version}`);
-
-  const folder = await scanImageFolder(v.data);
-  const loaded = await loadImages(folder.files, manifest.resizeSize);
-  if (loaded.images.length < queries + 6) {
-    throw new UsageError(`${v.data} needs at least ${queries + 6} readable images`);
+  try {
+    await Deno.mkdir(v.out, { recursive: true });
+    await writeFig3(predictor, v.out);
+    await writeFig4(predictor, v.data, queries, v.out);
+  } finally {
+    predictor.dispose();
   }
-  // The crops the network sees, shown in the figure.
-  const crops = loaded.images.map((image) => evaluationCrops(image, manifest)[0]);
-  const fc7: Float32Array[] = [];
-  const bar = new ProgressBar("fc7", crops.length, { unit: "images" });
-  for (let start = 0; start < loaded.images.length; start += 32) {
-    const part = loaded.images.slice(start, start + 32);
-    fc7.push(...await predictor.embed(part, "fc7"));
-    bar.tick(part.length);
-  }
-  bar.done();
-  predictor.dispose();
-  const picks = Array.from({ length: queries }, (_, q) => Math.floor(((q + 0.5) * crops.length) / queries));
-  const rows = picks.map((q) => ({
-    query: crops[q],
-    neighbours: nearestByEuclidean(fc7[q], fc7, 6, q).map((i) => crops[i]),
-  }));
-  await Deno.writeFile(`${v.out}/fig4-fc7-neighbours.png`, png(neighbourGrid(rows)));
-  for (const q of picks) {
-    const names = nearestByEuclidean(fc7[q], fc7, 6, q).map((i) => loaded.paths[i].split("/").at(-1));
-    console.log(`query ${loaded.paths[q].split("/").at(-1)}: ${names.join(" ")}`);
-  }
-  console.log(`${v.out}/fig4-fc7-neighbours.png: ${queries} queries × 6 nearest by fc7 Euclidean distance`);
   return 0;
 }
 

@@ -15,8 +15,14 @@
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
 import { loadTorchvisionPth, torchParity } from "../../../shared/codec/mod.ts";
 import { readNpy } from "../../../shared/checkpoint/mod.ts";
-import { parseFlags, runCli, UsageError } from "../../../shared/cli/mod.ts";
-import { type ParityErrors, parityFailures, trainParity } from "./train_parity.ts";
+import { numberFlag, parseFlags, runCli, UsageError } from "../../../shared/cli/mod.ts";
+import {
+  type ParityErrors,
+  parityFailures,
+  trainParity,
+  type TrainParityOptions,
+  type TrainParityResult,
+} from "./train_parity.ts";
 import { requireTorch } from "./require_torch.ts";
 
 const TOLERANCE = 1e-4;
@@ -83,46 +89,33 @@ async function main(args: string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-/** `--train`: the steps side by side, then PASS or FAIL. */
-async function verifyTraining(
-  values: {
-    python: string;
-    arch: string;
-    width: string;
-    size: string;
-    batch: string;
-    steps: string;
-    seed: string;
-    dropout?: boolean;
-    keep?: string;
-  },
-  dir: string,
-): Promise<number> {
-  const number = (name: string, text: string, integer: boolean) => {
-    const n = Number(text);
-    if (!(n > 0) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive number`);
-    return n;
-  };
-  const width = number("width", values.width, false);
+/** `--train`'s options as numbers, checked. */
+function trainOptions(values: Record<string, string | boolean | undefined>, dir: string): TrainParityOptions {
+  const number = (name: string, integer: boolean) =>
+    numberFlag(name, String(values[name]), { min: integer ? 1 : 0.01, integer });
+  const width = number("width", false);
   if (width > 1) throw new UsageError("--width must be at most 1");
-  const steps = number("steps", values.steps, true);
   if (values.arch !== "alexnet-owt" && values.arch !== "alexnet") {
     throw new UsageError(`--arch must be alexnet-owt or alexnet, got "${values.arch}"`);
   }
-  const result = await trainParity({
-    python: values.python,
+  return {
+    python: String(values.python),
     arch: values.arch,
     width,
-    inputSize: number("size", values.size, true),
-    batch: number("batch", values.batch, true),
-    steps,
+    inputSize: number("size", true),
+    batch: number("batch", true),
+    steps: number("steps", true),
     classes: 1000,
-    seed: number("seed", values.seed, true),
+    seed: number("seed", true),
     dir,
-    dropout: values.dropout,
+    dropout: values.dropout === true,
     calibrate: true,
     reference: true,
-  }, (line) => console.error(line));
+  };
+}
+
+/** Every step's loss beside PyTorch's, then each comparison's worst tensor after step 1, after the last, and in the updates. */
+function printParity(result: TrainParityResult, steps: number): void {
   for (const [i, loss] of result.losses.ours.entries()) {
     console.log(
       `step ${String(i + 1).padStart(3)}: loss ${loss.toFixed(6)} (PyTorch ${result.losses.torch[i].toFixed(6)}), ` +
@@ -145,6 +138,13 @@ async function verifyTraining(
       `float64 with the ReLUs float32 cannot place flipped, against float64: ${describe(result.reference.kinks)}`,
     );
   }
+}
+
+/** `--train`: the steps side by side, then PASS or FAIL. */
+async function verifyTraining(values: Record<string, string | boolean | undefined>, dir: string): Promise<number> {
+  const options = trainOptions(values, dir);
+  const result = await trainParity(options, (line) => console.error(line));
+  printParity(result, options.steps);
   if (!values.keep) await Deno.remove(dir, { recursive: true });
   const failures = parityFailures(result);
   console.log(
