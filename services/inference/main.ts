@@ -20,6 +20,7 @@ import {
   folderSource,
   readTrustPolicy,
   trustFlags,
+  trustFlagsHelp,
   type TrustPolicy,
 } from "../../shared/checkpoint/mod.ts";
 import { numberFlag, type NumberFlagRule, parseFlags, runCli, UsageError } from "../../shared/cli/mod.ts";
@@ -30,7 +31,7 @@ import {
   parseBackendName,
   selectInferenceBackend,
 } from "../../shared/predictor/mod.ts";
-import { corsOrigins, serveUntilSignal, tokenOption, WorkQueue } from "../../shared/http/mod.ts";
+import { CORS_FLAG_HELP, corsOrigins, serveUntilSignal, tokenOption, WorkQueue } from "../../shared/http/mod.ts";
 import { createInferenceApp, DEFAULT_LIMITS } from "./app.ts";
 import { InferenceEngine } from "./inference_engine.ts";
 import { createInferenceMetrics } from "./inference_metrics.ts";
@@ -59,11 +60,8 @@ Usage: deno task serve:inference (--checkpoint DIR | --nats URL --model NAME) [o
   --retrieval-url URL   where the retrieval service's search page is (for the web UI's navigation)
   --admin-token T       Bearer token for promote and rollback (or ALEXNET_ADMIN_TOKEN; ≥ 16 characters);
                         without one those endpoints are refused
-  --cors-origin LIST    origins allowed cross-origin access (comma-separated; default none)
-  --trusted-keys LIST   public keys (JWK files, or folders of *.public.jwk) whose signed checkpoints are served;
-                        any other checkpoint is refused (or ALEXNET_TRUSTED_KEYS)
-  --allow-unsigned      also serve unsigned checkpoints (local experiments; a bad signature is still refused)
-                        (or ALEXNET_ALLOW_UNSIGNED=1)
+${CORS_FLAG_HELP}
+${trustFlagsHelp("are served")}
 NATS identity (the inference role of deploy/nats/auth.conf):
 ${busIdentityHelp()}
 A second, admin identity for promote and rollback only (without one they change pins as the identity above):

@@ -6,9 +6,9 @@
  */
 import { BACKEND_NAMES, type BackendName, parseBackendName } from "../../shared/backend/mod.ts";
 import { type BusIdentity, busIdentityFlags, busIdentityFrom, busIdentityHelp } from "../../shared/bus/mod.ts";
-import { trustFlags } from "../../shared/checkpoint/mod.ts";
+import { trustFlags, trustFlagsHelp } from "../../shared/checkpoint/mod.ts";
 import { numberFlag, parseFlags, UsageError } from "../../shared/cli/mod.ts";
-import { corsOrigins, tokenOption } from "../../shared/http/mod.ts";
+import { CORS_FLAG_HELP, corsOrigins, tokenOption } from "../../shared/http/mod.ts";
 import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import { DEFAULT_COMPACT } from "./compact/compact_index.ts";
 import type { CompactOptions, SearchMode } from "./retrieval_library.ts";
@@ -40,11 +40,8 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
   --inference-url URL   where the inference service's pages are (for the web UI's navigation)
   --admin-token T       Bearer token for deleting images (or ALEXNET_ADMIN_TOKEN); without one deletes are refused
   --write-token T       Bearer token for adding images (or ALEXNET_WRITE_TOKEN); without one adding is open
-  --cors-origin LIST    origins allowed cross-origin access (comma-separated; default none)
-  --trusted-keys LIST   public keys (JWK files, or folders of *.public.jwk) whose signed checkpoints embed images;
-                        any other checkpoint is refused (or ALEXNET_TRUSTED_KEYS)
-  --allow-unsigned      also use unsigned checkpoints (local experiments; a bad signature is still refused)
-                        (or ALEXNET_ALLOW_UNSIGNED=1)
+${CORS_FLAG_HELP}
+${trustFlagsHelp("embed images")}
 NATS identity (the retrieval role of deploy/nats/auth.conf):
 ${busIdentityHelp()}
 `;

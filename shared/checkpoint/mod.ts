@@ -61,7 +61,14 @@ export {
   trustedKeysFromJwks,
   type TrustPolicy,
 } from "./checkpoint_signature.ts";
-export { describeTrust, readSigningKey, readTrustPolicy, trustFlags, writeKeyPair } from "./signing_keys.ts";
+export {
+  describeTrust,
+  readSigningKey,
+  readTrustPolicy,
+  trustFlags,
+  trustFlagsHelp,
+  writeKeyPair,
+} from "./signing_keys.ts";
 export { sampleManifestInfo } from "./sample_manifest_info.ts";
 export {
   float32ToFloat16Bits,

@@ -74,6 +74,19 @@ export function describeTrust(policy: TrustPolicy): string {
 }
 
 /**
+ * The `--help` lines of `--trusted-keys` and `--allow-unsigned`; `use` says what a trusted
+ * checkpoint is used for ("are served", "embed images").
+ */
+export function trustFlagsHelp(use: string): string {
+  return [
+    `  --trusted-keys LIST   public keys (JWK files, or folders of *.public.jwk) whose signed checkpoints ${use};`,
+    "                        any other checkpoint is refused (or ALEXNET_TRUSTED_KEYS)",
+    "  --allow-unsigned      also accept unsigned checkpoints (local experiments; a bad signature is still refused)",
+    "                        (or ALEXNET_ALLOW_UNSIGNED=1)",
+  ].join("\n");
+}
+
+/**
  * What `--trusted-keys LIST` and `--allow-unsigned` say, else `ALEXNET_TRUSTED_KEYS` (a comma
  * list) and `ALEXNET_ALLOW_UNSIGNED=1` (for containers, where flags are baked into the image).
  */

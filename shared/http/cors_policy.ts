@@ -54,3 +54,7 @@ export function applyCorsPolicy<E extends Env>(app: Hono<E>, origins: readonly s
     }),
   );
 }
+
+/** The `--help` line of `--cors-origin`. */
+export const CORS_FLAG_HELP =
+  "  --cors-origin LIST    origins allowed cross-origin access (comma-separated; default none)";

@@ -26,7 +26,7 @@ export { refuseOtherMethods } from "./method_not_allowed.ts";
 export { serveUntilSignal } from "./serve_until_signal.ts";
 export { fetchJsonOrNull } from "./fetch_json_or_null.ts";
 export { requireToken, type TokenGuard, tokenOption, tokensMatch } from "./token_guard.ts";
-export { applyCorsPolicy, corsOrigins } from "./cors_policy.ts";
+export { applyCorsPolicy, CORS_FLAG_HELP, corsOrigins } from "./cors_policy.ts";
 export { formatLoad, type LoadOptions, type LoadResult, percentile, residentMemoryMiB, runLoad } from "./http_load.ts";
 export { processGauges } from "./process_metrics.ts";
 export { countRequests, createHttpMetrics, type HttpMetrics } from "./http_metrics.ts";
