@@ -180,6 +180,7 @@ Deno.test("the retrieval HTTP API adds, searches, serves, deletes and refuses ba
 
     const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
     assert.match(metrics, /alexnet_retrieval_images 6/);
+    assert.match(metrics, /alexnet_retrieval_recall_at_10\{measured="build"\} 1/, "exact search reports recall 1");
     const openapi = await fetch(`${base}/openapi.json`).then((r) => r.json());
     assert.ok(openapi.paths["/v1/search"].post);
   } finally {

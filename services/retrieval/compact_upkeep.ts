@@ -11,8 +11,12 @@ import type { Catalogue } from "./catalogue.ts";
 import { CompactIndex, type CompactSettings } from "./compact/compact_index.ts";
 import type { ImageLibrary } from "./image_library.ts";
 import { decodeIndexSnapshot, encodeIndexSnapshot } from "./index_snapshot.ts";
+import { sampleIds } from "./recall_check.ts";
 import type { SearchIndex } from "./vector_index.ts";
 import type { VersionIndex } from "./version_index.ts";
+
+/** Catalogue images held out of a fit to measure its recall on. */
+const HELD_OUT = 50;
 
 /** Compact mode's settings. */
 export interface CompactOptions {
@@ -29,6 +33,8 @@ export interface CompactUpkeepDeps {
   compact: CompactOptions | undefined;
   /** Whether `entry` is still the version being served (a refit of a replaced one is not stored). */
   isServed: (entry: VersionIndex) => boolean;
+  /** Called after a refit replaced the entry's index (to measure its recall). */
+  refitted: (entry: VersionIndex) => void;
   log: (line: string) => void;
 }
 
@@ -53,17 +59,21 @@ export class CompactUpkeep {
     return fittedAt === 0 ? size >= compact.from : size >= 2 * fittedAt;
   }
 
-  /** A compact index of every vector of `source`. */
-  async build(source: SearchIndex, what: string): Promise<CompactIndex> {
+  /**
+   * A compact index of every vector of `source`, fitted on all but `HELD_OUT` of them (the recall
+   * probes, returned).
+   */
+  async build(source: SearchIndex, what: string): Promise<{ index: CompactIndex; heldOut: string[] }> {
     const started = performance.now();
     const ids = source.ids();
     const vectors = ids.map((id) => source.vector(id)!);
-    const index = await CompactIndex.build(ids, vectors, this.#deps.compact!.settings);
+    const heldOut = sampleIds(ids, Math.min(HELD_OUT, Math.floor(ids.length / 10)));
+    const index = await CompactIndex.build(ids, vectors, this.#deps.compact!.settings, undefined, new Set(heldOut));
     this.#deps.log(
       `compact index of ${what}: ${ids.length} images, ${index.settings.dims} dimensions, ${index.settings.lists} lists, ` +
         `built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
-    return index;
+    return { index, heldOut };
   }
 
   /** The stored snapshot of `subject`, without the images deleted or replaced since; null if none or unreadable. */
@@ -103,12 +113,14 @@ export class CompactUpkeep {
     entry.compact.journal = [];
     try {
       const seq = await this.#deps.store.lastSequence(entry.subject);
-      const built = await this.build(entry.index, entry.predictor.version);
+      const { index: built, heldOut } = await this.build(entry.index, entry.predictor.version);
       for (const [id, vector] of entry.compact.journal) vector ? built.add(id, vector) : built.remove(id);
       const previous = entry.index;
       entry.index = built;
       entry.compact.fittedAt = built.size;
+      entry.compact.heldOut = heldOut;
       previous.dispose();
+      this.#deps.refitted(entry);
       if (this.#deps.isServed(entry)) this.snapshot(entry, seq);
     } finally {
       entry.compact.journal = null;

@@ -139,6 +139,7 @@ Deno.test("compact mode: exact while small, compact once large, snapshotted, and
       from: 40,
       settings: { ...DEFAULT_COMPACT, dims: 8, lists: 4, probes: 4, rerank: 50, fitRows: 1000 },
     },
+    liveRecallEvery: 1,
     log: (line) => logs.push(line),
   };
   const many = Array.from(
@@ -151,8 +152,19 @@ Deno.test("compact mode: exact while small, compact once large, snapshotted, and
     await library.adopt(await loadPredictor(v1));
     for (let i = 0; i < 39; i++) await library.add(many[i], { id: `m${i}` });
     assert.equal(library.status().model?.index, "exact");
+    assert.equal(library.status().recall?.build?.basis, "exact", "exact search: recall 1 by construction");
     await library.add(many[39], { id: "m39" }); // the 40th: a compact index is built in the background
     await pollUntil("the compact index", () => library.status().model?.index === "compact", { timeoutMs: 60_000 });
+    // Its recall is measured on the images held out of its fit (4 of 40), against exact search.
+    await pollUntil("the measured recall", () => library.status().recall?.build?.basis === "held-out", {
+      timeoutMs: 60_000,
+    });
+    const measured = library.status().recall!.build!;
+    assert.deepEqual([measured.queries, measured.over], [4, 40]);
+    assert.ok(measured.recallAt10 > 0 && measured.recallAt10 <= 1, String(measured.recallAt10));
+    assert.ok(logs.some((line) => /recall@10 of ret@v1: [01]\.\d{3} on 4 images held out of the fit/.test(line)));
+    await library.search({ id: "m2" }, 10); // every search is checked live here (liveRecallEvery: 1)
+    await pollUntil("a live check", () => library.status().recall?.live?.queries === 1, { timeoutMs: 30_000 });
     const subject = embeddingsSubject("ret", "v1", "fc7");
     await pollUntil("the snapshot", async () => (await store.indexSnapshotSize(subject)) !== null, {
       timeoutMs: 60_000,

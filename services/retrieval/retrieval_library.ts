@@ -22,6 +22,15 @@ import type { ImageLibrary } from "./image_library.ts";
 import type { Gathered, ScatterQuery, ShardPart } from "./shard_search.ts";
 import { shardName, type ShardSpec } from "./shards.ts";
 import { thumbnailJpeg } from "./thumbnail.ts";
+import {
+  exactNeighbours,
+  LiveRecall,
+  measureRecall,
+  RECALL_K,
+  recallOf,
+  type RecallReport,
+  sampleIds,
+} from "./recall_check.ts";
 import { l2Normalize, type Neighbour } from "./vector_index.ts";
 import { buildVersionIndex, type BuiltVersion } from "./version_builder.ts";
 import { indexVector, unindexVector, type VersionIndex } from "./version_index.ts";
@@ -48,6 +57,8 @@ export interface RetrievalOptions {
   maxPixels: number;
   /** Longer side of stored thumbnails, px. */
   thumbnailSize: number;
+  /** One search in this many is checked against exact search in the background (default 20; 0: none). */
+  liveRecallEvery?: number;
   log: (line: string) => void;
 }
 
@@ -73,6 +84,11 @@ export interface RetrievalStatus {
   /** "I/N" when sharded. */
   shard: string | null;
   reindexing: { version: string; done: number; total: number } | null;
+  /**
+   * The searching index's recall@10 against exact search: measured when it was built or refitted (on images held
+   * out of the fit), and over the last live queries checked in the background. Null without a model.
+   */
+  recall: { build: RecallReport | null; live: { recallAt10: number; queries: number } | null } | null;
 }
 
 /** A search by example (image bytes) or by a catalogued image (left out of the results). */
@@ -95,6 +111,8 @@ export class RetrievalLibrary implements ShardPart {
   readonly #slot = new PredictorSlot<VersionIndex>();
   readonly #upkeep: CompactUpkeep;
   #building: { version: string; done: number; total: number } | null = null;
+  readonly #live = new LiveRecall();
+  #searches = 0;
   /** How many images were embedded by a model (not read back from the stream). */
   embeddedCount = 0;
   /** Checkpoints refused (signature, digests, format) instead of used. */
@@ -109,6 +127,7 @@ export class RetrievalLibrary implements ShardPart {
       catalogue: this.#catalogue,
       compact: options.search === "compact" ? options.compact : undefined,
       isServed: (entry) => this.#slot.current === entry,
+      refitted: (entry) => this.#measureRecall(entry),
       log: options.log,
     });
   }
@@ -144,6 +163,7 @@ export class RetrievalLibrary implements ShardPart {
       indexed: active?.index.size ?? 0,
       shard: this.#options.shard ? shardName(this.#options.shard) : null,
       reindexing: this.#building ? { ...this.#building } : null,
+      recall: active ? { build: active.recall, live: this.#live.report() } : null,
     };
   }
 
@@ -273,6 +293,7 @@ export class RetrievalLibrary implements ShardPart {
       gathered = await scatter({ vector, k, exclude: [...exclude], version: active.predictor.version });
     }
     const hits = gathered?.hits ?? await this.#searchIndex(active, vector, k, exclude);
+    if (!gathered) this.#maybeCheckLive(active, { vector, exclude, k }, hits);
     return {
       results: hits.map((hit) => ({ ...hit, metadata: this.#catalogue.get(hit.id)?.metadata ?? {} })),
       partial: gathered ? gathered.answered < gathered.total : false,
@@ -376,6 +397,7 @@ export class RetrievalLibrary implements ShardPart {
     }
     const { entry } = built;
     this.#slot.swap(entry);
+    this.#live.clear();
     // Images whose add finished while the index was being completed (after the builder looked)
     // were indexed under the old version only; they join now.
     for (const record of this.#catalogue.records()) {
@@ -383,6 +405,7 @@ export class RetrievalLibrary implements ShardPart {
       await this.#indexStoredUnderCurrent(record);
     }
     this.#logBuilt(built, performance.now() - started);
+    this.#measureRecall(entry);
     if (entry.index instanceof CompactIndex && entry.index !== built.restored?.index) {
       this.#upkeep.snapshot(entry, built.seq);
     } else this.#upkeep.maintain(entry);
@@ -396,6 +419,63 @@ export class RetrievalLibrary implements ShardPart {
         restored ? `snapshot of ${fromSnapshot} + ` : ""
       }${stored} stored, ${computed} embedded in ${(ms / 1000).toFixed(1)} s)`,
     );
+  }
+
+  /** Whether `entry` searches approximately (compact or HNSW), so its recall can fall short of 1. */
+  #approximate(entry: VersionIndex): boolean {
+    return entry.ann !== null || entry.index instanceof CompactIndex;
+  }
+
+  /**
+   * Measures the entry's recall@10 in the background: on the images held out of its fit, else (a restored
+   * snapshot) on a sample of its own; exact search is 1 by construction.
+   */
+  #measureRecall(entry: VersionIndex): void {
+    const at = () => new Date().toISOString();
+    if (!this.#approximate(entry)) {
+      entry.recall = { recallAt10: 1, queries: 0, over: entry.index.size, measuredAt: at(), basis: "exact" };
+      return;
+    }
+    const heldOut = entry.compact.heldOut.length > 0;
+    const ids = heldOut ? entry.compact.heldOut : sampleIds(entry.index.ids(), 50);
+    const index = entry.index;
+    const started = performance.now();
+    measureRecall(index, (v, k, ex) => this.#searchIndex(entry, v, k, ex), ids).then((recallAt10) => {
+      if (entry.index !== index) return; // refitted meanwhile: that one is measured instead
+      entry.recall = {
+        recallAt10,
+        queries: ids.length,
+        over: index.size,
+        measuredAt: at(),
+        basis: heldOut ? "held-out" : "sample",
+      };
+      if (this.#slot.current === entry) this.#live.clear();
+      this.#options.log(
+        `recall@10 of ${entry.predictor.name}@${entry.predictor.version}: ${recallAt10.toFixed(3)} on ${ids.length} ` +
+          `${heldOut ? "images held out of the fit" : "sampled images"}, against exact search over ${index.size} ` +
+          `(${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      );
+    }, (error) => this.#options.log(`recall not measured: ${(error as Error).message}`));
+  }
+
+  /** One search in `liveRecallEvery`: its answer checked against exact search, after it was sent. */
+  #maybeCheckLive(
+    entry: VersionIndex,
+    query: { vector: Float32Array; exclude: ReadonlySet<string>; k: number },
+    hits: Neighbour[],
+  ): void {
+    const every = this.#options.liveRecallEvery ?? 20;
+    if (every <= 0 || !this.#approximate(entry) || ++this.#searches % every !== 0) return;
+    const k = Math.min(RECALL_K, query.k);
+    setTimeout(async () => {
+      if (this.#slot.current !== entry) return;
+      try {
+        const [truth] = await exactNeighbours(entry.index, [query], k);
+        this.#live.record(recallOf(hits, truth, k));
+      } catch (error) {
+        this.#options.log(`live recall check failed: ${(error as Error).message}`);
+      }
+    }, 0);
   }
 
   /** Frees the model and index (once searches in flight end). */

@@ -13,6 +13,8 @@ export interface RetrievalMetrics extends HttpMetrics {
   images: Gauge;
   checkpointsRefused: Gauge;
   queueDepth: Gauge;
+  /** recall@10 against exact search: `measured="build"` (after a build or refit) and `"live"` (recent queries). */
+  recall: Gauge<"measured">;
 }
 
 /** A fresh registry (one per app, so tests do not share counters). */
@@ -28,5 +30,11 @@ export function createRetrievalMetrics(): RetrievalMetrics {
       registers,
     }),
     queueDepth: new Gauge({ name: "alexnet_retrieval_queue_depth", help: "Jobs running or waiting", registers }),
+    recall: new Gauge({
+      name: "alexnet_retrieval_recall_at_10",
+      help: "recall@10 of the searching index against exact search: after its build, and over recent live queries",
+      labelNames: ["measured"],
+      registers,
+    }),
   };
 }

@@ -34,8 +34,12 @@ export function mountStatusRoutes(app: OpenAPIHono, library: RetrievalLibrary, m
       : errorJson(c, 503, "not_ready", "no model is loaded yet");
   });
   app.get("/metrics", async (c) => {
-    metrics.images.set(library.status().images);
+    const status = library.status();
+    metrics.images.set(status.images);
     metrics.checkpointsRefused.set(library.checkpointsRefused);
+    metrics.recall.reset();
+    if (status.recall?.build) metrics.recall.set({ measured: "build" }, status.recall.build.recallAt10);
+    if (status.recall?.live) metrics.recall.set({ measured: "live" }, status.recall.live.recallAt10);
     return c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
   });
 }

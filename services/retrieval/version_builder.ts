@@ -100,12 +100,13 @@ export async function buildVersionIndex(deps: VersionBuilderDeps, predictor: Pre
   for (const [id, vector] of stored) if (catalogue.has(id) && catalogue.owns(id)) index.add(id, vector);
   deps.progress(index.size, catalogue.ownedCount());
   let computed = 0;
+  let heldOut: string[] = [];
   try {
     computed = await embedMissing(deps, predictor, subject, index);
     for (const id of index.ids()) if (!catalogue.has(id) || !catalogue.owns(id)) index.remove(id);
     if (index instanceof VectorIndex && upkeep.due(index.size, 0)) {
       const exact = index;
-      index = await upkeep.build(exact, `${name}@${version}`);
+      ({ index, heldOut } = await upkeep.build(exact, `${name}@${version}`));
       exact.dispose();
     }
   } catch (error) {
@@ -122,7 +123,9 @@ export async function buildVersionIndex(deps: VersionBuilderDeps, predictor: Pre
       fittedAt: index.size,
       sinceSnapshot: index === restored?.index ? stored.size + computed : 0,
       journal: null,
+      heldOut,
     },
+    recall: null,
     release: () => entry.index.dispose(),
   };
   return { entry, restored, seq, fromSnapshot, stored: stored.size, computed };

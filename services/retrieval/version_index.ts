@@ -6,6 +6,7 @@
  */
 import type { Served } from "../../shared/predictor/mod.ts";
 import type { HnswIndex } from "./hnsw_index.ts";
+import type { RecallReport } from "./recall_check.ts";
 import type { SearchIndex } from "./vector_index.ts";
 
 /** One model version as served: its predictor and the index of its embeddings. */
@@ -15,8 +16,18 @@ export interface VersionIndex extends Served {
   index: SearchIndex;
   /** Set in approximate mode: answers searches. */
   ann: HnswIndex | null;
-  /** Compact mode: the size the index was fitted at, adds since the last snapshot, a refit's journal. */
-  compact: { fittedAt: number; sinceSnapshot: number; journal: [string, Float32Array | null][] | null };
+  /**
+   * Compact mode: the size the index was fitted at, adds since the last snapshot, a refit's journal, and the
+   * catalogue images held out of the last fit (its recall probes).
+   */
+  compact: {
+    fittedAt: number;
+    sinceSnapshot: number;
+    journal: [string, Float32Array | null][] | null;
+    heldOut: string[];
+  };
+  /** The searching index's recall@10, measured after it was built (null until measured). */
+  recall: RecallReport | null;
 }
 
 /** Adds `id` to the version's index, its HNSW and a refit in progress. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { flattenRows } from "./exact_top.ts";
+import { flattenRows } from "../exact_top.ts";
 import type { BenchRow } from "./search_timing.ts";
 
 /** One FAISS index's figures, as the bench's table shows them. */

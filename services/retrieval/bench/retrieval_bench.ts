@@ -19,7 +19,7 @@ import {
   describeCompact,
 } from "../compact/compact_index.ts";
 import { syntheticVectors } from "../compact/synthetic_vectors.ts";
-import { ExactTop } from "./exact_top.ts";
+import { ExactTop } from "../exact_top.ts";
 import { type BenchRow, recallAt10, timeSearches } from "./search_timing.ts";
 import { appendRows, faissImportable, runFaissPeer, writeTruth } from "./faiss_peer.ts";
 import { measureRestart, type RestartTimes } from "./restart_bench.ts";

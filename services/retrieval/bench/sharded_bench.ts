@@ -19,7 +19,7 @@ import { type CompactSettings, defaultLists } from "../compact/compact_index.ts"
 import { syntheticVectors } from "../compact/synthetic_vectors.ts";
 import { scatterSearch } from "../shard_search.ts";
 import { shardOf } from "../shards.ts";
-import { ExactTop } from "./exact_top.ts";
+import { ExactTop } from "../exact_top.ts";
 import { appendRows, faissImportable, type FaissRow, runFaissPeer, writeTruth } from "./faiss_peer.ts";
 import { type BenchRow, recallAt10, timeSearches } from "./search_timing.ts";
 import type { ShardWorkerReply, ShardWorkerRequest } from "./shard_bench_worker.ts";

@@ -185,7 +185,7 @@ export class CompactIndex implements SearchIndex {
   }
 
   /**
-   * Fits the reduction and the cells to `vectors` and indexes them all. Float16 rows are read a
+   * Fits the reduction and the cells to `vectors` (except the rows of `holdOut`'s ids) and indexes them all. Float16 rows are read a
    * chunk at a time, so a catalogue too large for float32 (333k × 4096 is 5.4 GB) can be built.
    */
   static async build(
@@ -193,6 +193,7 @@ export class CompactIndex implements SearchIndex {
     vectors: readonly (Float32Array | Float16Array)[],
     settings: CompactSettings = DEFAULT_COMPACT,
     progress: BuildProgress = () => {},
+    holdOut: ReadonlySet<string> = new Set(),
   ): Promise<CompactIndex> {
     if (ids.length !== vectors.length) throw new RangeError("one id per vector");
     const lists = settings.lists || defaultLists(vectors.length);
@@ -203,7 +204,11 @@ export class CompactIndex implements SearchIndex {
         `a compact index of ${dims} dimensions and ${lists} lists needs more than ${vectors.length} vectors`,
       );
     }
-    const sampleRows = sample(vectors.length, resolved.fitRows, resolved.seed);
+    // Rows held out (recall probes) are indexed but never fitted on.
+    const fittable = holdOut.size === 0 ? null : ids.flatMap((id, i) => holdOut.has(id) ? [] : [i]);
+    const pick = (count: number, seed: number) =>
+      fittable ? sample(fittable.length, count, seed).map((i) => fittable[i]) : sample(vectors.length, count, seed);
+    const sampleRows = pick(resolved.fitRows, resolved.seed);
     progress("pca", 0, 1);
     const pca = await fitPca(sampleRows.map((i) => asFloat32(vectors[i])), dims, { seed: resolved.seed });
     progress("pca", 1, 1);
@@ -218,7 +223,7 @@ export class CompactIndex implements SearchIndex {
     for (let j = 0; j < dims; j++) scale[j] = (scale[j] || 1) / 127;
     progress("k-means", 0, 1);
     // k-means runs in the reduced space, so it can afford more rows: 16 per cell, at least fitRows.
-    const cellRows = sample(vectors.length, Math.max(resolved.fitRows, 16 * lists), resolved.seed + 1);
+    const cellRows = pick(Math.max(resolved.fitRows, 16 * lists), resolved.seed + 1);
     const centroids = await kmeans(cellRows.map((i) => reduced[i]), lists, { seed: resolved.seed });
     progress("k-means", 1, 1);
     const index = new CompactIndex(resolved, pca, scale, centroids);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../../../shared/backend/mod.ts";
+import { tf } from "../../shared/backend/mod.ts";
 
 /** Rows as one row-major matrix. */
 export function flattenRows(rows: readonly Float32Array[]): Float32Array {
