@@ -12,6 +12,7 @@ import { CompactIndex, type CompactSettings } from "./compact/compact_index.ts";
 import type { ImageLibrary } from "./image_library.ts";
 import { decodeIndexSnapshot, encodeIndexSnapshot } from "./index_snapshot.ts";
 import { sampleIds } from "./recall_check.ts";
+import { describeTuning, tuneForRecall, type Tuning } from "./recall_target.ts";
 import type { SearchIndex } from "./vector_index.ts";
 import type { VersionIndex } from "./version_index.ts";
 
@@ -23,7 +24,16 @@ export interface CompactOptions {
   settings: CompactSettings;
   /** Catalogues smaller than this are searched exactly (default 5,000). */
   from: number;
+  /**
+   * recall@10 each build is tuned to meet (`--target-recall`, default 0.95; unset or 0: the settings as given):
+   * the search settings are tried on the held-out images, then, if none meets it, one rebuild with twice the
+   * dimensions (at most 512).
+   */
+  targetRecall?: number;
 }
+
+/** The most dimensions a rebuild for recall may keep. */
+const MAX_DIMS = 512;
 
 /** What the upkeep needs. */
 export interface CompactUpkeepDeps {
@@ -61,19 +71,56 @@ export class CompactUpkeep {
 
   /**
    * A compact index of every vector of `source`, fitted on all but `HELD_OUT` of them (the recall
-   * probes, returned).
+   * probes, returned) and, with a recall target, tuned to meet it.
    */
   async build(source: SearchIndex, what: string): Promise<{ index: CompactIndex; heldOut: string[] }> {
-    const started = performance.now();
     const ids = source.ids();
     const vectors = ids.map((id) => source.vector(id)!);
     const heldOut = sampleIds(ids, Math.min(HELD_OUT, Math.floor(ids.length / 10)));
-    const index = await CompactIndex.build(ids, vectors, this.#deps.compact!.settings, undefined, new Set(heldOut));
+    const fit = (settings: CompactSettings) => this.#fit(ids, vectors, settings, new Set(heldOut), what);
+    const { settings, targetRecall } = this.#deps.compact!;
+    let index = await fit(settings);
+    if (!targetRecall || heldOut.length === 0) return { index, heldOut };
+    let tuning = await this.#tune(index, source, heldOut, targetRecall);
+    const dims = Math.min(MAX_DIMS, 2 * index.settings.dims, vectors[0].length);
+    if (tuning && !tuning.met && dims > index.settings.dims) {
+      this.#deps.log(`rebuilding ${what} with ${dims} dimensions for the recall target`);
+      const wider = await fit({ ...settings, dims });
+      const again = await this.#tune(wider, source, heldOut, targetRecall);
+      if (again && again.chosen.recallAt10 > tuning.chosen.recallAt10) {
+        [index, tuning] = [wider, again];
+      } else wider.dispose();
+    }
+    if (tuning && !tuning.met) this.#deps.log(`serving the best ${what} found: the recall target is not met`);
+    return { index, heldOut };
+  }
+
+  async #fit(
+    ids: string[],
+    vectors: Float32Array[],
+    settings: CompactSettings,
+    heldOut: ReadonlySet<string>,
+    what: string,
+  ): Promise<CompactIndex> {
+    const started = performance.now();
+    const index = await CompactIndex.build(ids, vectors, settings, undefined, heldOut);
     this.#deps.log(
       `compact index of ${what}: ${ids.length} images, ${index.settings.dims} dimensions, ${index.settings.lists} lists, ` +
         `built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
-    return { index, heldOut };
+    return index;
+  }
+
+  /** Tunes `index`'s search settings for the target on the held-out images; null when it cannot be measured. */
+  async #tune(index: CompactIndex, source: SearchIndex, heldOut: string[], target: number): Promise<Tuning | null> {
+    try {
+      const tuning = await tuneForRecall(index, source, heldOut, target);
+      this.#deps.log(describeTuning(tuning, index.listCount));
+      return tuning;
+    } catch (error) {
+      this.#deps.log(`recall target not applied: ${(error as Error).message}`);
+      return null;
+    }
   }
 
   /** The stored snapshot of `subject`, without the images deleted or replaced since; null if none or unreadable. */

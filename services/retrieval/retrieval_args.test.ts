@@ -12,6 +12,7 @@ Deno.test("retrieval flags parse into a typed config with the documented default
   assert.equal(config.search, "compact");
   assert.deepEqual([config.compact.from, config.compact.settings.dims], [5000, 256]);
   assert.equal(config.compact.settings.whiten, true);
+  assert.equal(config.compact.targetRecall, 0.95);
   assert.deepEqual(config.shard, { index: 1, count: 3 });
   assert.deepEqual([config.k, config.maxBodyBytes, config.maxPixels], [10, 20 * 2 ** 20, 40e6]);
   assert.equal(parseRetrievalArgs(["--help"]), "help");
@@ -26,6 +27,7 @@ Deno.test("retrieval flags: every bad value is a usage error naming the flag", (
       [["--port", "http"], /--port must be an integer ≥ 0/],
       [["--max-body-mb", "0"], /--max-body-mb must be a number ≥ 0.001/],
       [["--compact-probes", "1.5"], /--compact-probes must be an integer ≥ 0 \(0: one list in 8\)/],
+      [["--target-recall", "1.5"], /--target-recall must be a number from 0 to 1 \(0: off\)/],
     ] as const
   ) {
     const full = args.length === 0 ? [] : ["--nats", "nats://127.0.0.1:1", ...args];

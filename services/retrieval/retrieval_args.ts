@@ -30,6 +30,9 @@ Usage: deno task serve:retrieval --nats URL [--model NAME] [options]
   --compact-dims N      compact mode: dimensions kept by the PCA (default 256, at most 512)
   --compact-probes N    compact mode: inverted lists scanned per search (default 0: one in 8)
   --compact-whiten      compact mode: whiten the reduction and re-rank on reduced vectors
+  --target-recall R     compact mode: tune each build for recall@10 ≥ R against exact search, measured on images
+                        held out of the fit — probes and re-rank depth first, then one rebuild with twice the
+                        dimensions (≤ 512); says what it chose (default 0.95; 0: the settings as given)
   --shard I/N           index only the images whose id hashes to shard I of N; searches ask all N shards
                         over NATS and merge (answers are marked partial when a shard does not answer)
   --shard-timeout-ms N  how long a search waits for the other shards (default 2000)
@@ -83,6 +86,7 @@ const OPTIONS = {
   "compact-dims": { type: "string", default: "256" },
   "compact-probes": { type: "string", default: "0" },
   "compact-whiten": { type: "boolean" },
+  "target-recall": { type: "string", default: "0.95" },
   shard: { type: "string" },
   "shard-timeout-ms": { type: "string", default: "2000" },
   instance: { type: "string" },
@@ -115,8 +119,10 @@ function compactOptions(v: Values): CompactOptions {
   const from = numberFlag("compact-from", v["compact-from"], { min: 2 });
   if (from < 2 * dims) throw new UsageError(`--compact-from at least twice --compact-dims (${dims}), got ${from}`);
   const probes = numberFlag("compact-probes", v["compact-probes"], { note: "0: one list in 8" });
+  const targetRecall = numberFlag("target-recall", v["target-recall"], { max: 1, integer: false, note: "0: off" });
   return {
     from,
+    targetRecall,
     settings: {
       ...DEFAULT_COMPACT,
       dims,

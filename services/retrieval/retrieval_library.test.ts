@@ -138,6 +138,7 @@ Deno.test("compact mode: exact while small, compact once large, snapshotted, and
     compact: {
       from: 40,
       settings: { ...DEFAULT_COMPACT, dims: 8, lists: 4, probes: 4, rerank: 50, fitRows: 1000 },
+      targetRecall: 0.5,
     },
     liveRecallEvery: 1,
     log: (line) => logs.push(line),
@@ -163,6 +164,7 @@ Deno.test("compact mode: exact while small, compact once large, snapshotted, and
     assert.deepEqual([measured.queries, measured.over], [4, 40]);
     assert.ok(measured.recallAt10 > 0 && measured.recallAt10 <= 1, String(measured.recallAt10));
     assert.ok(logs.some((line) => /recall@10 of ret@v1: [01]\.\d{3} on 4 images held out of the fit/.test(line)));
+    assert.ok(logs.some((line) => /^recall target 0\.5: .* cells probed/.test(line)), logs.join("\n"));
     await library.search({ id: "m2" }, 10); // every search is checked live here (liveRecallEvery: 1)
     await pollUntil("a live check", () => library.status().recall?.live?.queries === 1, { timeoutMs: 30_000 });
     const subject = embeddingsSubject("ret", "v1", "fc7");

@@ -239,6 +239,25 @@ export class CompactIndex implements SearchIndex {
     return this.#listOf.size;
   }
 
+  /** How many inverted lists (cells) the index has. */
+  get listCount(): number {
+    return this.#lists.length;
+  }
+
+  /**
+   * Sets the search-time settings — cells probed and candidates re-ranked — leaving the fit (reduction, cells,
+   * codes) as it is; a snapshot keeps them.
+   */
+  tuneSearch(search: { probes: number; rerank: number }): void {
+    if (!Number.isInteger(search.probes) || search.probes < 1 || search.probes > this.#lists.length) {
+      throw new RangeError(`probes must be an integer from 1 to ${this.#lists.length}, got ${search.probes}`);
+    }
+    if (!Number.isInteger(search.rerank) || search.rerank < 1) {
+      throw new RangeError(`rerank must be a positive integer, got ${search.rerank}`);
+    }
+    Object.assign(this.settings, search);
+  }
+
   has(id: string): boolean {
     return this.#listOf.has(id);
   }

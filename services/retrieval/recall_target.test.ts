@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { selectBackend } from "../../shared/backend/mod.ts";
+import { CompactIndex, DEFAULT_COMPACT } from "./compact/compact_index.ts";
+import { syntheticVectors } from "./compact/synthetic_vectors.ts";
+import { measureRecall, sampleIds } from "./recall_check.ts";
+import { describeTuning, searchLadder, tuneForRecall } from "./recall_target.ts";
+import { l2Normalize } from "./vector_index.ts";
+
+await selectBackend("cpu");
+
+/** The hard catalogue of recall_check.test.ts: 2,000 vectors, 20 clusters, reduced to 8 dimensions. */
+const vectors = (await syntheticVectors(2000, { dimension: 256, clusters: 20, factors: 24, seed: 3 })).map(l2Normalize);
+const ids = vectors.map((_, i) => `v${i}`);
+const heldOut = sampleIds(ids, 40);
+const build = () =>
+  CompactIndex.build(
+    ids,
+    vectors,
+    { ...DEFAULT_COMPACT, dims: 8, lists: 40, probes: 2, rerank: 20 },
+    undefined,
+    new Set(heldOut),
+  );
+
+Deno.test("the ladder of search settings runs from the given probes to every cell, each at three re-rank depths", () => {
+  assert.deepEqual(searchLadder(2, 40).map((s) => s.probes), [2, 2, 2, 4, 4, 4, 8, 8, 8, 16, 16, 16, 40, 40, 40]);
+  assert.deepEqual(searchLadder(30, 40).map((s) => s.probes), [30, 30, 30, 40, 40, 40]);
+});
+
+Deno.test("a reachable target is met by the fastest setting that meets it, as measured independently", async () => {
+  const index = await build();
+  try {
+    const search = (v: Float32Array, k: number, ex: ReadonlySet<string>) => index.search(v, k, ex);
+    const before = await measureRecall(index, search, heldOut);
+    assert.ok(before < 0.9, `the given settings miss it: ${before}`);
+    const tuning = await tuneForRecall(index, index, heldOut, 0.9);
+    assert.equal(tuning.met, true, describeTuning(tuning, index.listCount));
+    assert.deepEqual([index.settings.probes, index.settings.rerank], [tuning.chosen.probes, tuning.chosen.rerank]);
+    const after = await measureRecall(index, search, heldOut);
+    assert.ok(Math.abs(after - tuning.chosen.recallAt10) < 1e-9 && after >= 0.9, `measured again: ${after}`);
+    const meeting = tuning.tried.filter((t) => t.recallAt10 >= 0.9);
+    assert.ok(meeting.every((t) => t.msPerQuery >= tuning.chosen.msPerQuery), "the fastest of those meeting it");
+    assert.match(describeTuning(tuning, index.listCount), /^recall target 0\.9: \d+ of 40 cells probed/);
+  } finally {
+    index.dispose();
+  }
+});
+
+Deno.test("an unreachable target is said so, and the best recall found is served", async () => {
+  const index = await build();
+  try {
+    const tuning = await tuneForRecall(index, index, heldOut, 1.01);
+    assert.equal(tuning.met, false);
+    assert.equal(tuning.chosen.recallAt10, Math.max(...tuning.tried.map((t) => t.recallAt10)));
+    assert.match(describeTuning(tuning, index.listCount), /NOT met by any of 15 search settings: best/);
+  } finally {
+    index.dispose();
+  }
+});

@@ -1,0 +1,83 @@
+/**
+ * Meeting a recall target at the lowest latency: a built compact index is searched, on the images
+ * held out of its fit, with each of a ladder of search-time settings — cells probed ×1, ×2, ×4, ×8
+ * and every cell; candidates re-ranked 100, 200, 400 — and keeps the fastest (measured ms per
+ * query) whose recall@10 against exact search meets the target, else the one with the best recall
+ * (the caller then rebuilds with more dimensions, falls back to exact search, or serves it and says
+ * so). The exact neighbours are computed once for all settings.
+ *
+ * @module
+ */
+import type { CompactIndex } from "./compact/compact_index.ts";
+import { exactNeighbours, RECALL_K, recallOf } from "./recall_check.ts";
+import type { SearchIndex } from "./vector_index.ts";
+
+/** One setting tried. */
+export interface TriedSetting {
+  probes: number;
+  rerank: number;
+  recallAt10: number;
+  msPerQuery: number;
+}
+
+/** What tuning chose, and why. */
+export interface Tuning {
+  chosen: TriedSetting;
+  /** Whether the chosen setting meets the target. */
+  met: boolean;
+  target: number;
+  tried: TriedSetting[];
+}
+
+/** The search-time settings to try, cheapest first. */
+export function searchLadder(baseProbes: number, lists: number): { probes: number; rerank: number }[] {
+  const probes = [...new Set([1, 2, 4, 8].map((f) => Math.min(lists, baseProbes * f)).concat(lists))];
+  return probes.flatMap((p) => [100, 200, 400].map((rerank) => ({ probes: p, rerank })));
+}
+
+/**
+ * Tunes `index`'s search settings for `target` on `queryIds` (images held out of its fit), with
+ * exact search over `source`'s vectors as the truth; leaves `index` set to the choice.
+ *
+ * @example
+ * ```ts
+ * const tuning = await tuneForRecall(index, exactIndex, heldOut, 0.95);
+ * ```
+ */
+export async function tuneForRecall(
+  index: CompactIndex,
+  source: SearchIndex,
+  queryIds: readonly string[],
+  target: number,
+): Promise<Tuning> {
+  const queries = queryIds.filter((id) => source.has(id)).map((id) => ({
+    vector: source.vector(id)!,
+    exclude: new Set([id]),
+  }));
+  const truth = await exactNeighbours(source, queries);
+  const tried: TriedSetting[] = [];
+  for (const setting of searchLadder(index.settings.probes, index.listCount)) {
+    index.tuneSearch(setting);
+    const started = performance.now();
+    let sum = 0;
+    for (const [i, q] of queries.entries()) sum += recallOf(index.search(q.vector, RECALL_K, q.exclude), truth[i]);
+    const msPerQuery = (performance.now() - started) / Math.max(1, queries.length);
+    tried.push({ ...setting, recallAt10: queries.length ? sum / queries.length : 1, msPerQuery });
+  }
+  const meeting = tried.filter((t) => t.recallAt10 >= target).sort((a, b) => a.msPerQuery - b.msPerQuery);
+  const best = [...tried].sort((a, b) => b.recallAt10 - a.recallAt10 || a.msPerQuery - b.msPerQuery)[0];
+  const chosen = meeting[0] ?? best;
+  index.tuneSearch({ probes: chosen.probes, rerank: chosen.rerank });
+  return { chosen, met: meeting.length > 0, target, tried };
+}
+
+/** One line for the log: what was chosen and why. */
+export function describeTuning(t: Tuning, lists: number): string {
+  const { chosen } = t;
+  const setting = `${chosen.probes} of ${lists} cells probed, ${chosen.rerank} re-ranked`;
+  return t.met
+    ? `recall target ${t.target}: ${setting} — the fastest of ${t.tried.length} settings meeting it ` +
+      `(recall@10 ${chosen.recallAt10.toFixed(3)}, ${chosen.msPerQuery.toFixed(2)} ms/query)`
+    : `recall target ${t.target} NOT met by any of ${t.tried.length} search settings: best ${setting} ` +
+      `(recall@10 ${chosen.recallAt10.toFixed(3)}, ${chosen.msPerQuery.toFixed(2)} ms/query)`;
+}
