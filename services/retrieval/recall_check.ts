@@ -65,6 +65,38 @@ export function recallOf(found: readonly Neighbour[], truth: ReadonlySet<string>
   return found.slice(0, k).filter((h) => truth.has(h.id)).length / Math.min(k, truth.size);
 }
 
+/** Searches as an index does: the `k` best for a vector, leaving out `exclude`. */
+export type Search = (
+  vector: Float32Array,
+  k: number,
+  exclude: ReadonlySet<string>,
+) => Neighbour[] | Promise<Neighbour[]>;
+
+/** Catalogue images as recall queries (each left out of its own answers), with their exact neighbours. */
+export interface RecallProbes {
+  queries: { vector: Float32Array; exclude: ReadonlySet<string> }[];
+  truth: Set<string>[];
+}
+
+/** The images `queryIds` of `source` as queries, and their exact top 10 over every vector of `source`. */
+export async function recallProbes(source: SearchIndex, queryIds: readonly string[]): Promise<RecallProbes> {
+  const queries = queryIds.filter((id) => source.has(id)).map((id) => ({
+    vector: source.vector(id)!,
+    exclude: new Set([id]),
+  }));
+  return { queries, truth: queries.length ? await exactNeighbours(source, queries) : [] };
+}
+
+/** `search`'s mean recall@10 over the probes (1 when there are none). */
+export async function meanRecall(search: Search, probes: RecallProbes): Promise<number> {
+  if (probes.queries.length === 0) return 1;
+  let sum = 0;
+  for (const [i, q] of probes.queries.entries()) {
+    sum += recallOf(await search(q.vector, RECALL_K, q.exclude), probes.truth[i]);
+  }
+  return sum / probes.queries.length;
+}
+
 /**
  * recall@10 of `search` for the catalogue images `queryIds` (each left out of its own answers),
  * against exact search over every vector of `source`.
@@ -74,20 +106,8 @@ export function recallOf(found: readonly Neighbour[], truth: ReadonlySet<string>
  * const r = await measureRecall(entry.index, (v, k, ex) => entry.index.search(v, k, ex), heldOut);
  * ```
  */
-export async function measureRecall(
-  source: SearchIndex,
-  search: (vector: Float32Array, k: number, exclude: ReadonlySet<string>) => Neighbour[] | Promise<Neighbour[]>,
-  queryIds: readonly string[],
-): Promise<number> {
-  const queries = queryIds.filter((id) => source.has(id)).map((id) => ({
-    vector: source.vector(id)!,
-    exclude: new Set([id]),
-  }));
-  if (queries.length === 0) return 1;
-  const truth = await exactNeighbours(source, queries);
-  let sum = 0;
-  for (const [i, q] of queries.entries()) sum += recallOf(await search(q.vector, RECALL_K, q.exclude), truth[i]);
-  return sum / queries.length;
+export async function measureRecall(source: SearchIndex, search: Search, queryIds: readonly string[]): Promise<number> {
+  return await meanRecall(search, await recallProbes(source, queryIds));
 }
 
 /** A rolling window of live queries' recall. */

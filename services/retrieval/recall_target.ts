@@ -3,13 +3,13 @@
  * held out of its fit, with each of a ladder of search-time settings — cells probed ×1, ×2, ×4, ×8
  * and every cell; candidates re-ranked 100, 200, 400 — and keeps the fastest (measured ms per
  * query) whose recall@10 against exact search meets the target, else the one with the best recall
- * (the caller then rebuilds with more dimensions, falls back to exact search, or serves it and says
- * so). The exact neighbours are computed once for all settings.
+ * (the caller then rebuilds with more dimensions, or serves it and says so). The exact neighbours
+ * are computed once for all settings.
  *
  * @module
  */
 import type { CompactIndex } from "./compact/compact_index.ts";
-import { exactNeighbours, RECALL_K, recallOf } from "./recall_check.ts";
+import { meanRecall, recallProbes } from "./recall_check.ts";
 import type { SearchIndex } from "./vector_index.ts";
 
 /** One setting tried. */
@@ -50,19 +50,15 @@ export async function tuneForRecall(
   queryIds: readonly string[],
   target: number,
 ): Promise<Tuning> {
-  const queries = queryIds.filter((id) => source.has(id)).map((id) => ({
-    vector: source.vector(id)!,
-    exclude: new Set([id]),
-  }));
-  const truth = await exactNeighbours(source, queries);
+  const probes = await recallProbes(source, queryIds);
+  const search = (v: Float32Array, k: number, ex: ReadonlySet<string>) => index.search(v, k, ex);
   const tried: TriedSetting[] = [];
   for (const setting of searchLadder(index.settings.probes, index.listCount)) {
     index.tuneSearch(setting);
     const started = performance.now();
-    let sum = 0;
-    for (const [i, q] of queries.entries()) sum += recallOf(index.search(q.vector, RECALL_K, q.exclude), truth[i]);
-    const msPerQuery = (performance.now() - started) / Math.max(1, queries.length);
-    tried.push({ ...setting, recallAt10: queries.length ? sum / queries.length : 1, msPerQuery });
+    const recallAt10 = await meanRecall(search, probes);
+    const msPerQuery = (performance.now() - started) / Math.max(1, probes.queries.length);
+    tried.push({ ...setting, recallAt10, msPerQuery });
   }
   const meeting = tried.filter((t) => t.recallAt10 >= target).sort((a, b) => a.msPerQuery - b.msPerQuery);
   const best = [...tried].sort((a, b) => b.recallAt10 - a.recallAt10 || a.msPerQuery - b.msPerQuery)[0];
