@@ -43,8 +43,8 @@ export interface CompactUpkeepDeps {
   compact: CompactOptions | undefined;
   /** Whether `entry` is still the version being served (a refit of a replaced one is not stored). */
   isServed: (entry: VersionIndex) => boolean;
-  /** Called after a refit replaced the entry's index (to measure its recall). */
-  refitted: (entry: VersionIndex) => void;
+  /** Called after a refit replaced the entry's index, with its recall if tuning measured it (else null). */
+  refitted: (entry: VersionIndex, recallAt10: number | null) => void;
   log: (line: string) => void;
 }
 
@@ -71,16 +71,20 @@ export class CompactUpkeep {
 
   /**
    * A compact index of every vector of `source`, fitted on all but `HELD_OUT` of them (the recall
-   * probes, returned) and, with a recall target, tuned to meet it.
+   * probes, returned) and, with a recall target, tuned to meet it; `recallAt10` is the tuned setting's
+   * recall on the held-out images (null when not tuned).
    */
-  async build(source: SearchIndex, what: string): Promise<{ index: CompactIndex; heldOut: string[] }> {
+  async build(
+    source: SearchIndex,
+    what: string,
+  ): Promise<{ index: CompactIndex; heldOut: string[]; recallAt10: number | null }> {
     const ids = source.ids();
     const vectors = ids.map((id) => source.vector(id)!);
     const heldOut = sampleIds(ids, Math.min(HELD_OUT, Math.floor(ids.length / 10)));
     const fit = (settings: CompactSettings) => this.#fit(ids, vectors, settings, new Set(heldOut), what);
     const { settings, targetRecall } = this.#deps.compact!;
     let index = await fit(settings);
-    if (!targetRecall || heldOut.length === 0) return { index, heldOut };
+    if (!targetRecall || heldOut.length === 0) return { index, heldOut, recallAt10: null };
     let tuning = await this.#tune(index, source, heldOut, targetRecall);
     const dims = Math.min(MAX_DIMS, 2 * index.settings.dims, vectors[0].length);
     if (tuning && !tuning.met && dims > index.settings.dims) {
@@ -92,7 +96,7 @@ export class CompactUpkeep {
       } else wider.dispose();
     }
     if (tuning && !tuning.met) this.#deps.log(`serving the best ${what} found: the recall target is not met`);
-    return { index, heldOut };
+    return { index, heldOut, recallAt10: tuning?.chosen.recallAt10 ?? null };
   }
 
   async #fit(
@@ -160,14 +164,14 @@ export class CompactUpkeep {
     entry.compact.journal = [];
     try {
       const seq = await this.#deps.store.lastSequence(entry.subject);
-      const { index: built, heldOut } = await this.build(entry.index, entry.predictor.version);
+      const { index: built, heldOut, recallAt10 } = await this.build(entry.index, entry.predictor.version);
       for (const [id, vector] of entry.compact.journal) vector ? built.add(id, vector) : built.remove(id);
       const previous = entry.index;
       entry.index = built;
       entry.compact.fittedAt = built.size;
       entry.compact.heldOut = heldOut;
       previous.dispose();
-      this.#deps.refitted(entry);
+      this.#deps.refitted(entry, recallAt10);
       if (this.#deps.isServed(entry)) this.snapshot(entry, seq);
     } finally {
       entry.compact.journal = null;

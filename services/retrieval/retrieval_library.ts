@@ -127,7 +127,7 @@ export class RetrievalLibrary implements ShardPart {
       catalogue: this.#catalogue,
       compact: options.search === "compact" ? options.compact : undefined,
       isServed: (entry) => this.#slot.current === entry,
-      refitted: (entry) => this.#measureRecall(entry),
+      refitted: (entry, recallAt10) => this.#measureRecall(entry, recallAt10),
       log: options.log,
     });
   }
@@ -405,7 +405,7 @@ export class RetrievalLibrary implements ShardPart {
       await this.#indexStoredUnderCurrent(record);
     }
     this.#logBuilt(built, performance.now() - started);
-    this.#measureRecall(entry);
+    this.#measureRecall(entry, built.recallAt10);
     if (entry.index instanceof CompactIndex && entry.index !== built.restored?.index) {
       this.#upkeep.snapshot(entry, built.seq);
     } else this.#upkeep.maintain(entry);
@@ -428,32 +428,33 @@ export class RetrievalLibrary implements ShardPart {
 
   /**
    * Measures the entry's recall@10 in the background: on the images held out of its fit, else (a restored
-   * snapshot) on a sample of its own; exact search is 1 by construction.
+   * snapshot) on a sample of its own; exact search is 1 by construction. `tuned` is the recall a build's
+   * tuning already measured on the held-out images: reported, not measured again.
    */
-  #measureRecall(entry: VersionIndex): void {
-    const at = () => new Date().toISOString();
+  #measureRecall(entry: VersionIndex, tuned: number | null = null): void {
     if (!this.#approximate(entry)) {
-      entry.recall = { recallAt10: 1, queries: 0, over: entry.index.size, measuredAt: at(), basis: "exact" };
+      const at = new Date().toISOString();
+      entry.recall = { recallAt10: 1, queries: 0, over: entry.index.size, measuredAt: at, basis: "exact" };
       return;
     }
     const heldOut = entry.compact.heldOut.length > 0;
     const ids = heldOut ? entry.compact.heldOut : sampleIds(entry.index.ids(), 50);
     const index = entry.index;
     const started = performance.now();
-    measureRecall(index, (v, k, ex) => this.#searchIndex(entry, v, k, ex), ids).then((recallAt10) => {
+    const measured = tuned !== null && heldOut
+      ? Promise.resolve(tuned)
+      : measureRecall(index, (v, k, ex) => this.#searchIndex(entry, v, k, ex), ids);
+    measured.then((recallAt10) => {
       if (entry.index !== index) return; // refitted meanwhile: that one is measured instead
-      entry.recall = {
-        recallAt10,
-        queries: ids.length,
-        over: index.size,
-        measuredAt: at(),
-        basis: heldOut ? "held-out" : "sample",
-      };
+      const basis = heldOut ? "held-out" : "sample";
+      entry.recall = { recallAt10, queries: ids.length, over: index.size, measuredAt: new Date().toISOString(), basis };
       if (this.#slot.current === entry) this.#live.clear();
+      const how = tuned !== null && heldOut ? "while tuning" : `${((performance.now() - started) / 1000).toFixed(1)} s`;
       this.#options.log(
         `recall@10 of ${entry.predictor.name}@${entry.predictor.version}: ${recallAt10.toFixed(3)} on ${ids.length} ` +
-          `${heldOut ? "images held out of the fit" : "sampled images"}, against exact search over ${index.size} ` +
-          `(${((performance.now() - started) / 1000).toFixed(1)} s)`,
+          `${
+            heldOut ? "images held out of the fit" : "sampled images"
+          }, against exact search over ${index.size} (${how})`,
       );
     }, (error) => this.#options.log(`recall not measured: ${(error as Error).message}`));
   }

@@ -43,6 +43,8 @@ export interface BuiltVersion {
   fromSnapshot: number;
   stored: number;
   computed: number;
+  /** recall@10 on the held-out images, when a build tuned for a target measured it (else null). */
+  recallAt10: number | null;
 }
 
 /** Embeds every owned image missing from `index` into it (and the stream), until none is missing. */
@@ -101,12 +103,13 @@ export async function buildVersionIndex(deps: VersionBuilderDeps, predictor: Pre
   deps.progress(index.size, catalogue.ownedCount());
   let computed = 0;
   let heldOut: string[] = [];
+  let recallAt10: number | null = null;
   try {
     computed = await embedMissing(deps, predictor, subject, index);
     for (const id of index.ids()) if (!catalogue.has(id) || !catalogue.owns(id)) index.remove(id);
     if (index instanceof VectorIndex && upkeep.due(index.size, 0)) {
       const exact = index;
-      ({ index, heldOut } = await upkeep.build(exact, `${name}@${version}`));
+      ({ index, heldOut, recallAt10 } = await upkeep.build(exact, `${name}@${version}`));
       exact.dispose();
     }
   } catch (error) {
@@ -128,5 +131,5 @@ export async function buildVersionIndex(deps: VersionBuilderDeps, predictor: Pre
     recall: null,
     release: () => entry.index.dispose(),
   };
-  return { entry, restored, seq, fromSnapshot, stored: stored.size, computed };
+  return { entry, restored, seq, fromSnapshot, stored: stored.size, computed, recallAt10 };
 }
