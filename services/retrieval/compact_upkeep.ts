@@ -11,13 +11,9 @@ import type { Catalogue } from "./catalogue.ts";
 import { CompactIndex, type CompactSettings } from "./compact/compact_index.ts";
 import type { ImageLibrary } from "./image_library.ts";
 import { decodeIndexSnapshot, encodeIndexSnapshot } from "./index_snapshot.ts";
-import { sampleIds } from "./recall_check.ts";
-import { describeTuning, tuneForRecall, type Tuning } from "./recall_target.ts";
+import { buildForTarget, heldOutIds } from "./recall_target.ts";
 import type { SearchIndex } from "./vector_index.ts";
 import type { VersionIndex } from "./version_index.ts";
-
-/** Catalogue images held out of a fit to measure its recall on. */
-const HELD_OUT = 50;
 
 /** Compact mode's settings. */
 export interface CompactOptions {
@@ -31,9 +27,6 @@ export interface CompactOptions {
    */
   targetRecall?: number;
 }
-
-/** The most dimensions a rebuild for recall may keep. */
-const MAX_DIMS = 512;
 
 /** What the upkeep needs. */
 export interface CompactUpkeepDeps {
@@ -70,8 +63,8 @@ export class CompactUpkeep {
   }
 
   /**
-   * A compact index of every vector of `source`, fitted on all but `HELD_OUT` of them (the recall
-   * probes, returned) and, with a recall target, tuned to meet it; `recallAt10` is the tuned setting's
+   * A compact index of every vector of `source`, fitted on all but a few held out of it (the recall
+   * probes, {@linkcode heldOutIds}, returned) and, with a recall target, tuned to meet it; `recallAt10` is the tuned setting's
    * recall on the held-out images (null when not tuned).
    */
   async build(
@@ -79,52 +72,10 @@ export class CompactUpkeep {
     what: string,
   ): Promise<{ index: CompactIndex; heldOut: string[]; recallAt10: number | null }> {
     const ids = source.ids();
-    const vectors = ids.map((id) => source.vector(id)!);
-    const heldOut = sampleIds(ids, Math.min(HELD_OUT, Math.floor(ids.length / 10)));
-    const fit = (settings: CompactSettings) => this.#fit(ids, vectors, settings, new Set(heldOut), what);
+    const heldOut = heldOutIds(ids);
     const { settings, targetRecall } = this.#deps.compact!;
-    let index = await fit(settings);
-    if (!targetRecall || heldOut.length === 0) return { index, heldOut, recallAt10: null };
-    let tuning = await this.#tune(index, source, heldOut, targetRecall);
-    const dims = Math.min(MAX_DIMS, 2 * index.settings.dims, vectors[0].length);
-    if (tuning && !tuning.met && dims > index.settings.dims) {
-      this.#deps.log(`rebuilding ${what} with ${dims} dimensions for the recall target`);
-      const wider = await fit({ ...settings, dims });
-      const again = await this.#tune(wider, source, heldOut, targetRecall);
-      if (again && again.chosen.recallAt10 > tuning.chosen.recallAt10) {
-        [index, tuning] = [wider, again];
-      } else wider.dispose();
-    }
-    if (tuning && !tuning.met) this.#deps.log(`serving the best ${what} found: the recall target is not met`);
+    const { index, tuning } = await buildForTarget(source, heldOut, settings, targetRecall, this.#deps.log, what);
     return { index, heldOut, recallAt10: tuning?.chosen.recallAt10 ?? null };
-  }
-
-  async #fit(
-    ids: string[],
-    vectors: Float32Array[],
-    settings: CompactSettings,
-    heldOut: ReadonlySet<string>,
-    what: string,
-  ): Promise<CompactIndex> {
-    const started = performance.now();
-    const index = await CompactIndex.build(ids, vectors, settings, undefined, heldOut);
-    this.#deps.log(
-      `compact index of ${what}: ${ids.length} images, ${index.settings.dims} dimensions, ${index.settings.lists} lists, ` +
-        `built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
-    return index;
-  }
-
-  /** Tunes `index`'s search settings for the target on the held-out images; null when it cannot be measured. */
-  async #tune(index: CompactIndex, source: SearchIndex, heldOut: string[], target: number): Promise<Tuning | null> {
-    try {
-      const tuning = await tuneForRecall(index, source, heldOut, target);
-      this.#deps.log(describeTuning(tuning, index.listCount));
-      return tuning;
-    } catch (error) {
-      this.#deps.log(`recall target not applied: ${(error as Error).message}`);
-      return null;
-    }
   }
 
   /** The stored snapshot of `subject`, without the images deleted or replaced since; null if none or unreadable. */

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { CompactIndex } from "./compact/compact_index.ts";
-import { meanRecall, recallProbes } from "./recall_check.ts";
+import { CompactIndex, type CompactSettings } from "./compact/compact_index.ts";
+import { meanRecall, recallProbes, sampleIds } from "./recall_check.ts";
 import type { SearchIndex } from "./vector_index.ts";
 
 /** One setting tried. */
@@ -76,4 +76,69 @@ export function describeTuning(t: Tuning, lists: number): string {
       `(recall@10 ${chosen.recallAt10.toFixed(3)}, ${chosen.msPerQuery.toFixed(2)} ms/query)`
     : `recall target ${t.target} NOT met by any of ${t.tried.length} search settings: best ${setting} ` +
       `(recall@10 ${chosen.recallAt10.toFixed(3)}, ${chosen.msPerQuery.toFixed(2)} ms/query)`;
+}
+
+/** The catalogue images a build holds out of its fit to measure recall on: 50 (a tenth of a small catalogue), seeded. */
+export function heldOutIds(ids: readonly string[]): string[] {
+  return sampleIds(ids, Math.min(50, Math.floor(ids.length / 10)));
+}
+
+/** The most dimensions a rebuild for recall may keep. */
+const MAX_DIMS = 512;
+
+/**
+ * A compact index of every vector of `source`, fitted on all but `heldOut` (its recall probes)
+ * and, with a `target`, tuned to meet it — with one rebuild at twice the dimensions (at most 512)
+ * when no search setting does, kept if it does better. `tuning` is null without a target or when
+ * recall could not be measured. Says what it built and chose in `log`.
+ *
+ * @example
+ * ```ts
+ * const { index, tuning } = await buildForTarget(exact, heldOut, DEFAULT_COMPACT, 0.95, console.log, "v1");
+ * ```
+ */
+export async function buildForTarget(
+  source: SearchIndex,
+  heldOut: string[],
+  settings: CompactSettings,
+  target: number | undefined,
+  log: (line: string) => void,
+  what: string,
+): Promise<{ index: CompactIndex; tuning: Tuning | null }> {
+  const ids = source.ids();
+  const vectors = ids.map((id) => source.vector(id)!);
+  const fit = async (s: CompactSettings) => {
+    const started = performance.now();
+    const index = await CompactIndex.build(ids, vectors, s, undefined, new Set(heldOut));
+    log(
+      `compact index of ${what}: ${ids.length} images, ${index.settings.dims} dimensions, ${index.settings.lists} ` +
+        `lists, built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    return index;
+  };
+  const tune = async (index: CompactIndex) => {
+    try {
+      const tuning = await tuneForRecall(index, source, heldOut, target!);
+      log(describeTuning(tuning, index.listCount));
+      return tuning;
+    } catch (error) {
+      log(`recall target not applied: ${(error as Error).message}`);
+      return null;
+    }
+  };
+  let index = await fit(settings);
+  if (!target || heldOut.length === 0) return { index, tuning: null };
+  let tuning = await tune(index);
+  const dims = Math.min(MAX_DIMS, 2 * index.settings.dims, vectors[0].length);
+  if (tuning && !tuning.met && dims > index.settings.dims) {
+    log(`rebuilding ${what} with ${dims} dimensions for the recall target`);
+    const wider = await fit({ ...settings, dims });
+    const again = await tune(wider);
+    if (again && again.chosen.recallAt10 > tuning.chosen.recallAt10) {
+      index.dispose();
+      [index, tuning] = [wider, again];
+    } else wider.dispose();
+  }
+  if (tuning && !tuning.met) log(`serving the best ${what} found: the recall target is not met`);
+  return { index, tuning };
 }

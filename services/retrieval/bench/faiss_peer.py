@@ -2,10 +2,13 @@
 python3-faiss, one thread. Reads base.f32 / queries.f32 (row-major float32) and truth.i32 (the
 exact top 10 of each query, row numbers) from a folder; prints one JSON line per index.
 
-Indexes: exact inner product (IndexFlatIP); HNSW (M 16, efConstruction 200, efSearch 64) on the
-first --hnsw-n rows (its recall is against the exact top 10 of that subset); and FAISS's own
-version of alexnet-edge's compact recipe, "PCA256,IVF{lists},SQ8" re-ranked on the full vectors
-(IndexRefineFlat), with nprobe = lists / 16. --indexes chooses among flat, recipe and hnsw.
+Indexes: exact inner product (IndexFlatIP); "ivf", an IVF without reduction (IVF{lists},Flat on
+the full vectors) searched at nprobe = lists/16, lists/8 and lists/4; "hnsw", HNSW (M 16,
+efConstruction 40 — FAISS's default — or --ef-construction, efSearch 16, 64, 256) on the first --hnsw-n rows (all by
+default; on a subset its recall is against the exact top 10 of that subset); and "recipe",
+FAISS's own version of alexnet-edge's compact recipe, "PCA256,IVF{lists},SQ8" re-ranked on the
+full vectors (IndexRefineFlat), with nprobe = lists / 16. --indexes chooses among them; k-means
+trains on at most 20,000 rows, as alexnet-edge's does.
 
 With --float16 the base is base.f16 (read through a memory map, a chunk at a time) and the
 exhaustive index keeps it as float16 (IndexScalarQuantizer QT_fp16: exact up to float16's
@@ -60,8 +63,9 @@ def main():
     p.add_argument("--lists", type=int, required=True)
     p.add_argument("--dims", type=int, default=256)
     p.add_argument("--rerank", type=int, default=100)
-    p.add_argument("--hnsw-n", type=int, default=5000)
-    p.add_argument("--indexes", default="flat,recipe,hnsw")
+    p.add_argument("--hnsw-n", type=int, default=0, help="HNSW on the first N rows (0: all)")
+    p.add_argument("--ef-construction", type=int, default=40)
+    p.add_argument("--indexes", default="flat,ivf,recipe,hnsw")
     p.add_argument("--float16", action="store_true")
     p.add_argument("--exact-queries", type=int, default=None, help="time the exhaustive index on the first N queries")
     a = p.parse_args()
@@ -91,17 +95,38 @@ def main():
         report(name, n, build, times, found, truth[:len(found)], {"queries": len(found)})
         del flat
 
+    if "ivf" in indexes:
+        ivf_flat(a, base, queries, truth, n)
     if "recipe" in indexes:
         recipe(a, base, queries, truth, n)
     if "hnsw" in indexes:
-        hnsw_subset(a, base, queries)
+        hnsw_subset(a, base, queries, truth)
+
+
+def training_rows(base, n):
+    return np.ascontiguousarray(base[np.random.default_rng(1).choice(n, min(n, 20000), replace=False)],
+                                dtype=np.float32)
+
+
+def ivf_flat(a, base, queries, truth, n):
+    t = time.perf_counter()
+    quantizer = faiss.IndexFlatIP(a.dim)
+    ivf = faiss.IndexIVFFlat(quantizer, a.dim, a.lists, faiss.METRIC_INNER_PRODUCT)
+    ivf.train(training_rows(base, n))
+    for start in range(0, n, 65536):
+        ivf.add(np.ascontiguousarray(base[start:start + 65536], dtype=np.float32))
+    build = time.perf_counter() - t
+    for divisor in (16, 8, 4):
+        ivf.nprobe = max(1, round(a.lists / divisor))
+        times, found = timed_searches(ivf, queries, 10)
+        report(f"IVF{a.lists},Flat nprobe {ivf.nprobe}", n, build, times, found, truth)
+    del ivf, quantizer
 
 
 def recipe(a, base, queries, truth, n):
     t = time.perf_counter()
     compact = faiss.index_factory(a.dim, f"PCA{a.dims},IVF{a.lists},SQ8", faiss.METRIC_INNER_PRODUCT)
-    train = base[np.random.default_rng(1).choice(n, min(n, 20000), replace=False)]
-    compact.train(train)
+    compact.train(training_rows(base, n))
     refined = faiss.IndexRefineFlat(compact)
     refined.k_factor = a.rerank / 10
     refined.add(base)
@@ -112,20 +137,23 @@ def recipe(a, base, queries, truth, n):
     del refined, compact
 
 
-def hnsw_subset(a, base, queries):
-    m = min(len(base), a.hnsw_n)
-    sub = np.ascontiguousarray(base[:m], dtype=np.float32)
-    exact = faiss.IndexFlatIP(a.dim)
-    exact.add(sub)
-    _, sub_truth = exact.search(queries, 10)
+def hnsw_subset(a, base, queries, truth):
+    m = len(base) if a.hnsw_n <= 0 else min(len(base), a.hnsw_n)
+    if m < len(base):
+        exact = faiss.IndexFlatIP(a.dim)
+        exact.add(np.ascontiguousarray(base[:m], dtype=np.float32))
+        _, truth = exact.search(queries, 10)
+        del exact
     t = time.perf_counter()
     hnsw = faiss.IndexHNSWFlat(a.dim, 16, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = 200
-    hnsw.add(sub)
+    hnsw.hnsw.efConstruction = a.ef_construction
+    for start in range(0, m, 65536):
+        hnsw.add(np.ascontiguousarray(base[start:min(m, start + 65536)], dtype=np.float32))
     build = time.perf_counter() - t
-    hnsw.hnsw.efSearch = 64
-    times, found = timed_searches(hnsw, queries, 10)
-    report("HNSW M16 efC200 efS64", m, build, times, found, sub_truth)
+    for ef in (16, 64, 256):
+        hnsw.hnsw.efSearch = ef
+        times, found = timed_searches(hnsw, queries, 10)
+        report(f"HNSW M16 efC{a.ef_construction} efS{ef}", m, build, times, found, truth)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,12 @@ export interface FaissRun {
   lists: number;
   dims: number;
   rerank: number;
-  /** Which of flat, recipe, hnsw (default all). */
+  /** Which of flat, ivf, recipe, hnsw (default all). */
   indexes?: string[];
+  /** HNSW on the first this many rows only (default all). */
+  hnswN?: number;
+  /** HNSW's efConstruction (default 40). */
+  efConstruction?: number;
   /** The base is `base.f16` (float16) rather than `base.f32`. */
   float16?: boolean;
   /** Time the exhaustive index on this many queries only. */
@@ -59,7 +63,9 @@ export async function runFaissPeer(python: string, dir: string, run: FaissRun): 
     new URL("./faiss_peer.py", import.meta.url).pathname,
     dir,
     ...["--dim", String(run.dim), "--lists", String(run.lists), "--dims", String(run.dims)],
-    ...["--rerank", String(run.rerank), "--indexes", (run.indexes ?? ["flat", "recipe", "hnsw"]).join(",")],
+    ...["--rerank", String(run.rerank), "--indexes", (run.indexes ?? ["flat", "ivf", "recipe", "hnsw"]).join(",")],
+    ...(run.hnswN ? ["--hnsw-n", String(run.hnswN)] : []),
+    ...(run.efConstruction ? ["--ef-construction", String(run.efConstruction)] : []),
     ...(run.float16 ? ["--float16"] : []),
     ...(run.exactQueries ? ["--exact-queries", String(run.exactQueries)] : []),
   ];

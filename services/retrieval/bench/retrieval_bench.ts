@@ -1,10 +1,14 @@
 /**
- * `deno task retrieval:bench --n N`: the retrieval index at scale, on fc7-like synthetic vectors
- * (`synthetic_vectors.ts`) — the exact index's add rate and search latency, and for each compact
- * choice (reduction whitened or not, int8 or float16 scan, re-ranking on full or reduced vectors)
- * its build rate, search p50/p99, recall@10 against exact 4096-d cosine, snapshot size and
- * restore time, and resident memory. With Debian's python3-faiss it runs FAISS on the same
- * vectors in the same run (`faiss_peer.py`). Prints a table and writes JSON with `--json`.
+ * `deno task retrieval:bench --n N`: the retrieval index at scale, on each of several catalogues
+ * (`bench_catalogues.ts`: generated fc7-like distributions, and real embeddings of augmented
+ * photos) — the exact index's add rate and search latency; the compact index as the service
+ * builds it for a recall target (what it chose, the recall it reports from its held-out images
+ * and the recall measured on fresh queries); each compact choice asked for (reduction whitened or
+ * not, int8 or float16 scan, re-ranking on full or reduced vectors) with its build rate, search
+ * p50/p99, recall@10 against exact 4096-d cosine, snapshot size and restore time, and resident
+ * memory. With Debian's python3-faiss it runs FAISS on the same vectors in the same run
+ * (`faiss_peer.py`: exact, IVF without reduction, HNSW, and FAISS's version of the compact
+ * recipe). Prints a table per catalogue and writes JSON with `--json`.
  *
  * @module
  */
@@ -18,8 +22,15 @@ import {
   defaultLists,
   describeCompact,
 } from "../compact/compact_index.ts";
-import { syntheticVectors } from "../compact/synthetic_vectors.ts";
 import { ExactTop } from "../exact_top.ts";
+import { buildForTarget, heldOutIds } from "../recall_target.ts";
+import {
+  type BenchCatalogue,
+  benchCatalogue,
+  GENERATED,
+  parseDistributions,
+  type PhotoSource,
+} from "./bench_catalogues.ts";
 import { type BenchRow, recallAt10, timeSearches } from "./search_timing.ts";
 import { appendRows, faissImportable, runFaissPeer, writeTruth } from "./faiss_peer.ts";
 import { measureRestart, type RestartTimes } from "./restart_bench.ts";
@@ -28,10 +39,20 @@ import { VectorIndex } from "../vector_index.ts";
 
 const HELP = `Measure the retrieval index at scale: exact and compact, FAISS beside them.
 
-Usage: deno task retrieval:bench [--n 100000] [--queries 200] [--dimension 4096] [--dims 256]
-       [--lists 0 (≈4√n)] [--probes 0 (lists/8)] [--rerank 100] [--variants default,float16,reduced,whiten]
-       [--exact-queries 20] [--no-exact] [--no-faiss] [--restart] [--shards S] [--python /usr/bin/python3]
-       [--json FILE] [--backend wasm]
+Usage: deno task retrieval:bench [--n 100000] [--queries 200] [--distributions shared,clusters[,photos]]
+       [--checkpoint DIR] [--photos ../shared/data/dogs-vs-cats-2k] [--photo-cache runs/retrieval-bench]
+       [--target-recall 0.95] [--dimension 4096] [--dims 256] [--lists 0 (≈4√n)] [--probes 0 (lists/8)]
+       [--rerank 100] [--variants default] [--exact-queries 20] [--no-exact] [--no-faiss] [--restart]
+       [--shards S] [--python /usr/bin/python3] [--json FILE] [--backend wasm]
+
+Catalogues (--distributions; photos is in the default list when --checkpoint is given):
+${Object.entries(GENERATED).map(([name, g]) => `  ${name}: ${g.about}`).join("\n")}
+  photos: fc7 of the --checkpoint on augmented views of the --photos folder (a random 224 crop of each 256-square
+    photo, mirrored at random, shifted along the colour PCA), cycling through the photos; cached in --photo-cache.
+
+Each catalogue's table has the compact index as the service builds it: fitted without 50 held-out images and tuned
+on them for --target-recall (0: untuned), its build time including the tuning, and both the recall it reports (held
+out) and the recall measured on the fresh queries.
 
 --restart also times the service's start-up from JetStream on a scratch nats-server: the first start (replay
 every embedding, build the compact index, store its snapshot) and a restart (load the snapshot).
@@ -108,7 +129,12 @@ const BENCH_OPTIONS = {
   lists: { type: "string", default: "0" },
   probes: { type: "string", default: "0" },
   rerank: { type: "string", default: "100" },
-  variants: { type: "string", default: "default,float16,reduced,whiten" },
+  variants: { type: "string", default: "default" },
+  distributions: { type: "string" },
+  checkpoint: { type: "string" },
+  photos: { type: "string", default: "../shared/data/dogs-vs-cats-2k" },
+  "photo-cache": { type: "string", default: "runs/retrieval-bench" },
+  "target-recall": { type: "string", default: "0.95" },
   "exact-queries": { type: "string", default: "20" },
   "no-exact": { type: "boolean" },
   "no-faiss": { type: "boolean" },
@@ -129,6 +155,10 @@ interface BenchArgs {
   /** The compact index's settings (lists resolved for `n`), before a variant's own. */
   settings: CompactSettings;
   variants: string[];
+  distributions: string[];
+  photos: PhotoSource;
+  /** The service's recall target (0: untuned). */
+  targetRecall: number;
   exactQueries: number;
   exact: boolean;
   /** The Python with FAISS, or null (`--no-faiss`). */
@@ -145,7 +175,7 @@ function parseBenchArgs(args: string[]): BenchArgs | "help" {
   if (v.help) return "help";
   const int = (name: keyof typeof v, min: number) => numberFlag(name, String(v[name]), { min });
   const [n, dimension, dims] = [int("n", 100), int("dimension", 8), int("dims", 2)];
-  const variants = v.variants.split(",").map((s) => s.trim());
+  const variants = v.variants.split(",").map((s) => s.trim()).filter((s) => s !== "");
   for (const name of variants) {
     if (!(name in COMPACT_VARIANTS)) {
       throw new UsageError(`unknown variant ${name}; choose from ${Object.keys(COMPACT_VARIANTS).join(", ")}`);
@@ -155,6 +185,11 @@ function parseBenchArgs(args: string[]): BenchArgs | "help" {
   const shards = int("shards", 1), queryCount = int("queries", 1), seed = int("seed", 0);
   if (shards > 1 && queryCount > 2048) throw new UsageError("--queries must be at most 2048 with --shards");
   const lists = int("lists", 0);
+  const photos = { data: v.photos, checkpoint: v.checkpoint ?? null, cacheDir: v["photo-cache"] };
+  const distributions = parseDistributions(
+    v.distributions ?? (photos.checkpoint ? "shared,clusters,photos" : "shared,clusters"),
+    photos,
+  );
   return {
     n,
     queryCount,
@@ -167,7 +202,10 @@ function parseBenchArgs(args: string[]): BenchArgs | "help" {
       rerank: int("rerank", 10),
       seed,
     },
-    variants,
+    variants: v.variants === "" ? [] : variants,
+    distributions,
+    photos,
+    targetRecall: numberFlag("target-recall", v["target-recall"], { min: 0, max: 1, integer: false }),
     exactQueries: int("exact-queries", 1),
     exact: !v["no-exact"],
     faissPython: v["no-faiss"] ? null : v.python,
@@ -201,38 +239,44 @@ async function runSharded(a: BenchArgs): Promise<void> {
   }
 }
 
-/** The catalogue and queries, and every query's exact top 10. */
-async function benchData(a: BenchArgs) {
-  const bar = new ProgressBar("vectors", a.n + a.queryCount, { unit: "vectors" });
-  const all = await syntheticVectors(
-    a.n + a.queryCount,
-    { dimension: a.dimension, seed: a.seed },
-    (chunk) => bar.tick(chunk.length),
+/** The catalogue `name` and its queries, and every query's exact top 10. */
+async function benchData(a: BenchArgs, name: string) {
+  const bar = new ProgressBar(`${name} vectors`, a.n + a.queryCount, { unit: "vectors" });
+  const onChunk = (chunk: Float32Array[]) => bar.tick(chunk.length);
+  const catalogue: BenchCatalogue = await benchCatalogue(
+    name,
+    a.n,
+    a.queryCount,
+    { dimension: a.dimension, seed: a.seed, onChunk },
+    a.photos,
   );
   bar.done();
-  const base = all.slice(0, a.n), queries = all.slice(a.n);
+  const { base, queries } = catalogue;
   console.error("exact top 10 of every query …");
   const exactTop = new ExactTop(queries, 10);
-  for (let start = 0; start < a.n; start += 8192) await exactTop.offer(base.slice(start, start + 8192), start);
+  for (let start = 0; start < base.length; start += 8192) await exactTop.offer(base.slice(start, start + 8192), start);
   const truth = queries.map((_, q) => exactTop.rows(q));
   exactTop.dispose();
-  return { base, queries, truth, ids: base.map((_, i) => `v${i}`) };
+  return { ...catalogue, truth, ids: base.map((_, i) => `v${i}`) };
 }
 
 type BenchData = Awaited<ReturnType<typeof benchData>>;
 
-/** Exact search (VectorIndex) on the first `exactQueries` queries. */
-async function exactRow(a: BenchArgs, d: BenchData): Promise<BenchRow> {
+/** The catalogue in an exact index (the target's truth; the exact row's index), and how long adding took. */
+function exactIndex(a: BenchArgs, d: BenchData): { exact: VectorIndex; buildS: number } {
   const t = performance.now();
   const exact = new VectorIndex(a.dimension);
   d.ids.forEach((id, i) => exact.add(id, d.base[i]));
-  const buildS = (performance.now() - t) / 1000;
+  return { exact, buildS: (performance.now() - t) / 1000 };
+}
+
+/** Exact search (VectorIndex) on the first `exactQueries` queries. */
+async function exactRow(a: BenchArgs, d: BenchData, exact: VectorIndex, buildS: number): Promise<BenchRow> {
   await exact.search(d.queries[0], 10); // uploads the matrix once, outside the timing
   const timed = await timeSearches(
     d.queries.slice(0, a.exactQueries),
     async (q) => (await exact.search(q, 10)).map((h) => h.id),
   );
-  exact.dispose();
   return {
     index: `exact (VectorIndex, ${a.exactQueries} queries)`,
     n: a.n,
@@ -243,6 +287,51 @@ async function exactRow(a: BenchArgs, d: BenchData): Promise<BenchRow> {
     recallAt10: recallAt10(timed.found, d.truth.slice(0, a.exactQueries)),
     rssMiB: rssMiB(),
   };
+}
+
+/** The compact index as the service builds it for the recall target: what it chose, reported and measured. */
+export interface TargetResult {
+  target: number;
+  met: boolean;
+  chosen: string;
+  /** recall@10 the build measured on its held-out images (what the service reports). */
+  reportedRecall: number | null;
+  /** recall@10 on the fresh queries against exact search. */
+  freshRecall: number;
+}
+
+/** Builds as the service does (`buildForTarget`), times the build and tuning, searches the fresh queries. */
+async function targetRow(a: BenchArgs, d: BenchData, exact: VectorIndex): Promise<[BenchRow, TargetResult]> {
+  const t = performance.now();
+  const { index, tuning } = await buildForTarget(
+    exact,
+    heldOutIds(d.ids),
+    a.settings,
+    a.targetRecall || undefined,
+    (line) => console.error(`${d.name}: ${line}`),
+    d.name,
+  );
+  const buildS = (performance.now() - t) / 1000;
+  try {
+    const timed = await timeSearches(d.queries, (q) => index.search(q, 10).map((h) => h.id));
+    const freshRecall = recallAt10(timed.found, d.truth);
+    const { probes, rerank, dims } = index.settings;
+    const chosen = `${dims} dims, ${probes} of ${index.listCount} lists probed, ${rerank} re-ranked`;
+    const row: BenchRow = {
+      index: `compact as served, target ${a.targetRecall}: ${chosen}`,
+      n: a.n,
+      buildS,
+      addPerS: a.n / buildS,
+      p50Ms: timed.p50Ms,
+      p99Ms: timed.p99Ms,
+      recallAt10: freshRecall,
+      rssMiB: rssMiB(),
+    };
+    const reportedRecall = tuning?.chosen.recallAt10 ?? null;
+    return [row, { target: a.targetRecall, met: tuning?.met ?? false, chosen, reportedRecall, freshRecall }];
+  } finally {
+    index.dispose();
+  }
 }
 
 /** One compact variant: build, search every query, encode and restore its snapshot. */
@@ -279,6 +368,42 @@ async function compactRow(a: BenchArgs, d: BenchData, name: string): Promise<Ben
   };
 }
 
+function targetLine(t: TargetResult): string {
+  const reported = t.reportedRecall === null ? "none" : t.reportedRecall.toFixed(3);
+  const gap = t.reportedRecall === null ? "" : ` (difference ${Math.abs(t.reportedRecall - t.freshRecall).toFixed(3)})`;
+  return `recall target ${t.target} ${t.met ? "met" : "NOT met"} by ${t.chosen}: reported recall@10 ${reported} ` +
+    `(held-out images), measured on fresh queries ${t.freshRecall.toFixed(3)}${gap}`;
+}
+
+/** One catalogue's rows: exact, compact as served for the target, each variant asked for, FAISS. */
+async function benchCatalogueRows(a: BenchArgs, name: string) {
+  const d = await benchData(a, name);
+  const rows: BenchRow[] = [];
+  const show = (...more: BenchRow[]) => {
+    rows.push(...more);
+    if (more.length) console.error(formatTable(more));
+  };
+  const { exact, buildS } = exactIndex(a, d);
+  let target: TargetResult | null = null;
+  try {
+    if (a.exact) show(await exactRow(a, d, exact, buildS));
+    if (a.targetRecall > 0) {
+      const [row, result] = await targetRow(a, d, exact);
+      show(row);
+      target = result;
+      console.error(targetLine(result));
+    }
+  } finally {
+    exact.dispose();
+  }
+  for (const variant of a.variants) show(await compactRow(a, d, variant));
+  if (a.faissPython) {
+    const { lists, dims, rerank } = a.settings;
+    show(...await faissPeer(a.faissPython, d.base, d.queries, d.truth, lists, dims, rerank));
+  }
+  return { name, about: d.about, n: a.n, rows, target };
+}
+
 function restartLine(restart: RestartTimes): string {
   return `start-up from JetStream, ${restart.n} images (compact default): first start ${
     restart.coldStartS.toFixed(1)
@@ -298,27 +423,21 @@ async function main(args: string[]): Promise<number> {
     await runSharded(a);
     return 0;
   }
-  const d = await benchData(a);
-  const rows: BenchRow[] = [];
-  if (a.exact) {
-    rows.push(await exactRow(a, d));
-    console.error(formatTable(rows.slice(-1)));
+  const catalogues = [];
+  for (const name of a.distributions) catalogues.push(await benchCatalogueRows(a, name));
+  const restart = a.restart
+    ? await benchData(a, a.distributions[0]).then((d) =>
+      measureRestart(d.ids, d.base, a.settings, (line) => console.error(line))
+    )
+    : null;
+  for (const c of catalogues) {
+    console.log(`\n${c.name} (${c.n} vectors, ${a.queryCount} fresh queries): ${c.about}`);
+    console.log(formatTable(c.rows));
+    if (c.target) console.log(targetLine(c.target));
   }
-  for (const name of a.variants) {
-    rows.push(await compactRow(a, d, name));
-    console.error(formatTable(rows.slice(-1)));
-  }
-  if (a.faissPython) {
-    const { lists, dims, rerank } = a.settings;
-    const peers = await faissPeer(a.faissPython, d.base, d.queries, d.truth, lists, dims, rerank);
-    if (peers.length > 0) console.error(formatTable(peers));
-    rows.push(...peers);
-  }
-  const restart = a.restart ? await measureRestart(d.ids, d.base, a.settings, (line) => console.error(line)) : null;
-  console.log(formatTable(rows));
   if (restart) console.log(restartLine(restart));
   if (a.json) {
-    const report = { n: a.n, dimension: a.dimension, queries: a.queryCount, rows, restart };
+    const report = { n: a.n, dimension: a.dimension, queries: a.queryCount, catalogues, restart };
     await Deno.writeTextFile(a.json, JSON.stringify(report, null, 2));
   }
   return 0;

@@ -98,6 +98,8 @@ export async function shardedBench(run: ShardedRun): Promise<{ result: ShardedRe
       dims: run.settings.dims,
       rerank: run.settings.rerank,
       indexes: ["flat", "hnsw"],
+      hnswN: 5000,
+      efConstruction: 200,
       float16: true,
       exactQueries: run.faissExactQueries,
     });
