@@ -11,9 +11,12 @@ import type { Catalogue } from "./catalogue.ts";
 import { CompactIndex, type CompactSettings } from "./compact/compact_index.ts";
 import type { ImageLibrary } from "./image_library.ts";
 import { decodeIndexSnapshot, encodeIndexSnapshot } from "./index_snapshot.ts";
-import { buildForTarget, heldOutIds } from "./recall_target.ts";
+import { buildForTarget, heldOutIds, type Tuning } from "./recall_target.ts";
 import type { SearchIndex } from "./vector_index.ts";
 import type { VersionIndex } from "./version_index.ts";
+
+/** The recall@10 a build's tuning measured on held-out images that took no part in choosing, and how many. */
+export type TunedRecall = Tuning["checked"];
 
 /** Compact mode's settings. */
 export interface CompactOptions {
@@ -37,7 +40,7 @@ export interface CompactUpkeepDeps {
   /** Whether `entry` is still the version being served (a refit of a replaced one is not stored). */
   isServed: (entry: VersionIndex) => boolean;
   /** Called after a refit replaced the entry's index, with its recall if tuning measured it (else null). */
-  refitted: (entry: VersionIndex, recallAt10: number | null) => void;
+  refitted: (entry: VersionIndex, tuned: TunedRecall | null) => void;
   log: (line: string) => void;
 }
 
@@ -64,18 +67,18 @@ export class CompactUpkeep {
 
   /**
    * A compact index of every vector of `source`, fitted on all but a few held out of it (the recall
-   * probes, {@linkcode heldOutIds}, returned) and, with a recall target, tuned to meet it; `recallAt10` is the tuned setting's
+   * probes, {@linkcode heldOutIds}, returned) and, with a recall target, tuned to meet it; `tuned` is the chosen setting's
    * recall on the held-out images (null when not tuned).
    */
   async build(
     source: SearchIndex,
     what: string,
-  ): Promise<{ index: CompactIndex; heldOut: string[]; recallAt10: number | null }> {
+  ): Promise<{ index: CompactIndex; heldOut: string[]; tuned: TunedRecall | null }> {
     const ids = source.ids();
     const heldOut = heldOutIds(ids);
     const { settings, targetRecall } = this.#deps.compact!;
     const { index, tuning } = await buildForTarget(source, heldOut, settings, targetRecall, this.#deps.log, what);
-    return { index, heldOut, recallAt10: tuning?.chosen.recallAt10 ?? null };
+    return { index, heldOut, tuned: tuning?.checked ?? null };
   }
 
   /** The stored snapshot of `subject`, without the images deleted or replaced since; null if none or unreadable. */
@@ -115,14 +118,14 @@ export class CompactUpkeep {
     entry.compact.journal = [];
     try {
       const seq = await this.#deps.store.lastSequence(entry.subject);
-      const { index: built, heldOut, recallAt10 } = await this.build(entry.index, entry.predictor.version);
+      const { index: built, heldOut, tuned } = await this.build(entry.index, entry.predictor.version);
       for (const [id, vector] of entry.compact.journal) vector ? built.add(id, vector) : built.remove(id);
       const previous = entry.index;
       entry.index = built;
       entry.compact.fittedAt = built.size;
       entry.compact.heldOut = heldOut;
       previous.dispose();
-      this.#deps.refitted(entry, recallAt10);
+      this.#deps.refitted(entry, tuned);
       if (this.#deps.isServed(entry)) this.snapshot(entry, seq);
     } finally {
       entry.compact.journal = null;

@@ -1,21 +1,27 @@
 /**
  * Meeting a recall target at the lowest latency: a built compact index is searched, on the images
  * held out of its fit, with each of a ladder of search-time settings — cells probed ×1, ×2, ×4, ×8
- * and every cell; candidates re-ranked 100, 200, 400 — and keeps the fastest (measured ms per
+ * and every cell; candidates re-ranked 100, 200, 400, 800 — and keeps the fastest (measured ms per
  * query) whose recall@10 against exact search meets the target, else the one with the best recall
- * (the caller then rebuilds with more dimensions, or serves it and says so). The exact neighbours
- * are computed once for all settings.
+ * (the caller then rebuilds with more dimensions, or serves it and says so).
+ *
+ * The held-out images are split in two. Settings are chosen on the first half; picking the best of
+ * many noisy measurements flatters the winner (on a hard 100k catalogue, 0.974 on the images it was
+ * chosen on, 0.926 on fresh queries), so the recall reported is the chosen setting's on the second
+ * half, which took no part in the choice — and a setting counts as meeting the target only when
+ * both halves say so (the next fastest is checked when the second half disagrees).
  *
  * @module
  */
 import { CompactIndex, type CompactSettings } from "./compact/compact_index.ts";
-import { meanRecall, recallProbes, sampleIds } from "./recall_check.ts";
+import { meanRecall, type RecallProbes, recallProbes, sampleIds } from "./recall_check.ts";
 import type { SearchIndex } from "./vector_index.ts";
 
 /** One setting tried. */
 export interface TriedSetting {
   probes: number;
   rerank: number;
+  /** On the half of the held-out images that chooses. */
   recallAt10: number;
   msPerQuery: number;
 }
@@ -23,21 +29,24 @@ export interface TriedSetting {
 /** What tuning chose, and why. */
 export interface Tuning {
   chosen: TriedSetting;
-  /** Whether the chosen setting meets the target. */
+  /** Whether the chosen setting meets the target on both halves. */
   met: boolean;
   target: number;
   tried: TriedSetting[];
+  /** The chosen setting's recall@10 on the checking half (what is reported), and how many images that is. */
+  checked: { recallAt10: number; queries: number };
 }
 
 /** The search-time settings to try, cheapest first. */
 export function searchLadder(baseProbes: number, lists: number): { probes: number; rerank: number }[] {
   const probes = [...new Set([1, 2, 4, 8].map((f) => Math.min(lists, baseProbes * f)).concat(lists))];
-  return probes.flatMap((p) => [100, 200, 400].map((rerank) => ({ probes: p, rerank })));
+  return probes.flatMap((p) => [100, 200, 400, 800].map((rerank) => ({ probes: p, rerank })));
 }
 
 /**
- * Tunes `index`'s search settings for `target` on `queryIds` (images held out of its fit), with
- * exact search over `source`'s vectors as the truth; leaves `index` set to the choice.
+ * Tunes `index`'s search settings for `target` on `queryIds` (images held out of its fit: the first
+ * half chooses, the second checks), with exact search over `source`'s vectors as the truth; leaves
+ * `index` set to the choice.
  *
  * @example
  * ```ts
@@ -50,37 +59,56 @@ export async function tuneForRecall(
   queryIds: readonly string[],
   target: number,
 ): Promise<Tuning> {
-  const probes = await recallProbes(source, queryIds);
+  const half = Math.ceil(queryIds.length / 2);
+  const [choosing, checking] = await Promise.all([
+    recallProbes(source, queryIds.slice(0, half)),
+    recallProbes(source, queryIds.slice(half)),
+  ]);
   const search = (v: Float32Array, k: number, ex: ReadonlySet<string>) => index.search(v, k, ex);
+  const recallWith = (setting: { probes: number; rerank: number }, probes: RecallProbes) => {
+    index.tuneSearch(setting);
+    return meanRecall(search, probes);
+  };
   const tried: TriedSetting[] = [];
   for (const setting of searchLadder(index.settings.probes, index.listCount)) {
-    index.tuneSearch(setting);
     const started = performance.now();
-    const recallAt10 = await meanRecall(search, probes);
-    const msPerQuery = (performance.now() - started) / Math.max(1, probes.queries.length);
+    const recallAt10 = await recallWith(setting, choosing);
+    const msPerQuery = (performance.now() - started) / Math.max(1, choosing.queries.length);
     tried.push({ ...setting, recallAt10, msPerQuery });
   }
   const meeting = tried.filter((t) => t.recallAt10 >= target).sort((a, b) => a.msPerQuery - b.msPerQuery);
-  const best = [...tried].sort((a, b) => b.recallAt10 - a.recallAt10 || a.msPerQuery - b.msPerQuery)[0];
-  const chosen = meeting[0] ?? best;
+  let chosen: TriedSetting | null = null, checked = 0;
+  for (const candidate of meeting) {
+    checked = await recallWith(candidate, checking);
+    if (checked >= target) {
+      chosen = candidate;
+      break;
+    }
+  }
+  const met = chosen !== null;
+  if (!chosen) {
+    chosen = [...tried].sort((a, b) => b.recallAt10 - a.recallAt10 || a.msPerQuery - b.msPerQuery)[0];
+    checked = await recallWith(chosen, checking);
+  }
   index.tuneSearch({ probes: chosen.probes, rerank: chosen.rerank });
-  return { chosen, met: meeting.length > 0, target, tried };
+  const checkedRecall = checking.queries.length ? checked : chosen.recallAt10;
+  return { chosen, met, target, tried, checked: { recallAt10: checkedRecall, queries: checking.queries.length } };
 }
 
 /** One line for the log: what was chosen and why. */
 export function describeTuning(t: Tuning, lists: number): string {
-  const { chosen } = t;
+  const { chosen, checked } = t;
   const setting = `${chosen.probes} of ${lists} cells probed, ${chosen.rerank} re-ranked`;
+  const measured = `recall@10 ${chosen.recallAt10.toFixed(3)} choosing, ${checked.recallAt10.toFixed(3)} on ` +
+    `${checked.queries} other held-out images; ${chosen.msPerQuery.toFixed(2)} ms/query`;
   return t.met
-    ? `recall target ${t.target}: ${setting} — the fastest of ${t.tried.length} settings meeting it ` +
-      `(recall@10 ${chosen.recallAt10.toFixed(3)}, ${chosen.msPerQuery.toFixed(2)} ms/query)`
-    : `recall target ${t.target} NOT met by any of ${t.tried.length} search settings: best ${setting} ` +
-      `(recall@10 ${chosen.recallAt10.toFixed(3)}, ${chosen.msPerQuery.toFixed(2)} ms/query)`;
+    ? `recall target ${t.target}: ${setting} — the fastest of ${t.tried.length} settings meeting it (${measured})`
+    : `recall target ${t.target} NOT met by any of ${t.tried.length} search settings: best ${setting} (${measured})`;
 }
 
-/** The catalogue images a build holds out of its fit to measure recall on: 50 (a tenth of a small catalogue), seeded. */
+/** The catalogue images a build holds out of its fit to measure recall on: 200 (a tenth of a small catalogue), seeded. */
 export function heldOutIds(ids: readonly string[]): string[] {
-  return sampleIds(ids, Math.min(50, Math.floor(ids.length / 10)));
+  return sampleIds(ids, Math.min(200, Math.floor(ids.length / 10)));
 }
 
 /** The most dimensions a rebuild for recall may keep. */
@@ -134,7 +162,7 @@ export async function buildForTarget(
     log(`rebuilding ${what} with ${dims} dimensions for the recall target`);
     const wider = await fit({ ...settings, dims });
     const again = await tune(wider);
-    if (again && again.chosen.recallAt10 > tuning.chosen.recallAt10) {
+    if (again && again.checked.recallAt10 > tuning.checked.recallAt10) {
       index.dispose();
       [index, tuning] = [wider, again];
     } else wider.dispose();

@@ -17,7 +17,7 @@ import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import { type Predictor, PredictorSlot } from "../../shared/predictor/mod.ts";
 import { Catalogue } from "./catalogue.ts";
 import { CompactIndex } from "./compact/compact_index.ts";
-import { type CompactOptions, CompactUpkeep } from "./compact_upkeep.ts";
+import { type CompactOptions, CompactUpkeep, type TunedRecall } from "./compact_upkeep.ts";
 import type { ImageLibrary } from "./image_library.ts";
 import type { Gathered, ScatterQuery, ShardPart } from "./shard_search.ts";
 import { shardName, type ShardSpec } from "./shards.ts";
@@ -127,7 +127,7 @@ export class RetrievalLibrary implements ShardPart {
       catalogue: this.#catalogue,
       compact: options.search === "compact" ? options.compact : undefined,
       isServed: (entry) => this.#slot.current === entry,
-      refitted: (entry, recallAt10) => this.#measureRecall(entry, recallAt10),
+      refitted: (entry, tuned) => this.#measureRecall(entry, tuned),
       log: options.log,
     });
   }
@@ -405,7 +405,7 @@ export class RetrievalLibrary implements ShardPart {
       await this.#indexStoredUnderCurrent(record);
     }
     this.#logBuilt(built, performance.now() - started);
-    this.#measureRecall(entry, built.recallAt10);
+    this.#measureRecall(entry, built.tuned);
     if (entry.index instanceof CompactIndex && entry.index !== built.restored?.index) {
       this.#upkeep.snapshot(entry, built.seq);
     } else this.#upkeep.maintain(entry);
@@ -429,9 +429,9 @@ export class RetrievalLibrary implements ShardPart {
   /**
    * Measures the entry's recall@10 in the background: on the images held out of its fit, else (a restored
    * snapshot) on a sample of its own; exact search is 1 by construction. `tuned` is the recall a build's
-   * tuning already measured on the held-out images: reported, not measured again.
+   * tuning already measured on held-out images that took no part in choosing: reported, not measured again.
    */
-  #measureRecall(entry: VersionIndex, tuned: number | null = null): void {
+  #measureRecall(entry: VersionIndex, tuned: TunedRecall | null = null): void {
     if (!this.#approximate(entry)) {
       const at = new Date().toISOString();
       entry.recall = { recallAt10: 1, queries: 0, over: entry.index.size, measuredAt: at, basis: "exact" };
@@ -443,15 +443,16 @@ export class RetrievalLibrary implements ShardPart {
     const started = performance.now();
     const measured = tuned !== null && heldOut
       ? Promise.resolve(tuned)
-      : measureRecall(index, (v, k, ex) => this.#searchIndex(entry, v, k, ex), ids);
-    measured.then((recallAt10) => {
+      : measureRecall(index, (v, k, ex) => this.#searchIndex(entry, v, k, ex), ids)
+        .then((recallAt10) => ({ recallAt10, queries: ids.length }));
+    measured.then(({ recallAt10, queries }) => {
       if (entry.index !== index) return; // refitted meanwhile: that one is measured instead
       const basis = heldOut ? "held-out" : "sample";
-      entry.recall = { recallAt10, queries: ids.length, over: index.size, measuredAt: new Date().toISOString(), basis };
+      entry.recall = { recallAt10, queries, over: index.size, measuredAt: new Date().toISOString(), basis };
       if (this.#slot.current === entry) this.#live.clear();
       const how = tuned !== null && heldOut ? "while tuning" : `${((performance.now() - started) / 1000).toFixed(1)} s`;
       this.#options.log(
-        `recall@10 of ${entry.predictor.name}@${entry.predictor.version}: ${recallAt10.toFixed(3)} on ${ids.length} ` +
+        `recall@10 of ${entry.predictor.name}@${entry.predictor.version}: ${recallAt10.toFixed(3)} on ${queries} ` +
           `${
             heldOut ? "images held out of the fit" : "sampled images"
           }, against exact search over ${index.size} (${how})`,

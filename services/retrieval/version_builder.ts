@@ -13,7 +13,7 @@ import type { EmbeddingLayer } from "../../shared/model/mod.ts";
 import type { Predictor } from "../../shared/predictor/mod.ts";
 import type { Catalogue } from "./catalogue.ts";
 import type { CompactIndex } from "./compact/compact_index.ts";
-import type { CompactUpkeep } from "./compact_upkeep.ts";
+import type { CompactUpkeep, TunedRecall } from "./compact_upkeep.ts";
 import { HnswIndex } from "./hnsw_index.ts";
 import type { ImageLibrary } from "./image_library.ts";
 import { type SearchIndex, VectorIndex } from "./vector_index.ts";
@@ -44,7 +44,7 @@ export interface BuiltVersion {
   stored: number;
   computed: number;
   /** recall@10 on the held-out images, when a build tuned for a target measured it (else null). */
-  recallAt10: number | null;
+  tuned: TunedRecall | null;
 }
 
 /** Embeds every owned image missing from `index` into it (and the stream), until none is missing. */
@@ -103,13 +103,13 @@ export async function buildVersionIndex(deps: VersionBuilderDeps, predictor: Pre
   deps.progress(index.size, catalogue.ownedCount());
   let computed = 0;
   let heldOut: string[] = [];
-  let recallAt10: number | null = null;
+  let tuned: TunedRecall | null = null;
   try {
     computed = await embedMissing(deps, predictor, subject, index);
     for (const id of index.ids()) if (!catalogue.has(id) || !catalogue.owns(id)) index.remove(id);
     if (index instanceof VectorIndex && upkeep.due(index.size, 0)) {
       const exact = index;
-      ({ index, heldOut, recallAt10 } = await upkeep.build(exact, `${name}@${version}`));
+      ({ index, heldOut, tuned } = await upkeep.build(exact, `${name}@${version}`));
       exact.dispose();
     }
   } catch (error) {
@@ -131,5 +131,5 @@ export async function buildVersionIndex(deps: VersionBuilderDeps, predictor: Pre
     recall: null,
     release: () => entry.index.dispose(),
   };
-  return { entry, restored, seq, fromSnapshot, stored: stored.size, computed, recallAt10 };
+  return { entry, restored, seq, fromSnapshot, stored: stored.size, computed, tuned };
 }

@@ -11,7 +11,7 @@ async function runBench(args: string[]) {
   return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
 }
 
-// Small shapes: 256-d vectors, 16 reduced dimensions. FAISS is left out (python3-faiss is optional and not in CI).
+// Small shapes: 256-d vectors, 16 reduced dimensions; FAISS only where a test is about it.
 const SMALL = ["--dimension", "256", "--dims", "16", "--queries", "20", "--no-faiss"];
 
 Deno.test("retrieval:bench measures every catalogue it makes, the compact index as served beside each variant, as JSON too", async () => {
@@ -56,8 +56,39 @@ Deno.test("retrieval:bench measures every catalogue it makes, the compact index 
       assert.equal(target.freshRecall, served);
       assert.ok(target.reportedRecall > 0 && target.reportedRecall <= 1, JSON.stringify(target));
       assert.equal(target.met, target.reportedRecall >= 0.9, JSON.stringify(target));
-      assert.ok(stdout.includes(`reported recall@10 ${target.reportedRecall.toFixed(3)} (held-out images)`));
+      assert.ok(
+        stdout.includes(
+          `reported recall@10 ${target.reportedRecall.toFixed(3)} (held-out images that took no part in choosing)`,
+        ),
+      );
     }
+  } finally {
+    await Deno.remove(json);
+  }
+});
+
+Deno.test("retrieval:bench runs FAISS on the same vectors: exact, IVF without reduction and HNSW over all of them", async () => {
+  const json = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const args = ["--n", "3000", "--distributions", "clusters", "--no-exact", "--variants", "", "--target-recall", "0"];
+    const small = SMALL.filter((a) => a !== "--no-faiss");
+    const { code, stderr } = await runBench([...args, "--faiss-indexes", "flat,ivf,hnsw", "--json", json, ...small]);
+    assert.equal(code, 0, stderr);
+    const [{ rows }] = JSON.parse(await Deno.readTextFile(json)).catalogues;
+    const names = rows.map((r: { index: string }) => r.index);
+    assert.deepEqual(names.map((n: string) => n.replace(/\d+/g, "#")), [
+      "FAISS flat (exact), # queries",
+      "FAISS IVF#,Flat nprobe #",
+      "FAISS IVF#,Flat nprobe #",
+      "FAISS IVF#,Flat nprobe #",
+      "FAISS HNSW M# efC# efS#",
+      "FAISS HNSW M# efC# efS#",
+      "FAISS HNSW M# efC# efS#",
+    ]);
+    assert.equal(rows[0].recallAt10, 1, "FAISS's exact search finds the bench's exact top 10");
+    for (const row of rows) assert.equal(row.n, 3000, `${row.index} over every vector`);
+    const ivf = rows.slice(1, 4).map((r: { recallAt10: number }) => r.recallAt10);
+    assert.ok(ivf[0] <= ivf[1] && ivf[1] <= ivf[2], `more cells probed find more: ${ivf}`);
   } finally {
     await Deno.remove(json);
   }

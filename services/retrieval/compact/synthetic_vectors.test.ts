@@ -5,7 +5,8 @@ import { syntheticVectors } from "./synthetic_vectors.ts";
 await selectBackend("cpu");
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
-const zeroShare = (vs: Float32Array[]) => vs.reduce((s, v) => s + v.filter((x) => x === 0).length, 0) / (vs.length * vs[0].length);
+const zeroShare = (vs: Float32Array[]) =>
+  vs.reduce((s, v) => s + v.filter((x) => x === 0).length, 0) / (vs.length * vs[0].length);
 /** Pairs closer than 0.99 cosine, each vector counted once. */
 const nearPairs = (vs: Float32Array[]) => vs.filter((v, i) => vs.slice(0, i).some((w) => dot(v, w) > 0.99)).length;
 
