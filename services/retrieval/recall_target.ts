@@ -39,7 +39,9 @@ export interface Tuning {
 
 /** The search-time settings to try, cheapest first. */
 export function searchLadder(baseProbes: number, lists: number): { probes: number; rerank: number }[] {
-  const probes = [...new Set([1, 2, 4, 8].map((f) => Math.min(lists, baseProbes * f)).concat(lists))];
+  // A multiple within a tenth of every cell is left to "every cell".
+  const multiples = [1, 2, 4, 8].map((f) => baseProbes * f).filter((p) => p < 0.9 * lists);
+  const probes = [...new Set([...multiples, lists])];
   return probes.flatMap((p) => [100, 200, 400, 800].map((rerank) => ({ probes: p, rerank })));
 }
 

@@ -43,7 +43,7 @@ Usage: deno task retrieval:bench [--n 100000] [--queries 200] [--distributions s
        [--checkpoint DIR] [--photos ../shared/data/dogs-vs-cats-2k] [--photo-cache runs/retrieval-bench]
        [--target-recall 0.95] [--dimension 4096] [--dims 256] [--lists 0 (≈4√n)] [--probes 0 (lists/8)]
        [--rerank 100] [--variants default] [--exact-queries 20] [--no-exact] [--no-faiss]
-       [--faiss-indexes flat,ivf,recipe,hnsw] [--restart]
+       [--faiss-indexes flat,ivf,recipe,hnsw] [--faiss-hnsw-n 0 (all)] [--restart]
        [--shards S] [--python /usr/bin/python3] [--json FILE] [--backend wasm]
 
 Catalogues (--distributions; photos is in the default list when --checkpoint is given):
@@ -73,7 +73,7 @@ async function faissPeer(
   base: Float32Array[],
   queries: Float32Array[],
   truth: Int32Array[],
-  run: { lists: number; dims: number; rerank: number; indexes: string[] },
+  run: { lists: number; dims: number; rerank: number; indexes: string[]; hnswN: number },
 ): Promise<BenchRow[]> {
   if (!await faissImportable(python)) return [];
   const dir = await Deno.makeTempDir({ prefix: "retrieval-bench-" });
@@ -138,6 +138,7 @@ const BENCH_OPTIONS = {
   "no-exact": { type: "boolean" },
   "no-faiss": { type: "boolean" },
   "faiss-indexes": { type: "string", default: "flat,ivf,recipe,hnsw" },
+  "faiss-hnsw-n": { type: "string", default: "0" },
   restart: { type: "boolean" },
   shards: { type: "string", default: "1" },
   python: { type: "string", default: "/usr/bin/python3" },
@@ -165,6 +166,8 @@ interface BenchArgs {
   faissPython: string | null;
   /** Which FAISS indexes (`faiss_peer.py`'s names). */
   faissIndexes: string[];
+  /** FAISS's HNSW on the first this many vectors (0: all). */
+  faissHnswN: number;
   restart: boolean;
   shards: number;
   json: string | undefined;
@@ -212,6 +215,7 @@ function parseBenchArgs(args: string[]): BenchArgs | "help" {
     exact: !v["no-exact"],
     faissPython: v["no-faiss"] ? null : v.python,
     faissIndexes: parseFaissIndexes(v["faiss-indexes"]),
+    faissHnswN: int("faiss-hnsw-n", 0),
     restart: v.restart ?? false,
     shards,
     json: v.json,
@@ -414,7 +418,13 @@ async function benchCatalogueRows(a: BenchArgs, name: string) {
   if (a.faissPython && a.faissIndexes.length) {
     const { lists, dims, rerank } = a.settings;
     show(
-      ...await faissPeer(a.faissPython, d.base, d.queries, d.truth, { lists, dims, rerank, indexes: a.faissIndexes }),
+      ...await faissPeer(a.faissPython, d.base, d.queries, d.truth, {
+        lists,
+        dims,
+        rerank,
+        indexes: a.faissIndexes,
+        hnswN: a.faissHnswN,
+      }),
     );
   }
   return { name, about: d.about, n: a.n, rows, target };
