@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { CompactIndex, DEFAULT_COMPACT } from "./compact/compact_index.ts";
 import { syntheticVectors } from "./compact/synthetic_vectors.ts";
-import { LiveRecall, measureRecall, recallOf, sampleIds } from "./recall_check.ts";
+import { LiveRecall, measureRecall, recallOf, recallProbes, recallSpread, sampleIds } from "./recall_check.ts";
 import { l2Normalize, VectorIndex } from "./vector_index.ts";
 
 await selectBackend("cpu");
@@ -11,9 +11,9 @@ await selectBackend("cpu");
 const vectors = (await syntheticVectors(2000, { dimension: 256, clusters: 20, factors: 24, seed: 3 })).map(l2Normalize);
 const ids = vectors.map((_, i) => `v${i}`);
 
-/** recall@10 by brute force in plain loops: the definition, independent of the code under test. */
-function bruteRecall(index: CompactIndex, queryIds: string[]): number {
-  let sum = 0;
+/** Each query's recall@10 by brute force in plain loops: the definition, independent of the code under test. */
+function bruteRecalls(index: CompactIndex, queryIds: string[]): number[] {
+  const each: number[] = [];
   for (const id of queryIds) {
     const q = index.vector(id)!;
     const scored = ids.filter((other) => other !== id).map((other) => {
@@ -23,10 +23,12 @@ function bruteRecall(index: CompactIndex, queryIds: string[]): number {
       return { id: other, dot };
     }).sort((a, b) => b.dot - a.dot).slice(0, 10);
     const truth = new Set(scored.map((s) => s.id));
-    sum += index.search(q, 10, new Set([id])).filter((h) => truth.has(h.id)).length / 10;
+    each.push(index.search(q, 10, new Set([id])).filter((h) => truth.has(h.id)).length / 10);
   }
-  return sum / queryIds.length;
+  return each;
 }
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 Deno.test("measured recall equals recall by the definition, and falls short of 1 on a hard catalogue", async () => {
   const heldOut = sampleIds(ids, 40);
@@ -39,9 +41,15 @@ Deno.test("measured recall equals recall by the definition, and falls short of 1
   );
   try {
     assert.equal(index.size, 2000, "held-out images are indexed, only not fitted on");
-    const measured = await measureRecall(index, (v, k, ex) => index.search(v, k, ex), heldOut);
-    const expected = bruteRecall(index, heldOut);
+    const search = (v: Float32Array, k: number, ex: ReadonlySet<string>) => index.search(v, k, ex);
+    const measured = await measureRecall(index, search, heldOut);
+    const each = bruteRecalls(index, heldOut);
+    const expected = mean(each);
     assert.ok(Math.abs(measured - expected) < 1e-9, `measured ${measured}, by definition ${expected}`);
+    // The standard error: the sample standard deviation of the queries' recalls over √40.
+    const spread = await recallSpread(search, await recallProbes(index, heldOut));
+    const sd = Math.sqrt(each.reduce((a, r) => a + (r - expected) ** 2, 0) / 39);
+    assert.ok(Math.abs(spread.standardError - sd / Math.sqrt(40)) < 1e-9 && spread.standardError > 0, String(spread));
     assert.ok(measured < 0.9, `a hard catalogue: ${measured}`);
   } finally {
     index.dispose();

@@ -89,12 +89,27 @@ export async function recallProbes(source: SearchIndex, queryIds: readonly strin
 
 /** `search`'s mean recall@10 over the probes (1 when there are none). */
 export async function meanRecall(search: Search, probes: RecallProbes): Promise<number> {
-  if (probes.queries.length === 0) return 1;
-  let sum = 0;
+  return (await recallSpread(search, probes)).recallAt10;
+}
+
+/**
+ * `search`'s mean recall@10 over the probes and that mean's standard error (the spread of the
+ * queries' own recalls over √queries; 0 with fewer than two): how far another sample of queries
+ * might find it.
+ */
+export async function recallSpread(
+  search: Search,
+  probes: RecallProbes,
+): Promise<{ recallAt10: number; standardError: number }> {
+  const n = probes.queries.length;
+  if (n === 0) return { recallAt10: 1, standardError: 0 };
+  const each: number[] = [];
   for (const [i, q] of probes.queries.entries()) {
-    sum += recallOf(await search(q.vector, RECALL_K, q.exclude), probes.truth[i]);
+    each.push(recallOf(await search(q.vector, RECALL_K, q.exclude), probes.truth[i]));
   }
-  return sum / probes.queries.length;
+  const mean = each.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? each.reduce((a, r) => a + (r - mean) ** 2, 0) / (n - 1) : 0;
+  return { recallAt10: mean, standardError: Math.sqrt(variance / n) };
 }
 
 /**

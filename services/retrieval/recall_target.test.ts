@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { selectBackend } from "../../shared/backend/mod.ts";
 import { CompactIndex, DEFAULT_COMPACT } from "./compact/compact_index.ts";
 import { syntheticVectors } from "./compact/synthetic_vectors.ts";
-import { measureRecall, sampleIds } from "./recall_check.ts";
+import { measureRecall, recallProbes, recallSpread, sampleIds } from "./recall_check.ts";
 import { describeTuning, searchLadder, tuneForRecall } from "./recall_target.ts";
 import { l2Normalize } from "./vector_index.ts";
 
@@ -27,7 +27,7 @@ Deno.test("the ladder of search settings runs from the given probes to every cel
   assert.deepEqual(searchLadder(30, 40).map((s) => s.probes), [30, 30, 30, 30, 40, 40, 40, 40]);
 });
 
-Deno.test("a reachable target is met by the fastest setting both halves of the held-out images agree on", async () => {
+Deno.test("a reachable target is met by the fastest setting both halves of the held-out images agree on, with room", async () => {
   const index = await build();
   try {
     const search = (v: Float32Array, k: number, ex: ReadonlySet<string>) => index.search(v, k, ex);
@@ -39,14 +39,16 @@ Deno.test("a reachable target is met by the fastest setting both halves of the h
     assert.deepEqual([index.settings.probes, index.settings.rerank], [tuning.chosen.probes, tuning.chosen.rerank]);
     // Measured again, independently: the first half chose, the second half's figure is the one reported.
     const onChoosing = await measureRecall(index, search, choosing);
-    const onChecking = await measureRecall(index, search, checking);
+    const onChecking = await recallSpread(search, await recallProbes(index, checking));
     assert.ok(Math.abs(onChoosing - tuning.chosen.recallAt10) < 1e-9 && onChoosing >= 0.9, `choosing: ${onChoosing}`);
-    assert.deepEqual(tuning.checked, { recallAt10: onChecking, queries: 20 });
-    assert.ok(onChecking >= 0.9, `checking: ${onChecking}`);
-    // Every faster setting that met it on the choosing half missed it on the checking half.
+    assert.deepEqual(tuning.checked, { ...onChecking, queries: 20 });
+    const lowerBound = (r: { recallAt10: number; standardError: number }) => r.recallAt10 - 2 * r.standardError;
+    assert.ok(lowerBound(onChecking) >= 0.9, `checking: ${JSON.stringify(onChecking)}`);
+    // Every faster setting that met it on the choosing half fell short on the checking half, less two standard errors.
     for (const faster of tuning.tried.filter((t) => t.recallAt10 >= 0.9 && t.msPerQuery < tuning.chosen.msPerQuery)) {
       index.tuneSearch(faster);
-      assert.ok(await measureRecall(index, search, checking) < 0.9, `a faster setting passes both: ${faster.probes}`);
+      const spread = await recallSpread(search, await recallProbes(index, checking));
+      assert.ok(lowerBound(spread) < 0.9, `a faster setting passes both: ${JSON.stringify(faster)}`);
     }
     assert.match(describeTuning(tuning, index.listCount), /^recall target 0\.9: \d+ of 40 cells probed/);
   } finally {

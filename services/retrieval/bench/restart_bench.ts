@@ -1,8 +1,9 @@
 /**
  * The start-up part of `deno task retrieval:bench --restart`: on a scratch nats-server it writes
  * `n` catalogue records and their embeddings as the retrieval service stores them, then times
- * (1) a first start that replays the stream and builds the compact index (and stores its
- * snapshot), and (2) a restart, which loads the snapshot — until each answers searches.
+ * (1) a first start that replays the stream and builds the compact index — tuned for the recall
+ * target, as the service does — and stores its snapshot, and (2) a restart, which loads the
+ * snapshot — until each answers searches.
  *
  * @module
  */
@@ -76,6 +77,7 @@ export async function measureRestart(
   ids: string[],
   vectors: Float32Array[],
   settings: CompactSettings,
+  targetRecall: number,
   log: (line: string) => void,
 ): Promise<RestartTimes> {
   const files = await predictorFiles(vectors[0].length);
@@ -88,7 +90,7 @@ export async function measureRestart(
       const options = {
         layer: "fc7" as const,
         search: "compact" as const,
-        compact: { from: 5000, settings },
+        compact: { from: 5000, settings, targetRecall },
         maxPixels: 40e6,
         thumbnailSize: 64,
         log: (line: string) => log(`  [service] ${line}`),

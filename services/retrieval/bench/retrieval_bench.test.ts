@@ -55,12 +55,10 @@ Deno.test("retrieval:bench measures every catalogue it makes, the compact index 
       const { target } = catalogue;
       assert.equal(target.freshRecall, served);
       assert.ok(target.reportedRecall > 0 && target.reportedRecall <= 1, JSON.stringify(target));
-      assert.equal(target.met, target.reportedRecall >= 0.9, JSON.stringify(target));
-      assert.ok(
-        stdout.includes(
-          `reported recall@10 ${target.reportedRecall.toFixed(3)} (held-out images that took no part in choosing)`,
-        ),
-      );
+      // Met means met with room: the reported figure less two standard errors.
+      assert.equal(target.met, target.reportedRecall - 2 * target.reportedError >= 0.9, JSON.stringify(target));
+      const reported = `${target.reportedRecall.toFixed(3)} ± ${target.reportedError.toFixed(3)}`;
+      assert.ok(stdout.includes(`reported recall@10 ${reported} (held-out images that took no part in choosing)`));
     }
   } finally {
     await Deno.remove(json);
