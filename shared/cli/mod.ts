@@ -14,6 +14,7 @@
 export { runCli, UsageError } from "./usage_error.ts";
 export { parseFlags } from "./parse_flags.ts";
 export { numberFlag, type NumberFlagRule } from "./number_flag.ts";
+export { listFlag } from "./list_flag.ts";
 export { formatDuration, ProgressBar, type ProgressBarOptions } from "./progress_bar.ts";
 export { pollUntil } from "./poll_until.ts";
 export { freePort } from "./free_port.ts";

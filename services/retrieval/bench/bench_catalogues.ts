@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { UsageError } from "../../../shared/cli/mod.ts";
+import { listFlag, UsageError } from "../../../shared/cli/mod.ts";
 import { type SyntheticShape, syntheticVectors } from "../compact/synthetic_vectors.ts";
 import { photoEmbeddings } from "./photo_embeddings.ts";
 
@@ -45,12 +45,7 @@ export interface BenchCatalogue {
 
 /** Checks `--distributions`; `photos` needs a checkpoint. */
 export function parseDistributions(list: string, photos: PhotoSource): string[] {
-  const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  for (const name of names) {
-    if (!DISTRIBUTION_NAMES.includes(name)) {
-      throw new UsageError(`unknown distribution ${name}; choose from ${DISTRIBUTION_NAMES.join(", ")}`);
-    }
-  }
+  const names = listFlag("distribution", list, DISTRIBUTION_NAMES);
   if (names.includes("photos") && !photos.checkpoint) {
     throw new UsageError("the photos distribution needs --checkpoint DIR (a trained model) and --photos DIR");
   }

@@ -13,7 +13,7 @@
  * @module
  */
 import { describeBackendChoice, parseBackendName, selectBackend } from "../../../shared/backend/mod.ts";
-import { numberFlag, parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
+import { listFlag, numberFlag, parseFlags, ProgressBar, runCli, UsageError } from "../../../shared/cli/mod.ts";
 import {
   COMPACT_VARIANTS,
   CompactIndex,
@@ -51,12 +51,13 @@ ${Object.entries(GENERATED).map(([name, g]) => `  ${name}: ${g.about}`).join("\n
   photos: fc7 of the --checkpoint on augmented views of the --photos folder (a random 224 crop of each 256-square
     photo, mirrored at random, shifted along the colour PCA), cycling through the photos; cached in --photo-cache.
 
-Each catalogue's table has the compact index as the service builds it: fitted without 200 held-out images, tuned
+Each catalogue's table has the compact index as the service builds it: fitted without 400 held-out images, tuned
 for --target-recall (0: untuned) on half of them and checked on the other half, its build time including the tuning,
 and both the recall it reports (the checking half) and the recall measured on the fresh queries.
 
---restart also times the service's start-up from JetStream on a scratch nats-server: the first start (replay
-every embedding, build the compact index, store its snapshot) and a restart (load the snapshot).
+--restart also times the service's start-up from JetStream on a scratch nats-server, on the first catalogue's
+vectors: the first start (replay every embedding, build and tune the compact index, store its snapshot) and a restart
+(load the snapshot).
 
 --shards S splits the default compact index over S shards, each a worker thread answering over NATS on a scratch
 nats-server; every query is a scatter-gather, timed to the merged answer. Vectors stay float16 until built, so 1M
@@ -180,12 +181,7 @@ function parseBenchArgs(args: string[]): BenchArgs | "help" {
   if (v.help) return "help";
   const int = (name: keyof typeof v, min: number) => numberFlag(name, String(v[name]), { min });
   const [n, dimension, dims] = [int("n", 100), int("dimension", 8), int("dims", 2)];
-  const variants = v.variants.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  for (const name of variants) {
-    if (!(name in COMPACT_VARIANTS)) {
-      throw new UsageError(`unknown variant ${name}; choose from ${Object.keys(COMPACT_VARIANTS).join(", ")}`);
-    }
-  }
+  const variants = listFlag("variant", v.variants, Object.keys(COMPACT_VARIANTS));
   if (dims >= dimension) throw new UsageError("--dims must be smaller than --dimension");
   const shards = int("shards", 1), queryCount = int("queries", 1), seed = int("seed", 0);
   if (shards > 1 && queryCount > 2048) throw new UsageError("--queries must be at most 2048 with --shards");
@@ -207,14 +203,14 @@ function parseBenchArgs(args: string[]): BenchArgs | "help" {
       rerank: int("rerank", 10),
       seed,
     },
-    variants: v.variants === "" ? [] : variants,
+    variants,
     distributions,
     photos,
     targetRecall: numberFlag("target-recall", v["target-recall"], { min: 0, max: 1, integer: false }),
     exactQueries: int("exact-queries", 1),
     exact: !v["no-exact"],
     faissPython: v["no-faiss"] ? null : v.python,
-    faissIndexes: parseFaissIndexes(v["faiss-indexes"]),
+    faissIndexes: listFlag("FAISS index", v["faiss-indexes"], ["flat", "ivf", "recipe", "hnsw"]),
     faissHnswN: int("faiss-hnsw-n", 0),
     restart: v.restart ?? false,
     shards,
@@ -222,14 +218,6 @@ function parseBenchArgs(args: string[]): BenchArgs | "help" {
     backend: v.backend,
     seed,
   };
-}
-
-function parseFaissIndexes(list: string): string[] {
-  const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  const known = ["flat", "ivf", "recipe", "hnsw"];
-  const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length) throw new UsageError(`unknown FAISS index ${unknown[0]}; choose from ${known.join(", ")}`);
-  return names;
 }
 
 /** Sharded: the catalogue split over `shards` worker processes, searched by scatter-gather over NATS. */
@@ -375,7 +363,7 @@ async function compactRow(a: BenchArgs, d: BenchData, name: string): Promise<Ben
   const restoreS = (performance.now() - restoreStart) / 1000;
   if (restored.size !== index.size) throw new Error("the restored snapshot lost entries");
   console.error(`${name}: snapshot encoded in ${encodeS.toFixed(2)} s`);
-  return {
+  const row: BenchRow = {
     index: `compact ${name}: ${describeCompact(index.settings)}`,
     n: a.n,
     buildS,
@@ -385,8 +373,11 @@ async function compactRow(a: BenchArgs, d: BenchData, name: string): Promise<Ben
     recallAt10: recallAt10(timed.found, d.truth),
     snapshotMiB: snapshot.byteLength / 2 ** 20,
     restoreS,
-    rssMiB: rssMiB(),
+    rssMiB: rssMiB(), // with the index and its restored copy held
   };
+  restored.dispose();
+  index.dispose();
+  return row;
 }
 
 function targetLine(t: TargetResult): string {
@@ -398,8 +389,11 @@ function targetLine(t: TargetResult): string {
     `(held-out images that took no part in choosing), measured on fresh queries ${t.freshRecall.toFixed(3)}${gap}`;
 }
 
-/** One catalogue's rows: exact, compact as served for the target, each variant asked for, FAISS. */
-async function benchCatalogueRows(a: BenchArgs, name: string) {
+/**
+ * One catalogue's rows: exact, compact as served for the target, each variant asked for, FAISS;
+ * with `restart`, then the service's start-up on the same vectors.
+ */
+async function benchCatalogueRows(a: BenchArgs, name: string, restart: boolean) {
   const d = await benchData(a, name);
   const rows: BenchRow[] = [];
   const show = (...more: BenchRow[]) => {
@@ -434,7 +428,10 @@ async function benchCatalogueRows(a: BenchArgs, name: string) {
       }),
     );
   }
-  return { name, about: d.about, n: a.n, rows, target };
+  const started = restart
+    ? await measureRestart(d.ids, d.base, a.settings, a.targetRecall, (line) => console.error(line))
+    : null;
+  return { catalogue: { name, about: d.about, n: a.n, rows, target }, restart: started };
 }
 
 function restartLine(restart: RestartTimes): string {
@@ -457,12 +454,12 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const catalogues = [];
-  for (const name of a.distributions) catalogues.push(await benchCatalogueRows(a, name));
-  const restart = a.restart
-    ? await benchData(a, a.distributions[0]).then((d) =>
-      measureRestart(d.ids, d.base, a.settings, a.targetRecall, (line) => console.error(line))
-    )
-    : null;
+  let restart: RestartTimes | null = null;
+  for (const [i, name] of a.distributions.entries()) {
+    const measured = await benchCatalogueRows(a, name, a.restart && i === 0);
+    catalogues.push(measured.catalogue);
+    restart ??= measured.restart;
+  }
   for (const c of catalogues) {
     console.log(`\n${c.name} (${c.n} vectors, ${a.queryCount} fresh queries): ${c.about}`);
     console.log(formatTable(c.rows));
